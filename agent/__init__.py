@@ -1,0 +1,1 @@
+"""Parley's dialogue agent: a LangGraph state machine over the recommendation tools."""

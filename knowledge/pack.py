@@ -1,0 +1,310 @@
+"""Knowledge packs: a built catalog with its embeddings, Chroma index, graph and manifest.
+
+Layout of a pack directory::
+
+    manifest.json        written last: a folder without it is an unfinished build
+    items.jsonl          the catalog in the generic JSONL format
+    embeddings.npy       float32 (n_items, dim), row i = line i of items.jsonl
+    embedding_keys.json  hash of each item's embedding text (lets rebuilds reuse vectors)
+    graph.json.gz        the knowledge graph
+    chroma/              the persistent Chroma store (absent when the index lives on a server)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge import __version__
+from knowledge.embed import DEFAULT_MODEL, get_embedder
+from knowledge.errors import PackError
+from knowledge.graph import KnowledgeGraph
+from knowledge.index import VectorIndex, http_client, persistent_client, release_persistent
+from knowledge.items import Catalog, iter_jsonl_lines
+from knowledge.loaders import LoadResult, load_catalog
+from knowledge.loaders.jsonl import load_jsonl
+
+log = logging.getLogger(__name__)
+
+PACK_FORMAT = 1
+MANIFEST = "manifest.json"
+ITEMS = "items.jsonl"
+EMBEDDINGS = "embeddings.npy"
+EMBEDDING_KEYS = "embedding_keys.json"
+GRAPH = "graph.json.gz"
+CHROMA = "chroma"
+
+# progress(stage, advance, total): called with advance=0 to announce a stage.
+ProgressFn = Callable[[str, int, int], object]
+
+
+def _no_progress(stage: str, advance: int, total: int) -> None:
+    return None
+
+
+def text_key(text: str, model: str) -> str:
+    """Cache key of one embedding: the model and the exact text embedded."""
+    return hashlib.sha1(f"{model}\x00{text}".encode()).hexdigest()
+
+
+@dataclass
+class BuildStats:
+    """Figures of one build, for the CLI and the benchmark."""
+
+    items: int
+    embedded: int
+    reused: int
+    embed_seconds: float
+    total_seconds: float
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def items_per_second(self) -> float:
+        """Embedding throughput over the items actually embedded."""
+        return self.embedded / self.embed_seconds if self.embed_seconds > 0 else float("nan")
+
+
+def _read_previous_embeddings(out: Path, model: str) -> dict[str, np.ndarray]:
+    keys_path, vec_path = out / EMBEDDING_KEYS, out / EMBEDDINGS
+    if not (out / MANIFEST).exists() or not keys_path.exists() or not vec_path.exists():
+        return {}
+    try:
+        keys = json.loads(keys_path.read_text())
+        vectors = np.load(vec_path)
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable embeddings in %s: %s", out, exc)
+        return {}
+    if keys.get("model") != model or len(keys.get("keys", [])) != len(vectors):
+        return {}
+    return dict(zip(keys["keys"], vectors, strict=True))
+
+
+def build_pack(
+    source: str | LoadResult,
+    out: Path | str,
+    *,
+    embedding_model: str = DEFAULT_MODEL,
+    chroma_url: str | None = None,
+    progress: ProgressFn = _no_progress,
+    batch_size: int = 64,
+    strict: bool = True,
+    catalog_spec: str | None = None,
+) -> BuildStats:
+    """Build a knowledge pack from a catalog spec (or a loaded catalog) into ``out``.
+
+    The pack is written into a temporary sibling folder and moved into place only when
+    complete, so a failed build never leaves anything that looks like a pack. Embeddings
+    of items whose text did not change are reused from a pack already at ``out``.
+    With ``chroma_url`` the vectors go to a Chroma server instead of an embedded store.
+    """
+    started = time.perf_counter()
+    stages: dict[str, float] = {}
+    out = Path(out).expanduser().resolve()
+    progress("load catalog", 0, 1)
+    result = load_catalog(source, strict=strict) if isinstance(source, str) else source
+    spec = catalog_spec or (source if isinstance(source, str) else result.catalog.name)
+    catalog = result.catalog
+    progress("load catalog", 1, 1)
+    stages["load"] = time.perf_counter() - started
+
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        # 1. Item table.
+        with (tmp / ITEMS).open("w", encoding="utf-8") as handle:
+            for line in iter_jsonl_lines(catalog):
+                handle.write(line + "\n")
+        catalog_sha = catalog.sha256()
+
+        # 2. Embeddings, reusing unchanged ones.
+        t0 = time.perf_counter()
+        texts = [item.embedding_text() for item in catalog]
+        keys = [text_key(t, embedding_model) for t in texts]
+        previous = _read_previous_embeddings(out, embedding_model)
+        missing = [i for i, k in enumerate(keys) if k not in previous]
+        embedder = get_embedder(embedding_model)
+        dim = embedder.dimension
+        vectors = np.zeros((len(catalog), dim), dtype=np.float32)
+        for i, key in enumerate(keys):
+            if key in previous:
+                vectors[i] = previous[key]
+        progress("embed items", 0, len(missing))
+        for start in range(0, len(missing), batch_size * 4):
+            chunk = missing[start : start + batch_size * 4]
+            vectors[chunk] = embedder.encode([texts[i] for i in chunk], batch_size=batch_size)
+            progress("embed items", len(chunk), len(missing))
+        np.save(tmp / EMBEDDINGS, vectors)
+        (tmp / EMBEDDING_KEYS).write_text(json.dumps({"model": embedding_model, "keys": keys}))
+        embed_seconds = time.perf_counter() - t0
+        stages["embed"] = embed_seconds
+
+        # 3. Knowledge graph.
+        t0 = time.perf_counter()
+        progress("knowledge graph", 0, 1)
+        graph = KnowledgeGraph.from_catalog(catalog, result.kg_triples)
+        graph.save(tmp / GRAPH)
+        progress("knowledge graph", 1, 1)
+        stages["graph"] = time.perf_counter() - t0
+
+        # 4. Vector index.
+        t0 = time.perf_counter()
+        collection = f"parley-{catalog_sha[:16]}"
+        if chroma_url:
+            index = VectorIndex(http_client(chroma_url), collection, embedder)
+            with contextlib.suppress(Exception):  # absent collection: nothing to replace
+                index.client.delete_collection(collection)
+        else:
+            index = VectorIndex(persistent_client(tmp / CHROMA), collection, embedder)
+        progress("vector index", 0, len(catalog))
+        index.add(
+            catalog.items, vectors, on_batch=lambda n: progress("vector index", n, len(catalog))
+        )
+        indexed = index.count()
+        if not chroma_url:
+            release_persistent(tmp / CHROMA)
+        stages["index"] = time.perf_counter() - t0
+
+        manifest: dict[str, Any] = {
+            "format": PACK_FORMAT,
+            "parley_version": __version__,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "catalog": spec,
+            "catalog_name": catalog.name,
+            "catalog_sha256": catalog_sha,
+            "items": len(catalog),
+            "skipped": len(result.report.skipped),
+            "attributes": catalog.attribute_names(),
+            "kg_nodes": graph.num_nodes,
+            "kg_edges": graph.num_edges,
+            "kg_node_kinds": graph.node_kinds(),
+            "kg_relations": graph.relation_counts(),
+            "embedding_model": embedding_model,
+            "embedding_dim": dim,
+            "index": {
+                "backend": "http" if chroma_url else "persistent",
+                "url": chroma_url,
+                "collection": collection,
+                "vectors": indexed,
+            },
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        _swap_into_place(tmp, out)
+    except BaseException:
+        release_persistent(tmp / CHROMA)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    total = time.perf_counter() - started
+    return BuildStats(
+        len(catalog), len(missing), len(catalog) - len(missing), embed_seconds, total, stages
+    )
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    if out.exists():
+        if not out.is_dir():
+            raise PackError(f"{out} exists and is not a directory")
+        if any(out.iterdir()) and not (out / MANIFEST).exists() and not (out / ITEMS).exists():
+            raise PackError(
+                f"{out} is a non-empty folder that is not a knowledge pack; not replacing it"
+            )
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)
+
+
+@dataclass
+class Pack:
+    """A loaded knowledge pack: the catalog, the graph, the vector index, the manifest."""
+
+    path: Path
+    manifest: dict[str, Any]
+    catalog: Catalog
+    _graph: KnowledgeGraph | None = None
+    _index: VectorIndex | None = None
+    _embeddings: np.ndarray | None = None
+
+    @property
+    def graph(self) -> KnowledgeGraph:
+        """The knowledge graph (read on first use)."""
+        if self._graph is None:
+            self._graph = KnowledgeGraph.load(self.path / GRAPH)
+        return self._graph
+
+    @property
+    def index(self) -> VectorIndex:
+        """The vector index, embedded or on the Chroma server named in the manifest."""
+        if self._index is None:
+            info = self.manifest["index"]
+            if info["backend"] == "http":
+                client = http_client(os.environ.get("PARLEY_CHROMA_URL") or info["url"])
+            else:
+                client = persistent_client(self.path / CHROMA)
+            self._index = VectorIndex(
+                client, info["collection"], get_embedder(self.manifest["embedding_model"])
+            )
+        return self._index
+
+    def item_embeddings(self) -> np.ndarray:
+        """Item vectors, ``(n_items, dim)`` float32, row i = ``catalog.items[i]``."""
+        if self._embeddings is None:
+            self._embeddings = np.load(self.path / EMBEDDINGS, mmap_mode="r")
+        return self._embeddings
+
+    def update_manifest(self, section: str, data: dict[str, Any]) -> None:
+        """Set ``manifest[section] = data`` and rewrite the manifest atomically."""
+        if section in {"format", "items", "catalog_sha256"}:
+            raise ValueError(f"manifest section {section!r} is written only by the build")
+        self.manifest[section] = data
+        tmp = self.path / f".{MANIFEST}.tmp"
+        tmp.write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n")
+        tmp.replace(self.path / MANIFEST)
+
+
+def load_pack(path: Path | str, *, eager: bool = False) -> Pack:
+    """Open a knowledge pack built by `build_pack`.
+
+    The graph and the index open on first use; ``eager=True`` opens them now.
+    """
+    path = Path(path).expanduser()
+    if not path.is_dir():
+        raise PackError(f"no knowledge pack at {path}: build one with `parley build`")
+    manifest_path = path / MANIFEST
+    if not manifest_path.exists():
+        raise PackError(f"{path} is not a complete knowledge pack (no {MANIFEST}); rebuild it")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise PackError(f"cannot read {manifest_path}: {exc}") from exc
+    if manifest.get("format") != PACK_FORMAT:
+        raise PackError(
+            f"{path} has pack format {manifest.get('format')!r}; "
+            f"this Parley reads {PACK_FORMAT}: rebuild it"
+        )
+    catalog = load_jsonl(path / ITEMS).catalog
+    catalog.name = manifest.get("catalog_name", catalog.name)
+    if len(catalog) != manifest["items"]:
+        raise PackError(
+            f"{path}: {ITEMS} has {len(catalog)} items, the manifest says {manifest['items']}"
+        )
+    pack = Pack(path, manifest, catalog)
+    if eager:
+        _ = pack.graph
+        _ = pack.index.collection
+    return pack

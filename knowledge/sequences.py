@@ -1,0 +1,147 @@
+"""Interaction sequences for training: MovieLens histories and ReDial dialogue co-mentions."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.errors import CatalogError
+from knowledge.items import Catalog
+from knowledge.loaders.movielens import imdb_id, read_csv
+
+
+@dataclass(frozen=True)
+class InteractionSequence:
+    """One user's (or one dialogue's) items in time order."""
+
+    user_id: str
+    item_ids: tuple[str, ...]
+
+
+@dataclass
+class SequenceSet:
+    """Sequences mapped onto a catalog, with what the mapping kept and dropped."""
+
+    sequences: list[InteractionSequence]
+    source: str
+    interactions_read: int = 0
+    interactions_unmapped: int = 0
+    users_dropped_short: int = 0
+    items_covered: int = field(default=0)
+
+    def summary(self) -> str:
+        """A one-line account of the mapping."""
+        kept = sum(len(s.item_ids) for s in self.sequences)
+        return (
+            f"{self.source}: {len(self.sequences)} sequences, {kept} interactions over "
+            f"{self.items_covered} catalog items; {self.interactions_unmapped} of "
+            f"{self.interactions_read} interactions had no catalog item, "
+            f"{self.users_dropped_short} sequences were too short"
+        )
+
+
+def _finish(raw: dict[str, list[str]], result: SequenceSet, min_length: int) -> SequenceSet:
+    items: set[str] = set()
+    for user, seq in raw.items():
+        deduped = list(dict.fromkeys(seq))  # keep the first time each item appears
+        if len(deduped) < min_length:
+            result.users_dropped_short += 1
+            continue
+        result.sequences.append(InteractionSequence(user, tuple(deduped)))
+        items.update(deduped)
+    result.items_covered = len(items)
+    return result
+
+
+def movielens_sequences(
+    folder: Path | str,
+    catalog: Catalog,
+    *,
+    min_rating: float | None = None,
+    min_length: int = 3,
+) -> SequenceSet:
+    """Read ``ratings.csv`` as time-ordered per-user sequences over ``catalog``.
+
+    MovieLens movies map to catalog items through ``external_ids["movielens"]`` when the
+    catalog came from MovieLens, else through IMDb ids (``links.csv``). Ratings below
+    ``min_rating`` are dropped (``None`` keeps every rating: a rating is an interaction).
+    """
+    folder = Path(folder)
+    ratings = folder / "ratings.csv"
+    if not ratings.exists():
+        raise CatalogError(ratings, "no such file")
+    by_ml: dict[str, str] = {}
+    by_imdb: dict[str, str] = {}
+    for item in catalog:
+        if "movielens" in item.external_ids:
+            by_ml[item.external_ids["movielens"]] = item.item_id
+        if "imdb" in item.external_ids:
+            by_imdb[item.external_ids["imdb"]] = item.item_id
+    if not by_ml and (folder / "links.csv").exists():
+        for _, row in read_csv(folder / "links.csv", ("movieId", "imdbId")):
+            imdb = imdb_id(row["imdbId"] or "")
+            if imdb and imdb in by_imdb:
+                by_ml[row["movieId"].strip()] = by_imdb[imdb]
+    if not by_ml:
+        raise CatalogError(ratings, "no MovieLens movie maps to a catalog item (no shared ids)")
+
+    events: dict[str, list[tuple[int, int, str]]] = {}
+    result = SequenceSet([], str(ratings))
+    for line, row in read_csv(ratings, ("userId", "movieId", "rating", "timestamp")):
+        result.interactions_read += 1
+        try:
+            rating = float(row["rating"])
+            stamp = int(row["timestamp"])
+        except (TypeError, ValueError):
+            raise CatalogError(ratings, "rating and timestamp must be numbers", line) from None
+        if min_rating is not None and rating < min_rating:
+            continue
+        item_id = by_ml.get(row["movieId"].strip())
+        if item_id is None:
+            result.interactions_unmapped += 1
+            continue
+        events.setdefault(row["userId"].strip(), []).append((stamp, line, item_id))
+    raw = {user: [i for _, _, i in sorted(evs)] for user, evs in events.items()}
+    return _finish(raw, result, min_length)
+
+
+def title_index(catalog: Catalog) -> dict[str, str]:
+    """Map ``"Title (Year)"`` (and a bare title when the year is unknown) to item ids."""
+    index: dict[str, str] = {}
+    for item in catalog:
+        index.setdefault(item.display_title, item.item_id)
+    return index
+
+
+def dialogue_comentions(path: Path | str, catalog: Catalog, *, min_length: int = 2) -> SequenceSet:
+    """Movies mentioned in each ReDial-format dialogue, in order of first mention.
+
+    Each line of the file has ``dialog_id``, ``entity`` (mentions so far) and ``rec``;
+    names are matched exactly against ``"Title (Year)"`` of the catalog items.
+    """
+    path = Path(path)
+    index = title_index(catalog)
+    raw: dict[str, list[str]] = {}
+    result = SequenceSet([], str(path))
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(path, exc.strerror or str(exc)) from None
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                dialog = str(record["dialog_id"])
+                names = list(record.get("entity", [])) + list(record.get("rec", []))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise CatalogError(path, f"not a dialogue turn ({exc})", number) from None
+            bucket = raw.setdefault(dialog, [])
+            for name in names:
+                item_id = index.get(name)
+                if item_id is not None:
+                    result.interactions_read += 1
+                    bucket.append(item_id)
+    return _finish(raw, result, min_length)

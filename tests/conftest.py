@@ -1,0 +1,121 @@
+"""Shared fixtures: the reference data folder and small catalogs built in the test itself."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from knowledge.items import Catalog, Item
+from knowledge.pack import Pack, build_pack, load_pack
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def require_shared(*parts: str) -> Path:
+    """Path under ``../shared/data``; skip when absent, except on CI where it must exist."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"reference data missing on CI: {path}")
+        pytest.skip(f"reference data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def redial_dir() -> Path:
+    """The ReDial/iEvaLM reference folder."""
+    return require_shared("redial")
+
+
+@pytest.fixture(scope="session")
+def movielens_dir() -> Path:
+    """The MovieLens ml-latest-small reference folder."""
+    return require_shared("movielens", "ml-latest-small")
+
+
+def make_items() -> list[Item]:
+    """A tiny hand-made catalog with a shared director, a remake and a horror film."""
+    return [
+        Item(
+            item_id="inception",
+            title="Inception",
+            year=2010,
+            attributes={
+                "genre": ["sci-fi", "action"],
+                "director": ["Christopher Nolan"],
+                "star": ["Leonardo DiCaprio"],
+                "writer": ["Christopher Nolan"],
+            },
+            description="A thief enters people's dreams to steal and plant ideas.",
+            popularity=0.9,
+        ),
+        Item(
+            item_id="interstellar",
+            title="Interstellar",
+            year=2014,
+            attributes={
+                "genre": ["sci-fi", "drama"],
+                "director": ["Christopher Nolan"],
+                "star": ["Matthew McConaughey"],
+            },
+            description="Astronauts travel through a wormhole to find humanity a new home.",
+        ),
+        Item(
+            item_id="dune-1984",
+            title="Dune",
+            year=1984,
+            attributes={"genre": ["sci-fi"], "director": ["David Lynch"]},
+            description="A noble family fights over a desert planet.",
+            popularity=0.4,
+        ),
+        Item(
+            item_id="dune-2021",
+            title="Dune",
+            year=2021,
+            attributes={"genre": ["sci-fi", "adventure"], "director": ["Denis Villeneuve"]},
+            description="A young heir is drawn into a war over a desert planet.",
+            popularity=0.8,
+        ),
+        Item(
+            item_id="shining",
+            title="The Shining",
+            year=1980,
+            attributes={
+                "genre": ["horror"],
+                "director": ["Stanley Kubrick"],
+                "star": ["Jack Nicholson"],
+            },
+            description="A writer caretaking an empty hotel in winter descends into madness.",
+        ),
+    ]
+
+
+@pytest.fixture()
+def tiny_catalog() -> Catalog:
+    """The tiny catalog of `make_items`."""
+    return Catalog(make_items(), name="tiny")
+
+
+PACK_CACHE = REPO / ".pytest_cache" / "parley-packs"
+
+
+def _built_pack(spec: str, name: str) -> Pack:
+    """Build a pack once per session into the pytest cache (rebuilds reuse embeddings)."""
+    out = PACK_CACHE / name
+    build_pack(spec, out)
+    return load_pack(out)
+
+
+@pytest.fixture(scope="session")
+def redial_pack(redial_dir: Path) -> Pack:
+    """The ReDial reference catalog as a pack, built once per test session."""
+    return _built_pack(f"redial:{redial_dir}", "redial")
+
+
+@pytest.fixture(scope="session")
+def demo_pack() -> Pack:
+    """The bundled demo catalog as a pack, built once per test session."""
+    return _built_pack("demo", "demo")

@@ -1,0 +1,63 @@
+"""Interaction sequences mapped onto a catalog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge.errors import CatalogError
+from knowledge.items import Catalog, Item
+from knowledge.sequences import dialogue_comentions, movielens_sequences
+
+
+def _catalog() -> Catalog:
+    return Catalog(
+        [
+            Item(item_id="r1", title="Toy Story", year=1995, external_ids={"imdb": "tt0114709"}),
+            Item(item_id="r2", title="Jumanji", year=1995, external_ids={"imdb": "tt0113497"}),
+            Item(item_id="r3", title="Heat", year=1995, external_ids={"imdb": "tt0113277"}),
+        ]
+    )
+
+
+def test_movielens_sequences_map_through_imdb_and_sort_by_time(tmp_path: Path) -> None:
+    (tmp_path / "links.csv").write_text(
+        "movieId,imdbId,tmdbId\n1,0114709,1\n2,0113497,2\n6,0113277,3\n9,999,4\n"
+    )
+    (tmp_path / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp\n1,6,4.0,30\n1,1,4.0,10\n1,9,5.0,15\n1,2,2.0,20\n2,1,5.0,1\n"
+    )
+    result = movielens_sequences(tmp_path, _catalog(), min_length=2)
+    assert [(s.user_id, s.item_ids) for s in result.sequences] == [("1", ("r1", "r2", "r3"))]
+    assert result.interactions_unmapped == 1
+    assert result.users_dropped_short == 1
+    liked = movielens_sequences(tmp_path, _catalog(), min_rating=3.5, min_length=2)
+    assert liked.sequences[0].item_ids == ("r1", "r3")
+
+
+def test_movielens_sequences_without_shared_ids_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "links.csv").write_text("movieId,imdbId,tmdbId\n1,1,1\n")
+    (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.0,1\n")
+    with pytest.raises(CatalogError, match="no MovieLens movie maps"):
+        movielens_sequences(tmp_path, _catalog())
+
+
+def test_dialogue_comentions(tmp_path: Path) -> None:
+    turns = [
+        {"dialog_id": "d1", "entity": ["Heat (1995)", "horror"], "rec": ["Toy Story (1995)"]},
+        {
+            "dialog_id": "d1",
+            "entity": ["Heat (1995)", "Toy Story (1995)"],
+            "rec": ["Jumanji (1995)"],
+        },
+        {"dialog_id": "d2", "entity": [], "rec": ["Heat (1995)"]},
+    ]
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
+    result = dialogue_comentions(path, _catalog())
+    assert [(s.user_id, s.item_ids) for s in result.sequences] == [("d1", ("r3", "r1", "r2"))]
+    path.write_text('{"entity": []}\n')
+    with pytest.raises(CatalogError, match="line 1"):
+        dialogue_comentions(path, _catalog())

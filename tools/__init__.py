@@ -1,0 +1,1 @@
+"""The tools Parley's agent calls: lookup, retrieval, knowledge-graph paths and more."""

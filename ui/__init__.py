@@ -1,0 +1,1 @@
+"""Parley's user interfaces: the `parley` command line (and the chat app)."""
