@@ -1,0 +1,1 @@
+"""An example Parley tool plug-in: "surprise me" with lesser-known catalog items."""

@@ -1,0 +1,160 @@
+"""The example plug-in, pip-installed into a throwaway venv, shows up everywhere.
+
+The venv sees this environment's packages (``--system-site-packages``), so Parley and
+pip come from here and nothing is downloaded; removing the venv uninstalls the plug-in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.unit.tools_contract import write_small_pack
+from tools.registry import default_registry
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "parley-surprise"
+
+
+class Venv:
+    """A virtual environment with the plug-in installed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        bindir = "Scripts" if os.name == "nt" else "bin"
+        self.python = folder / bindir / ("python.exe" if os.name == "nt" else "python")
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "PIP_NO_INDEX": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+        done = subprocess.run(
+            [str(self.python), *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"{args} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+            )
+        return done
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
+    base = tmp_path_factory.mktemp("plugin")
+    source = base / "parley-surprise"
+    # Build from a copy: pip builds in the source tree and would leave build/ and egg-info.
+    shutil.copytree(
+        EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
+    )
+    folder = base / "venv"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(folder)],
+        check=True,
+        timeout=120,
+    )
+    env = Venv(folder)
+    env.run(
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--quiet",
+        str(source),
+    )
+    yield env
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_small_pack(tmp_path_factory.mktemp("plugin-pack") / "small")
+
+
+def test_registry_finds_the_plugin(venv: Venv) -> None:
+    code = (
+        "import json; from tools.registry import default_registry; r = default_registry(); "
+        "print(json.dumps({'tools': [[s.name, s.origin] for s in r.specs()], "
+        "'failures': [f.reason for f in r.failures]}))"
+    )
+    found = json.loads(venv.run("-c", code).stdout)
+    assert ["surprise", "parley-surprise 0.1.0"] in found["tools"]
+    assert found["tools"][:3] == [[n, "built-in"] for n in ("lookup", "retriever", "kg_paths")]
+    assert found["failures"] == []
+
+
+def test_cli_lists_and_runs_the_plugin(venv: Venv, pack: Path) -> None:
+    listed = json.loads(venv.run("-m", "ui.cli", "tools", "list", "--json").stdout)
+    assert "surprise" in [row["name"] for row in listed]
+    done = venv.run(
+        "-m",
+        "ui.cli",
+        "tools",
+        "run",
+        "surprise",
+        "--pack",
+        str(pack),
+        "--input",
+        '{"k": 2, "filters": {"include": {"genre": ["drama"]}}}',
+    )
+    items = json.loads(done.stdout)["items"]
+    assert len(items) == 2
+    bad = venv.run(
+        "-m",
+        "ui.cli",
+        "tools",
+        "run",
+        "surprise",
+        "--pack",
+        str(pack),
+        "--input",
+        '{"k": 0}',
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "field 'k'" in bad.stderr + bad.stdout
+
+
+def test_the_agent_gets_the_plugin_as_a_langchain_tool(venv: Venv, pack: Path) -> None:
+    code = (
+        "import json, sys; from knowledge.pack import load_pack; "
+        "from tools.langchain import langchain_tools; from tools.registry import default_registry; "
+        "tools = {t.name: t for t in langchain_tools(default_registry(), load_pack(sys.argv[1]))}; "
+        "m = tools['surprise'].invoke({'type': 'tool_call', 'id': '1', 'name': 'surprise', "
+        "'args': {'k': 1}}); print(json.dumps({'names': sorted(tools), 'artifact': m.artifact}))"
+    )
+    found = json.loads(venv.run("-c", code, str(pack)).stdout)
+    assert "surprise" in found["names"]
+    assert len(found["artifact"]["items"]) == 1
+
+
+def test_this_environment_is_left_alone() -> None:
+    installed = (
+        shutil.which("pip")
+        and subprocess.run(
+            [sys.executable, "-m", "pip", "show", "parley-surprise"],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    )
+    if not installed:  # someone may have installed the example here on purpose
+        assert "surprise" not in default_registry().names()

@@ -1,0 +1,153 @@
+"""The lookup tool: entity linking and item facts on a small catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from knowledge.items import Catalog
+from tests.unit.tools_contract import SmallSource, ToolContract, small_items
+from tools.lookup import LookupOutput, LookupTool
+
+
+@pytest.fixture(scope="module")
+def lookup() -> LookupTool:
+    tool = LookupTool(SmallSource())
+    tool.ensure_ready()
+    return tool
+
+
+def best_items(output: LookupOutput) -> list[str]:
+    return [m.best.item.item_id for m in output.mentions if m.best.item is not None]
+
+
+class TestLookupContract(ToolContract):
+    @pytest.fixture
+    def tool(self, lookup: LookupTool) -> LookupTool:
+        return lookup
+
+    @pytest.fixture
+    def valid_inputs(self) -> list[dict[str, Any]]:
+        return [
+            {"text": "I loved Inception (2010) and Heat"},
+            {"text": "who directed the dark knight?"},
+            {"text": "anything with Tom Hanks", "kinds": ["person"]},
+            {"text": "Dune", "max_candidates": 1, "facts": False},
+        ]
+
+    @pytest.fixture
+    def invalid_inputs(self) -> list[tuple[Any, str]]:
+        return [
+            ({}, "text"),
+            ({"text": ""}, "text"),
+            ({"text": "x", "min_confidence": 2}, "min_confidence"),
+            ({"text": "x", "kinds": ["movie"]}, "kinds"),
+            ({"text": "x", "max_candidates": 0}, "max_candidates"),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Inception (2010)", "inception"),
+        ("inception", "inception"),
+        ("INCEPTION!", "inception"),
+        ("I loved inceptoin", "inception"),
+        ("the dark knight rises was long", "dark-knight-rises"),
+        ("I liked The Dark Night Rises", "dark-knight-rises"),
+        ("have you seen the dark knight?", "dark-knight"),
+        ("Forest Gump made me cry", "forrest-gump"),
+        ("what about Toy Story", "toy-story"),
+    ],
+)
+def test_titles_link_loosely(lookup: LookupTool, text: str, expected: str) -> None:
+    assert best_items(lookup.invoke({"text": text})) == [expected]
+
+
+def test_year_picks_one_remake_and_no_year_lists_all_by_popularity(lookup: LookupTool) -> None:
+    with_year = lookup.invoke({"text": "Dune (1984) is a cult film"}).mentions
+    assert [c.entity_id for c in with_year[0].candidates] == ["item:dune-1984"]
+    assert not with_year[0].ambiguous
+    bare = lookup.invoke({"text": "I want to watch Dune"}).mentions[0]
+    assert bare.ambiguous
+    assert [c.entity_id for c in bare.candidates] == ["item:dune-2021", "item:dune-1984"]
+
+
+def test_remakes_fall_back_to_graph_degree_without_popularity() -> None:
+    items = [i.model_copy(update={"popularity": None}) for i in small_items()]
+    richer = items[4].model_copy(
+        update={"attributes": {**items[4].attributes, "writer": ["David Lynch"]}}
+    )
+    items[4] = richer  # Dune (1984) now has more graph edges than Dune (2021)
+    tool = LookupTool(SmallSource(Catalog(items)))
+    mention = tool.invoke({"text": "Dune"}).mentions[0]
+    assert [c.entity_id for c in mention.candidates] == ["item:dune-1984", "item:dune-2021"]
+
+
+def test_common_words_are_not_titles(lookup: LookupTool) -> None:
+    for text in ["It was great, I love it", "pick me up at eight", "it is a heat wave"]:
+        assert best_items(lookup.invoke({"text": text})) == [], text
+    # ...unless the text gives the evidence: a year or quotes.
+    assert best_items(lookup.invoke({"text": "It (2017) scared me"})) == ["it"]
+    assert best_items(lookup.invoke({"text": 'I watched "Up" again'})) == ["up"]
+
+
+def test_people_genres_and_tags_link(lookup: LookupTool) -> None:
+    output = lookup.invoke(
+        {"text": "I love Robert Deniro and Nolan, and scary or romantic movies with toys"}
+    )
+    found = {(m.best.kind, m.best.label) for m in output.mentions}
+    assert ("person", "Robert De Niro") in found
+    assert ("person", "Christopher Nolan") in found
+    assert ("genre", "horror") in found
+    assert ("genre", "romance") in found
+    assert ("tag", "toys") in found
+
+
+def test_spans_point_into_the_text(lookup: LookupTool) -> None:
+    text = "Have you seen Interstellar (2014) or Heat?"
+    for mention in lookup.invoke({"text": text}).mentions:
+        assert text[mention.start : mention.end] == mention.text
+    assert lookup.invoke({"text": text}).mentions[0].text == "Interstellar (2014)"
+
+
+def test_kinds_restrict_the_links(lookup: LookupTool) -> None:
+    output = lookup.invoke({"text": "Tom Hanks in Cast Away", "kinds": ["item"]})
+    assert {m.best.kind for m in output.mentions} == {"item"}
+
+
+@pytest.mark.parametrize(
+    ("question", "asks", "needle"),
+    [
+        ("who directed Inception?", "director", "was directed by Christopher Nolan"),
+        ("Who is in Heat?", "star", "Al Pacino and Robert De Niro"),
+        ("what is The Notebook about?", "description", "fall in love"),
+        ("when did Titanic come out", "year", "1997"),
+        ("what genre is Cast Away", "genre", "adventure and drama"),
+        ("What did Christopher Nolan direct?", "filmography", "The Dark Knight (2008)"),
+    ],
+)
+def test_questions_get_grounded_answers(
+    lookup: LookupTool, question: str, asks: str, needle: str
+) -> None:
+    answer = lookup.invoke({"text": question}).answer
+    assert answer is not None and answer.asks == asks
+    assert needle in answer.sentence
+
+
+def test_facts_of_linked_items(lookup: LookupTool) -> None:
+    facts = lookup.invoke({"text": "Heat (1995)"}).facts
+    assert facts[0].item.item_id == "heat"
+    assert facts[0].attributes["director"] == ["Michael Mann"]
+    assert "thieves" in facts[0].description
+
+
+def test_genre_words_link_unless_they_are_ordinary_nouns(lookup: LookupTool) -> None:
+    def genres(text: str) -> set[str]:
+        output = lookup.invoke({"text": text, "kinds": ["genre"]})
+        return {m.best.label for m in output.mentions}
+
+    assert genres("I like comedy and crime") == {"comedy", "crime"}
+    assert genres("any good dramas?") == {"drama"}
+    assert genres("my drama teacher") == set()

@@ -1,0 +1,192 @@
+"""The tool contract: a named, described, typed callable with lazy setup."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from knowledge.errors import ParleyError
+from knowledge.items import Catalog, Item
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from knowledge.graph import KnowledgeGraph
+    from knowledge.index import VectorIndex
+
+log = logging.getLogger(__name__)
+
+TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+"""Tool names: what LLM providers accept as function names, lowercased."""
+
+
+class KnowledgeSource(Protocol):
+    """What tools read: a catalog plus its graph and vector index (a `knowledge.pack.Pack`).
+
+    Tools touch ``graph``, ``index`` and ``item_embeddings()`` only when they need them,
+    so a test can pass a small object that has just a catalog (and a graph).
+    """
+
+    @property
+    def catalog(self) -> Catalog: ...
+
+    @property
+    def graph(self) -> KnowledgeGraph: ...
+
+    @property
+    def index(self) -> VectorIndex: ...
+
+    def item_embeddings(self) -> np.ndarray: ...
+
+
+class ToolInputError(ParleyError):
+    """A tool was given input that does not match its ``Input`` model; names the field."""
+
+    def __init__(self, tool: str, message: str, field: str | None = None) -> None:
+        self.tool = tool
+        self.field = field
+        self.message = message
+        super().__init__(f"{tool}: invalid input: {message}")
+
+
+class ToolError(ParleyError):
+    """A tool could not do what it was asked (a user-facing, expected failure)."""
+
+
+class ItemRef(BaseModel):
+    """A catalog item as tools return it: its id and how to show it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item_id: str = Field(description="catalog item id")
+    title: str = Field(description="display title, without the year")
+    year: int | None = Field(default=None, description="release year, when known")
+
+    @classmethod
+    def of(cls, item: Item) -> ItemRef:
+        """Make a reference to a catalog item."""
+        return cls(item_id=item.item_id, title=item.title, year=item.year)
+
+    @property
+    def display_title(self) -> str:
+        """``Title (Year)``, or the bare title when the year is unknown."""
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+def input_error(tool: str, exc: ValidationError) -> ToolInputError:
+    """Turn a pydantic error into a `ToolInputError` that names the first bad field."""
+    lines = []
+    first_field: str | None = None
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "(input)"
+        first_field = first_field or loc
+        lines.append(f"field {loc!r}: {err['msg']}")
+    return ToolInputError(tool, "; ".join(lines), first_field)
+
+
+def referenced_item_ids(value: object) -> Iterator[str]:
+    """Yield every catalog item id an output refers to (each `ItemRef`, at any depth)."""
+    if isinstance(value, ItemRef):
+        yield value.item_id
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from referenced_item_ids(getattr(value, name))
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from referenced_item_ids(v)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for v in value:
+            yield from referenced_item_ids(v)
+
+
+InputT = TypeVar("InputT", bound=BaseModel)
+OutputT = TypeVar("OutputT", bound=BaseModel)
+
+
+class Tool(ABC, Generic[InputT, OutputT]):
+    """Base class of every tool: a name, a description, typed input and output, one `run`.
+
+    Subclasses set the class attributes and implement `run` (and `setup` when they have
+    expensive state to build: it runs once, on first use, never in ``__init__``).
+    Callers use `invoke`, which validates raw input and runs `setup` first.
+    """
+
+    name: ClassVar[str]
+    """Registry name: lowercase letters, digits and underscores."""
+    description: ClassVar[str]
+    """What the tool does and when to use it; an LLM reads this to choose tools."""
+    Input: type[InputT]
+    """The pydantic model of the input."""
+    Output: type[OutputT]
+    """The pydantic model of the output."""
+
+    def __init__(self, source: KnowledgeSource) -> None:
+        self.source = source
+        self._ready = False
+        self._setup_lock = threading.Lock()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("name")
+        if name is not None and not TOOL_NAME.match(name):
+            raise TypeError(
+                f"tool name {name!r} of {cls.__qualname__} must match {TOOL_NAME.pattern}"
+            )
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog this tool answers from."""
+        return self.source.catalog
+
+    def setup(self) -> None:
+        """Build expensive state (indexes, models); called once, before the first `run`."""
+
+    def ensure_ready(self) -> None:
+        """Run `setup` once (thread-safe)."""
+        if self._ready:
+            return
+        with self._setup_lock:
+            if not self._ready:
+                log.debug("setting up tool %s", self.name)
+                self.setup()
+                self._ready = True
+
+    @classmethod
+    def parse_input(cls, raw: InputT | Mapping[str, Any] | str) -> InputT:
+        """Validate raw input (a model, a mapping, or a JSON string) into ``Input``.
+
+        A class method, so that input can be checked before any knowledge is loaded.
+        """
+        if isinstance(raw, cls.Input):
+            return raw
+        try:
+            if isinstance(raw, str):
+                return cls.Input.model_validate_json(raw)
+            if isinstance(raw, BaseModel):
+                raw = raw.model_dump()
+            return cls.Input.model_validate(raw)
+        except ValidationError as exc:
+            raise input_error(cls.name, exc) from None
+
+    def invoke(self, raw: InputT | Mapping[str, Any] | str) -> OutputT:
+        """Validate the input, set up on first use, and run."""
+        data = self.parse_input(raw)
+        self.ensure_ready()
+        return self.run(data)
+
+    @abstractmethod
+    def run(self, data: InputT) -> OutputT:
+        """Do the tool's work on validated input."""
+
+    def summarize(self, output: OutputT) -> str:
+        """Render an output as a short text for an LLM (the full output stays structured)."""
+        return output.model_dump_json(exclude_defaults=True)[:2000]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

@@ -1,0 +1,126 @@
+"""Tokens with character spans, folded for loose comparison; shared by the linker and BM25."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*|&")
+_SENTENCE_END = re.compile(r"[.!?]\s*$")
+
+# Roman numerals that are unambiguous as sequel numbers ("Rocky II" = "Rocky 2").
+# "i", "v" and "x" stay words: "I, Robot", "V for Vendetta", "X-Men".
+ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+
+
+def _word_list(text: str) -> list[str]:
+    return text.split()
+
+
+FUNCTION_WORDS = frozenset(
+    _word_list(
+        """
+    a about above after again against all also am an and any are aren as at be because been
+    before being below between both but by can cannot could did didn do does doesn doing don
+    down during each either else ever every few for from further had has have having he her
+    here hers herself him himself his how i if im in into is isn it its itself just let ll me
+    might more most much must my myself no nor not now of off on once one only or other ought
+    our ours ourselves out over own quite rather re really same she should so some such than
+    that the their theirs them themselves then there these they this those through to too
+    under until up upon us ve very was wasn we were weren what when where which while who whom
+    why will with won would yes yet you your yours yourself yourselves
+    thats dont cant wont isnt didnt doesnt wasnt arent werent couldnt wouldnt shouldnt havent
+    hasnt hadnt ive youre youve youll youd theyre theyve weve hes shes whats theres lets
+    """
+    )
+)
+"""English function words (contractions without their apostrophe too)."""
+
+CHAT_WORDS = frozenset(
+    _word_list(
+        """
+    hi hello hey thanks thank ok okay sure yeah yep nope please bye goodbye cool awesome
+    movie movies film films flick flicks watch watched watching seen see saw recommend
+    recommended recommendation recommendations suggest suggestion suggestions something
+    anything maybe think thought know want looking look kind type sort lot lots well still
+    thing things ones
+    """
+    )
+)
+"""Words of requests about films that say nothing about which film."""
+
+STOPWORDS = FUNCTION_WORDS | CHAT_WORDS
+"""Words a lexical index ignores."""
+
+COMMON_WORDS = STOPWORDS | frozenset(
+    _word_list(
+        """
+    great good nice best better bad love loved lovely like liked enjoy enjoyed favorite
+    favourite fun funny show shows time times day night today tonight year years old new big
+    little man men woman women girl girls boy boys people person life home world story true
+    real right last first next way go get got make made take come back
+    """
+    )
+)
+"""Words so common in chat that a title made only of them needs more evidence to link."""
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a text: its folded form and where it sits in the original string."""
+
+    text: str
+    """Folded form: lowercase, no accents, no apostrophes; sequel numerals as digits."""
+    start: int
+    end: int
+    capitalized: bool
+    """Written with an upper-case first letter (and not at the start of a sentence)."""
+
+
+def fold(word: str) -> str:
+    """Fold one word: lowercase, strip accents and apostrophes, map sequel numerals."""
+    if word == "&":
+        return "and"
+    decomposed = unicodedata.normalize("NFKD", word)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = plain.lower().replace("'", "").replace("’", "").replace("_", "")
+    return ROMAN.get(plain, plain)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split text into folded tokens with spans.
+
+    Capitalization is kept as evidence of a name only where it means something: not at the
+    start of a sentence and not in a text that is mostly upper case.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    shouting = bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
+    tokens: list[Token] = []
+    for match in _WORD.finditer(text):
+        raw = match.group()
+        folded = fold(raw)
+        if not folded:
+            continue
+        sentence_start = not tokens or bool(_SENTENCE_END.search(text[: match.start()]))
+        # An all-caps word inside normal text is emphasis ("I LOVED it"), not a name.
+        emphasis = len(raw) > 1 and raw.isupper()
+        capitalized = raw[0].isupper() and not (shouting or sentence_start or emphasis)
+        tokens.append(Token(folded, match.start(), match.end(), capitalized))
+    return tokens
+
+
+def words(text: str) -> list[str]:
+    """Folded tokens of a text, without spans."""
+    return [fold(m.group()) for m in _WORD.finditer(text) if fold(m.group())]
+
+
+def singular(word: str) -> str:
+    """Strip a plural ending the simple way: ``comedies`` -> ``comedy``, ``robots`` -> ``robot``."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
