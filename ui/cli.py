@@ -14,6 +14,7 @@ from pathlib import Path
 from knowledge import __version__
 from knowledge.errors import ParleyError
 from knowledge.paths import default_pack_dir
+from ui import cli_chat, cli_tools
 from ui.console import console, out, stage_progress
 
 log = logging.getLogger("parley")
@@ -239,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("query", nargs="+", help="free text describing what you want")
     p.set_defaults(func=cmd_search)
+
+    cli_tools.register(sub)
+    cli_chat.register(sub)
     return parser
 
 

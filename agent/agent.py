@@ -1,0 +1,231 @@
+"""`ParleyAgent`: the compiled graph with its sessions, as the CLI and the UI use it."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.base import BaseStore
+from langgraph.store.memory import InMemoryStore
+from langgraph.types import StateSnapshot
+from pydantic import BaseModel
+
+from agent.context import AgentSettings
+from agent.graph import compile_graph
+from agent.llm import ChatLLM, NoLLM
+from agent.runtime import AgentContext
+from agent.sessions import LongTermProfiles, open_checkpointer, open_store, serializer
+from agent.state import AgentState, Candidate, Profile, ToolCall
+from agent.toolbox import Toolbox
+from knowledge.pack import Pack
+from tools.registry import ToolRegistry
+
+log = logging.getLogger(__name__)
+
+Feedback = Literal["like", "dislike", "seen"]
+
+
+class ShownItem(BaseModel):
+    """A recommended item as the CLI and the UI show it."""
+
+    item_id: str
+    title: str
+    year: int | None = None
+    genres: list[str] = []
+    people: dict[str, list[str]] = {}
+    description: str = ""
+    tools: list[str] = []
+    evidence: list[str] = []
+
+
+class TurnResult(BaseModel):
+    """One turn: what the user said, what Parley answered, and what it showed."""
+
+    user: str
+    reply: str
+    act: str
+    items: list[ShownItem] = []
+    trace: list[ToolCall] = []
+    notice: str | None = None
+    reply_source: str = "template"
+
+
+@dataclass
+class StreamEvent:
+    """A piece of a turn: ``token``, ``reset`` (drop what was streamed so far) or ``done``."""
+
+    type: Literal["token", "reset", "done"]
+    text: str = ""
+    result: TurnResult | None = None
+
+
+@dataclass
+class ParleyAgent:
+    """The conversational recommender over one knowledge pack.
+
+    Sessions (threads) live in the checkpointer: SQLite at ``sessions`` when given, so a
+    conversation survives a restart; in memory otherwise.
+    """
+
+    pack: Pack
+    llm: ChatLLM = field(default_factory=NoLLM)
+    settings: AgentSettings = field(default_factory=AgentSettings)
+    sessions: Path | None = None
+    registry: ToolRegistry | None = None
+    user_id: str = "local"
+
+    def __post_init__(self) -> None:
+        self.toolbox = Toolbox(self.pack, self.registry)
+        if self.sessions is not None:
+            self.checkpointer: Any = open_checkpointer(self.sessions)
+            self.store: BaseStore = open_store(self.sessions.with_suffix(".store.sqlite"))
+        else:
+            self.checkpointer = InMemorySaver(serde=serializer())
+            self.store = InMemoryStore()
+        self.graph = compile_graph(self.checkpointer, self.store)
+        self.context = AgentContext(self.toolbox, self.llm, self.settings, self.user_id)
+
+    @staticmethod
+    def new_session() -> str:
+        """A fresh session id."""
+        return uuid.uuid4().hex
+
+    def _config(self, session: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": session}}
+
+    def snapshot(self, session: str) -> StateSnapshot:
+        """The saved state of a session."""
+        return self.graph.get_state(self._config(session))
+
+    def profile(self, session: str) -> Profile:
+        """What the agent believes about the user in this session."""
+        values = self.snapshot(session).values
+        profile = values.get("profile")
+        if profile is None:
+            profile = self._seed_profile()
+        return profile
+
+    def messages(self, session: str) -> list[BaseMessage]:
+        """The dialogue of a session so far."""
+        return list(self.snapshot(session).values.get("messages", []))
+
+    def _seed_profile(self) -> Profile:
+        """A new session starts from the user's long-term dislikes and seen items."""
+        longterm = LongTermProfiles(self.store).get(self.user_id)
+        return Profile(disliked=longterm.disliked, seen=longterm.seen)
+
+    def stream(self, session: str, text: str) -> Iterator[StreamEvent]:
+        """Run one turn, yielding reply pieces as they are produced, then the result."""
+        text = text.strip()
+        if not text:
+            return
+        limit = self.settings.max_message_chars
+        if len(text) > limit:
+            reply = (
+                f"That message is too long ({len(text):,} characters); "
+                f"please keep it under {limit:,}."
+            )
+            yield StreamEvent("token", reply)
+            yield StreamEvent(
+                "done", result=TurnResult(user=text[:200] + "…", reply=reply, act="refuse")
+            )
+            return
+        inputs: AgentState = {"messages": [HumanMessage(text)]}
+        if "profile" not in self.snapshot(session).values:
+            inputs["profile"] = self._seed_profile()
+        for mode, chunk in self.graph.stream(
+            inputs,
+            self._config(session),
+            context=self.context,
+            stream_mode=["custom", "updates"],
+        ):
+            if mode == "custom" and isinstance(chunk, dict):
+                kind = chunk.get("type")
+                if kind == "token":
+                    yield StreamEvent("token", str(chunk.get("text", "")))
+                elif kind == "reset":
+                    yield StreamEvent("reset")
+        yield StreamEvent("done", result=self.last_turn(session, text))
+
+    def turn(self, session: str, text: str) -> TurnResult:
+        """Run one turn and return its result (empty messages are ignored: act ``none``)."""
+        result = None
+        for event in self.stream(session, text):
+            if event.type == "done":
+                result = event.result
+        return result or TurnResult(user=text, reply="", act="none")
+
+    def last_turn(self, session: str, text: str = "") -> TurnResult:
+        """The latest turn of a session, read back from its saved state."""
+        values = self.snapshot(session).values
+        messages = values.get("messages", [])
+        reply = messages[-1].content if messages and isinstance(messages[-1], AIMessage) else ""
+        plan = values.get("plan")
+        items = (
+            [self._shown(c) for c in values.get("recommended", [])]
+            if plan and plan.act == "recommend"
+            else []
+        )
+        return TurnResult(
+            user=text,
+            reply=str(reply),
+            act=plan.act if plan else "none",
+            items=items,
+            trace=values.get("trace", []),
+            notice=values.get("notice"),
+            reply_source=values.get("reply_source", "template"),
+        )
+
+    def _shown(self, candidate: Candidate) -> ShownItem:
+        item = self.pack.catalog[candidate.item_id]
+        people = {k: item.values(k)[:3] for k in ("director", "star") if item.values(k)}
+        return ShownItem(
+            item_id=item.item_id,
+            title=item.title,
+            year=item.year,
+            genres=item.values("genre"),
+            people=people,
+            description=item.description,
+            tools=sorted(candidate.tools),
+            evidence=candidate.evidence,
+        )
+
+    def feedback(self, session: str, item_id: str, kind: Feedback) -> Profile:
+        """Record a like, dislike or "seen it" on an item (the UI's card buttons)."""
+        if item_id not in self.pack.catalog:
+            raise KeyError(f"no item {item_id!r} in the catalog")
+        profile = self.profile(session).model_copy(deep=True)
+        for bucket in (profile.liked, profile.disliked):
+            if item_id in bucket and kind != "seen":
+                bucket.remove(item_id)
+        target = {"like": profile.liked, "dislike": profile.disliked, "seen": profile.seen}[kind]
+        if item_id not in target:
+            target.append(item_id)
+        self.graph.update_state(self._config(session), {"profile": profile}, as_node="ground")
+        LongTermProfiles(self.store).remember(self.user_id, profile)
+        return profile
+
+    def forget(self, session: str, kind: str, value: str) -> Profile:
+        """Remove one belief: an item id from ``liked``/``disliked``/``seen``, or a value from
+        ``wanted:ATTR``/``avoided:ATTR``, or ``years``."""
+        profile = self.profile(session).model_copy(deep=True)
+        if kind in {"liked", "disliked", "seen"}:
+            setattr(profile, kind, [i for i in getattr(profile, kind) if i != value])
+        elif kind.startswith(("wanted:", "avoided:")):
+            which, attribute = kind.split(":", 1)
+            table: dict[str, list[str]] = getattr(profile, which)
+            table[attribute] = [v for v in table.get(attribute, []) if v != value]
+            setattr(profile, which, {k: v for k, v in table.items() if v})
+        elif kind == "years":
+            profile.year_min = profile.year_max = None
+        else:
+            raise ValueError(f"unknown belief kind {kind!r}")
+        self.graph.update_state(self._config(session), {"profile": profile}, as_node="ground")
+        return profile

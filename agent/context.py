@@ -1,0 +1,93 @@
+"""The agent's settings: one keyword-only dataclass, typed, with environment overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, get_type_hints
+
+from knowledge.errors import ParleyError
+
+ENV_PREFIX = "PARLEY_AGENT_"
+
+
+def _default_weights() -> dict[str, float]:
+    return {"retriever": 1.0, "kg_paths": 1.0, "sid": 0.6}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgentSettings:
+    """How the agent decides and phrases. Every field can be set by ``PARLEY_AGENT_<NAME>``."""
+
+    items_per_turn: int = 3
+    """Items shown in one recommendation."""
+    pool_size: int = 60
+    """Candidates each retrieval tool returns before fusion."""
+    fusion_weights: dict[str, float] = field(default_factory=_default_weights)
+    """Weight of each tool's ranking in reciprocal-rank fusion (missing tools count 0)."""
+    rrf_k: int = 60
+    """The rank offset of reciprocal-rank fusion: 1 / (rrf_k + rank)."""
+    max_asks_in_row: int = 2
+    """Clarifying questions allowed before the agent must recommend."""
+    min_signals_to_recommend: int = 1
+    """Known preferences (liked items, wanted values, wishes) needed before recommending."""
+    genre_split_ratio: float = 0.5
+    """Ask about genre when the top candidates' most common genre covers less than this share."""
+    max_tokens: int = 160
+    """Token limit of every LLM reply."""
+    temperature: float = 0.3
+    """Sampling temperature of LLM replies."""
+    llm_extraction: bool = False
+    """Let a capable LLM add structured preference extraction (off for the tiny embedded model)."""
+    max_message_chars: int = 4000
+    """Longer user messages are refused."""
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> AgentSettings:
+        """Build settings from a mapping of field names; unknown names are an error."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ParleyError(
+                f"unknown agent setting(s): {', '.join(unknown)}; known: {', '.join(sorted(names))}"
+            )
+        hints = get_type_hints(cls)
+        converted = {name: _convert(name, value, hints[name]) for name, value in values.items()}
+        return cls(**converted)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AgentSettings:
+        """Read ``PARLEY_AGENT_*`` variables, converted to the field types; reject unknown ones."""
+        environ = os.environ if environ is None else environ
+        values = {
+            key[len(ENV_PREFIX) :].lower(): value
+            for key, value in environ.items()
+            if key.startswith(ENV_PREFIX)
+        }
+        return cls.from_mapping(values)
+
+
+def _convert(name: str, value: Any, hint: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        if hint is bool:
+            lowered = value.strip().lower()
+            if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ValueError(value)
+            return lowered in {"1", "true", "yes", "on"}
+        if hint is int:
+            return int(value)
+        if hint is float:
+            return float(value)
+        if getattr(hint, "__origin__", None) is dict:
+            parsed = json.loads(value)
+            if not isinstance(parsed, dict):
+                raise ValueError(value)
+            return {str(k): float(v) for k, v in parsed.items()}
+    except (ValueError, TypeError) as exc:
+        raise ParleyError(f"agent setting {name}: cannot read {value!r} as {hint}") from exc
+    return value

@@ -1,0 +1,1 @@
+"""The graph's nodes: plain functions ``(state, runtime) -> dict`` that return what changed."""

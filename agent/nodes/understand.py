@@ -1,0 +1,209 @@
+"""understand: link the user's words to the catalog and update the profile."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from langchain_core.messages import BaseMessage, HumanMessage
+from langgraph.runtime import Runtime
+
+from agent.reading import GENRE_WORDS, Polarity, Reading, polarity, read
+from agent.runtime import AgentContext
+from agent.state import AgentState, Candidate, Profile
+from knowledge.graph import KNOWN_RELATIONS
+from tools.lookup import LookupOutput, Mention
+
+# Relations from an item to a person, as attribute names ("directed_by" -> "director").
+_PERSON_ATTRIBUTES = {
+    rel.relation: name for name, rel in KNOWN_RELATIONS.items() if rel.node_kind == "person"
+}
+_UNKNOWN_TITLE = re.compile(
+    r"\b(?:loved|liked|like|love|enjoyed|seen|watched|about|called|fan of)\s+[\"“']?"
+    r"((?:[A-Z0-9][\w'’:-]*)(?:\s+(?:of|the|a|and|in|[A-Z0-9][\w'’:-]*)){0,6})"
+)
+MAX_NOTES = 5
+
+
+def last_user_text(messages: Sequence[BaseMessage]) -> str:
+    """The text of the latest user message."""
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            content = message.content
+            return content if isinstance(content, str) else str(content)
+    return ""
+
+
+def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
+    """Read the latest message: entities, polarity, intent, years, feedback on shown items."""
+    ctx = runtime.context
+    text = last_user_text(state.get("messages", []))
+    profile = (state.get("profile") or Profile()).model_copy(deep=True)
+    reading = read(text)
+    output, call = ctx.toolbox.call("lookup", {"text": text, "facts": False})
+    mentions = output.mentions if isinstance(output, LookupOutput) else []
+    focus: list[str] = []
+    asking = reading.intent in {"question", "why"}
+
+    for mention in mentions:
+        best = mention.best
+        pol = polarity(text, mention.start, mention.end)
+        if best.kind == "item" and best.item is not None:
+            focus.append(best.item.item_id)
+            if not asking:
+                _apply_item(profile, best.item.item_id, pol)
+        elif not asking:
+            for attribute in _attributes_of(ctx, mention):
+                _apply_value(profile, attribute, best.label, pol)
+
+    linked_genres = {m.best.label.lower() for m in mentions if m.best.kind == "genre"}
+    known_genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
+    for genre, pol in reading.genre_words:
+        if genre in known_genres and genre not in linked_genres and not asking:
+            _apply_value(profile, "genre", genre, pol)
+
+    if reading.year_min is not None:
+        profile.year_min = reading.year_min
+    if reading.year_max is not None:
+        profile.year_max = reading.year_max
+
+    intent: str = reading.intent
+    targets = _shown_targets(state.get("recommended", []), reading, bool(focus))
+    if intent == "seen":
+        for item_id in targets or focus:
+            _apply_item(profile, item_id, "seen")
+    elif intent == "reject":
+        for item_id in targets:
+            _apply_item(profile, item_id, "dislike")
+    elif intent in {"more_like", "accept"}:
+        for item_id in targets if intent == "more_like" else (targets or focus)[:1]:
+            _apply_item(profile, item_id, "like")
+    if intent in {"why", "question"} and not focus:
+        focus = targets
+    if (
+        intent == "statement"
+        and not mentions
+        and not reading.genre_words
+        and reading.year_min is None
+        and reading.year_max is None
+    ):
+        unknown = _UNKNOWN_TITLE.search(text)
+        if unknown and len(unknown.group(1)) > 1:
+            intent, focus = "unknown_title", [unknown.group(1)]
+    if intent == "statement" and _has_free_wishes(text, mentions):
+        profile.notes = [*profile.notes, text][-MAX_NOTES:]
+    return {**_fresh_turn(), "profile": profile, "intent": intent, "focus": focus, "trace": [call]}
+
+
+def _fresh_turn() -> dict[str, object]:
+    """Per-turn fields that must not leak from the previous turn."""
+    return {"draft": None, "notice": None}
+
+
+def _apply_item(profile: Profile, item_id: str, pol: Polarity) -> None:
+    if pol == "dislike":
+        profile.liked = [i for i in profile.liked if i != item_id]
+        _add(profile.disliked, item_id)
+    elif pol == "seen":
+        _add(profile.seen, item_id)
+    elif pol == "like":
+        profile.disliked = [i for i in profile.disliked if i != item_id]
+        _add(profile.liked, item_id)
+
+
+def _apply_value(profile: Profile, attribute: str, value: str, pol: Polarity) -> None:
+    value = value.lower()
+    if pol == "dislike":
+        profile.wanted[attribute] = [v for v in profile.wanted.get(attribute, []) if v != value]
+        _add(profile.avoided.setdefault(attribute, []), value)
+    elif pol in {"like", "neutral"}:
+        profile.avoided[attribute] = [v for v in profile.avoided.get(attribute, []) if v != value]
+        _add(profile.wanted.setdefault(attribute, []), value)
+    profile.wanted = {k: v for k, v in profile.wanted.items() if v}
+    profile.avoided = {k: v for k, v in profile.avoided.items() if v}
+
+
+def _add(values: list[str], value: str) -> None:
+    if value not in values:
+        values.append(value)
+
+
+def _attributes_of(ctx: AgentContext, mention: Mention) -> list[str]:
+    """The attribute names a linked value belongs to (a person may direct, write and act)."""
+    best = mention.best
+    if best.kind != "person":
+        return [best.kind]
+    graph = ctx.toolbox.source.graph.graph
+    counts: dict[str, int] = {}
+    if best.entity_id in graph:
+        for _, _, relation in graph.in_edges(best.entity_id, keys=True):
+            attribute = _PERSON_ATTRIBUTES.get(relation)
+            if attribute:
+                counts[attribute] = counts.get(attribute, 0) + 1
+    return sorted(counts, key=lambda a: -counts[a]) or ["star"]
+
+
+def _shown_targets(recommended: list[Candidate], reading: Reading, named: bool) -> list[str]:
+    """Shown items a feedback message refers to ("the second one", "them", "it")."""
+    if not recommended:
+        return []
+    ids = [c.item_id for c in recommended]
+    if reading.positions:
+        return [ids[p] for p in reading.positions if -len(ids) <= p < len(ids)]
+    if reading.refers_to_all:
+        return ids
+    return [] if named else ids[:1]
+
+
+_FILLER = frozenset(
+    {
+        "loved",
+        "like",
+        "liked",
+        "love",
+        "really",
+        "movie",
+        "movies",
+        "film",
+        "films",
+        "something",
+        "want",
+        "watch",
+        "enjoyed",
+        "please",
+        "with",
+        "that",
+        "this",
+        "hate",
+        "hated",
+        "dislike",
+        "anything",
+        "nothing",
+        "from",
+        "about",
+        "some",
+        "more",
+        "less",
+        "maybe",
+        "would",
+        "could",
+        "have",
+        "seen",
+        "fan",
+        "watched",
+        "kind",
+        "sort",
+        "mood",
+    }
+)
+
+
+def _has_free_wishes(text: str, mentions: list[Mention]) -> bool:
+    """True when the message says more than the names it links ("something dark about grief")."""
+    rest = text
+    for mention in sorted(mentions, key=lambda m: -m.start):
+        rest = rest[: mention.start] + " " + rest[mention.end :]
+    for phrase in GENRE_WORDS:
+        rest = re.sub(rf"\b{re.escape(phrase)}\b", " ", rest, flags=re.I)
+    words = [w for w in re.findall(r"[a-zA-Z]{4,}", rest.lower()) if w not in _FILLER]
+    return len(words) >= 2

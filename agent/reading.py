@@ -1,0 +1,244 @@
+"""The deterministic reader: polarity, intent, years and references to shown items.
+
+It works on any catalog and any LLM (or none). A capable LLM may add structured
+extraction on top, but its output only ever enters the state through the catalog linker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Polarity = Literal["like", "dislike", "seen", "neutral"]
+Intent = Literal[
+    "greet",
+    "close",
+    "accept",
+    "more",
+    "why",
+    "question",
+    "reject",
+    "seen",
+    "more_like",
+    "statement",
+]
+
+_CLAUSE_BREAK = re.compile(
+    r"[.;!?\n]+|,\s*(?:but|though|although|however|whereas)\b|\bbut\b|\bhowever\b"
+)
+_NEGATIVE = re.compile(
+    r"\b(hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|not (?:a|really a|much of a|the biggest) fan"
+    r"|not into|not in the mood|didn'?t (?:like|enjoy|love)|did not (?:like|enjoy|love)|don'?t (?:like|want|enjoy|love|care for)"
+    r"|do not (?:like|want|enjoy)|no more|avoid|anything but|except|without|nothing|no\b|not\b|never|boring"
+    r"|awful|terrible|overrated|worst|sick of|tired of|skip|too (?:scary|violent|long|slow))"
+)
+_SEEN = re.compile(
+    r"\b(seen|watched|already (?:saw|seen|watched)|saw it|saw that|have seen|i'?ve seen)\b"
+)
+_LIKE = re.compile(
+    r"\b(lov(?:e|ed|es|ing)|lik(?:e|ed|es|ing)|enjoy(?:ed|s)?|fan of|favou?rite|adore[sd]?|great|amazing"
+    r"|awesome|best|into|want|looking for|in the mood|prefer|recommend|fond of|similar to|like)\b"
+)
+_GREETING = re.compile(
+    r"^\s*(hi|hello|hey|howdy|good (?:morning|afternoon|evening)|yo)\b[\s!.,]*$", re.I
+)
+_CLOSE = re.compile(
+    r"\b(bye|goodbye|that'?s all|that is all|i'?m done|no thanks|thanks,? (?:that'?s|i'?m) (?:it|good|done)"
+    r"|see you|good ?night)\b",
+    re.I,
+)
+_ACCEPT = re.compile(
+    r"\b(i'?ll (?:watch|take|try|check out|go with)|sounds (?:good|great|perfect)|perfect|that'?s the one"
+    r"|exactly what|i'?ll give it a (?:try|shot)|thank you|thanks)\b",
+    re.I,
+)
+_MORE = re.compile(
+    r"\b(something else|anything else|other (?:options|ideas|movies|ones?)|more (?:options|ideas|suggestions|movies)"
+    r"|another (?:one|movie|suggestion)|different|what else|show me more|more please)\b",
+    re.I,
+)
+_WHY = re.compile(r"\b(why|how come|what makes|explain)\b", re.I)
+_QUESTION = re.compile(
+    r"\b(who (?:directed|made|stars|starred|is in|was in|wrote|acts)|what(?:'s| is| was) .{0,60}\babout"
+    r"|when (?:was|did)|what year|how old|tell me about|what (?:else )?(?:has|did) .{1,40} (?:direct|make|star|write|do))",
+    re.I,
+)
+_REJECT = re.compile(
+    r"\b(not (?:that|this|those|these) ones?|not (?:that|this|those|these)|no,? not|nope|don'?t like (?:that|this|it|those|them)"
+    r"|not interested|not for me|none of (?:these|those|them)|something else)\b",
+    re.I,
+)
+_SEEN_IT = re.compile(
+    r"\b(seen (?:it|that|this|them|those|these|all|both)|i'?ve seen|already (?:seen|watched|saw)|watched (?:it|that|them|those))\b",
+    re.I,
+)
+_MORE_LIKE = re.compile(r"\b(more like|similar to|something like|like the) ", re.I)
+
+_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+    "fifth": 4,
+    "5th": 4,
+    "last": -1,
+    "top": 0,
+}
+_ORDINAL_RE = re.compile(
+    r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th)\b(?! time)|\b(last|top)(?= one\b)"
+    r"|#\s?(\d)\b|\bnumber (\d)\b",
+    re.I,
+)
+_ALL_RE = re.compile(r"\b(all|them|those|these|both|any of)\b", re.I)
+
+# Adjectives and colloquial words that name genres ("something scary" = horror).
+GENRE_WORDS: dict[str, str] = {
+    "animated": "animation",
+    "cartoon": "animation",
+    "cartoons": "animation",
+    "anime": "animation",
+    "scary": "horror",
+    "horror": "horror",
+    "spooky": "horror",
+    "frightening": "horror",
+    "funny": "comedy",
+    "hilarious": "comedy",
+    "comedies": "comedy",
+    "comedic": "comedy",
+    "romantic": "romance",
+    "rom-com": "romance",
+    "romcom": "romance",
+    "love story": "romance",
+    "sci fi": "sci-fi",
+    "scifi": "sci-fi",
+    "science fiction": "sci-fi",
+    "space": "sci-fi",
+    "thrillers": "thriller",
+    "suspenseful": "thriller",
+    "action-packed": "action",
+    "documentaries": "documentary",
+    "musicals": "musical",
+    "westerns": "western",
+    "dramas": "drama",
+    "dramatic": "drama",
+    "mysteries": "mystery",
+    "whodunit": "mystery",
+    "kids": "family",
+    "family-friendly": "family",
+    "war movies": "war",
+    "superhero": "action",
+    "biopic": "biography",
+    "biopics": "biography",
+    "fantasy": "fantasy",
+    "crime": "crime",
+    "sports": "sport",
+    "historical": "history",
+}
+_DECADE = re.compile(r"\b(?:the )?(?:(19|20)?(\d)0)'?s\b")
+_AFTER = re.compile(r"\b(?:after|since|newer than|post|from)\s+(1[89]\d\d|20\d\d)\b")
+_BEFORE = re.compile(r"\b(?:before|older than|pre|until|up to)\s+(1[89]\d\d|20\d\d)\b")
+_RECENT = re.compile(r"\b(recent|new|newer|latest|modern)\b(?! to\b)")
+_OLD = re.compile(r"\b(classic|old|older|vintage|golden age)\b")
+
+
+@dataclass
+class Reading:
+    """What one user message says, beyond the entities it names."""
+
+    intent: Intent = "statement"
+    year_min: int | None = None
+    year_max: int | None = None
+    positions: list[int] = field(default_factory=list)
+    """Shown items the message points at (0-based; -1 = last)."""
+    refers_to_all: bool = False
+    genre_words: list[tuple[str, Polarity]] = field(default_factory=list)
+
+
+def clause_bounds(text: str) -> list[tuple[int, int]]:
+    """Character spans of the clauses of a message ("I loved X but hate horror" has two)."""
+    bounds, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(text):
+        if match.start() > start:
+            bounds.append((start, match.start()))
+        start = match.end()
+    if start < len(text):
+        bounds.append((start, len(text)))
+    return bounds or [(0, len(text))]
+
+
+def polarity(text: str, start: int, end: int) -> Polarity:
+    """The attitude of the clause around ``text[start:end]`` towards what it names there."""
+    lower = text.lower()
+    for c_start, c_end in clause_bounds(text):
+        if c_start <= start < c_end or (start >= c_end and c_start <= start):
+            before = lower[c_start:start]
+            after = lower[end:c_end]
+            clause = before + " " + after
+            if _NEGATIVE.search(before) or re.search(
+                r"^\W*(is|was|are)?\s*(boring|awful|terrible|overrated)", after
+            ):
+                return "dislike"
+            if _SEEN.search(clause) and not _LIKE.search(before):
+                return "seen"
+            if _LIKE.search(clause):
+                return "like"
+            return "like" if "?" not in text[c_end : c_end + 1] else "neutral"
+    return "neutral"
+
+
+def read(text: str, *, now_year: int = 2026) -> Reading:
+    """Read the intent, year range, references and genre words of a message."""
+    lower = text.lower()
+    reading = Reading()
+    if _GREETING.match(text):
+        reading.intent = "greet"
+    elif _QUESTION.search(text):
+        reading.intent = "question"
+    elif _WHY.search(text):
+        reading.intent = "why"
+    elif _SEEN_IT.search(text):
+        reading.intent = "seen"
+    elif _MORE_LIKE.search(text) and _ORDINAL_RE.search(text):
+        reading.intent = "more_like"
+    elif _REJECT.search(text):
+        reading.intent = "reject"
+    elif _MORE.search(text):
+        reading.intent = "more"
+    elif _CLOSE.search(text):
+        reading.intent = "close"
+    elif _ACCEPT.search(text):
+        reading.intent = "accept"
+
+    for match in _ORDINAL_RE.finditer(text):
+        word = match.group(1) or match.group(2)
+        if word:
+            reading.positions.append(_ORDINALS[word.lower()])
+        else:
+            reading.positions.append(int(match.group(3) or match.group(4)) - 1)
+    reading.refers_to_all = bool(_ALL_RE.search(text)) and not reading.positions
+
+    if m := _DECADE.search(lower):
+        century = m.group(1) or ("20" if m.group(2) in "012" else "19")
+        start = int(century + m.group(2) + "0")
+        reading.year_min, reading.year_max = start, start + 9
+    if m := _AFTER.search(lower):
+        reading.year_min = int(m.group(1))
+    if m := _BEFORE.search(lower):
+        reading.year_max = int(m.group(1))
+    if reading.year_min is None and reading.year_max is None:
+        if _RECENT.search(lower):
+            reading.year_min = now_year - 8
+        elif _OLD.search(lower):
+            reading.year_max = 1979
+
+    found = []
+    for phrase, genre in GENRE_WORDS.items():
+        for m in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
+            found.append((m.start(), genre, polarity(text, m.start(), m.end())))
+    reading.genre_words = [(genre, pol) for _, genre, pol in sorted(found)]
+    return reading

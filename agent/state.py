@@ -1,0 +1,133 @@
+"""The agent's typed state: one LangGraph channel per field, with a reducer where it matters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+from pydantic import BaseModel, Field
+
+from knowledge.filters import ItemFilter
+
+DialogueAct = Literal["greet", "ask", "recommend", "answer", "explain", "close"]
+
+
+class Profile(BaseModel):
+    """What the agent believes about the user; every item id is a catalog id."""
+
+    liked: list[str] = Field(default_factory=list)
+    """Items the user likes (named as liked, or accepted)."""
+    disliked: list[str] = Field(default_factory=list)
+    """Items the user rejected; never recommended again."""
+    seen: list[str] = Field(default_factory=list)
+    """Items the user has already watched; never recommended again."""
+    wanted: dict[str, list[str]] = Field(default_factory=dict)
+    """Attribute values the user asked for, e.g. ``{"genre": ["comedy"]}``."""
+    avoided: dict[str, list[str]] = Field(default_factory=dict)
+    """Attribute values the user rules out, e.g. ``{"genre": ["horror"]}``."""
+    year_min: int | None = None
+    """Earliest release year the user accepts."""
+    year_max: int | None = None
+    """Latest release year the user accepts."""
+    notes: list[str] = Field(default_factory=list)
+    """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
+
+    def blocked(self) -> set[str]:
+        """Items that must never be recommended: disliked or already seen."""
+        return set(self.disliked) | set(self.seen)
+
+    def hard_filter(self) -> ItemFilter:
+        """The constraints every recommendation must satisfy."""
+        return ItemFilter(exclude=self.avoided, year_min=self.year_min, year_max=self.year_max)
+
+    def is_empty(self) -> bool:
+        """True when nothing is known yet."""
+        return not (
+            self.liked
+            or self.wanted
+            or self.notes
+            or self.disliked
+            or self.avoided
+            or self.year_min
+            or self.year_max
+        )
+
+
+class ToolCall(BaseModel):
+    """One tool call of a turn, for the UI's collapsible steps and the JSON transcript."""
+
+    tool: str
+    input: dict[str, object]
+    summary: str
+    """A short human-readable account of the result."""
+    ms: float
+    """Wall-clock duration in milliseconds."""
+    error: str | None = None
+
+
+class Candidate(BaseModel):
+    """A candidate item with its provenance: which tools found it, scores, evidence."""
+
+    item_id: str
+    title: str
+    year: int | None = None
+    score: float
+    """Fused score (weighted reciprocal-rank fusion)."""
+    tools: dict[str, int] = Field(default_factory=dict)
+    """Rank of the item in each tool's list (1 = best)."""
+    evidence: list[str] = Field(default_factory=list)
+    """Rendered explanations, e.g. "shares director Christopher Nolan with Inception"."""
+
+
+class ReplyPlan(BaseModel):
+    """What the reply of a turn must say: the template reply, and the LLM's brief."""
+
+    act: DialogueAct
+    template: str
+    """The deterministic reply: always correct, used when the LLM is absent or ungrounded."""
+    prompt: str | None = None
+    """The LLM's brief (rendered from a prompt file); None when the template is the reply."""
+    allowed: list[str] = Field(default_factory=list)
+    """Item ids the reply may name."""
+    facts: list[str] = Field(default_factory=list)
+    """Texts the reply may draw on besides the allowed items (evidence, the user's words)."""
+    must_name_one: bool = False
+    """The reply must name at least one allowed item (recommendations)."""
+
+
+class AgentState(TypedDict, total=False):
+    """The state of one conversation (one LangGraph thread)."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    """The dialogue so far."""
+    profile: Profile
+    """The user's preferences as understood so far."""
+    candidates: list[Candidate]
+    """The current candidate pool, best first."""
+    recommended: list[Candidate]
+    """The items shown in the latest turn (with their evidence)."""
+    shown: list[str]
+    """Ids of every item shown in this conversation, oldest first."""
+    act: DialogueAct
+    """The dialogue act chosen for this turn."""
+    asked: list[str]
+    """Attributes asked about, oldest first (the last one is the open question)."""
+    asks_in_row: int
+    """Clarifying questions asked since the last recommendation."""
+    focus: list[str]
+    """Items the latest user message is about (for answers and explanations)."""
+    intent: str
+    """What the latest user message wants, as read by `understand`."""
+    plan: ReplyPlan
+    """What this turn's reply must say."""
+    draft: str | None
+    """The LLM's reply before the final grounding check (None without an LLM)."""
+    reply: str
+    """The reply of this turn, after the grounding check."""
+    reply_source: Literal["llm", "template"]
+    """Whether the LLM's reply passed the grounding check or a template replaced it."""
+    notice: str | None
+    """A notice for the user (e.g. the language model is unavailable)."""
+    trace: list[ToolCall]
+    """Tool calls of this turn."""

@@ -1,0 +1,94 @@
+"""Benchmark the agent: turn latency over scripted conversations.
+
+    python bench/agent.py --pack /tmp/redial --llm none
+    python bench/agent.py --pack /tmp/redial --llm embedded
+
+Tools are warmed up first (a server does that at start); each conversation runs in a new
+session. Prints the median and p90 turn latency, per act and overall.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from agent.agent import ParleyAgent  # noqa: E402
+from agent.llm import make_llm  # noqa: E402
+from knowledge.pack import load_pack  # noqa: E402
+
+SCRIPTS = [
+    [
+        "hi",
+        "I loved Inception and The Prestige",
+        "I've seen it",
+        "more like the second one",
+        "why the first one?",
+    ],
+    [
+        "I want a funny movie from the 90s",
+        "something else",
+        "who directed Groundhog Day?",
+        "thanks, bye",
+    ],
+    ["I love Tom Hanks", "not that one", "I hate war movies", "show me more"],
+    [
+        "something scary but not too violent",
+        "I loved The Shining",
+        "seen them all",
+        "what is Alien about?",
+    ],
+    ["my kids liked Toy Story and Finding Nemo", "nothing animated please", "more please"],
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pack", type=Path, required=True)
+    parser.add_argument("--llm", default="none", help="none, embedded, or an http(s)://.../v1 URL")
+    parser.add_argument("--rounds", type=int, default=2, help="times to run every script")
+    args = parser.parse_args()
+
+    agent = ParleyAgent(load_pack(args.pack), llm=make_llm(args.llm))
+    started = time.perf_counter()
+    agent.toolbox.warm_up()
+    warm = time.perf_counter() - started
+    agent.turn(agent.new_session(), "I loved Heat")  # first-call costs (model loads) excluded
+
+    times: list[float] = []
+    by_act: dict[str, list[float]] = defaultdict(list)
+    sources: dict[str, int] = defaultdict(int)
+    for _ in range(args.rounds):
+        for script in SCRIPTS:
+            session = agent.new_session()
+            for line in script:
+                t0 = time.perf_counter()
+                result = agent.turn(session, line)
+                elapsed = time.perf_counter() - t0
+                times.append(elapsed)
+                by_act[result.act].append(elapsed)
+                sources[result.reply_source] += 1
+
+    def ms(values: list[float], q: float = 0.5) -> float:
+        ordered = sorted(values)
+        return 1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    print(f"pack                 {args.pack}")
+    print(f"llm                  {args.llm}")
+    print(f"tool warm-up         {warm:.1f} s")
+    print(f"turns                {len(times)}")
+    print(f"turn median          {1000 * statistics.median(times):.0f} ms")
+    print(f"turn p90             {ms(times, 0.9):.0f} ms")
+    for act, values in sorted(by_act.items()):
+        print(f"  {act:<18} n={len(values):<3} median {1000 * statistics.median(values):.0f} ms")
+    print(f"reply sources        {dict(sources)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Whole conversations through the real graph, real tools and real packs (template replies)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.agent import ParleyAgent, TurnResult
+from agent.llm import OpenAICompatibleLLM
+from knowledge.pack import Pack
+
+
+@pytest.fixture(scope="module")
+def demo_agent(demo_pack: Pack) -> ParleyAgent:
+    agent = ParleyAgent(demo_pack)
+    agent.toolbox.warm_up()
+    return agent
+
+
+def in_catalog(pack: Pack, result: TurnResult) -> bool:
+    return all(item.item_id in pack.catalog for item in result.items)
+
+
+def test_first_message_without_preferences_gets_a_question(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session()
+    result = demo_agent.turn(session, "hi")
+    assert result.act == "ask" and result.items == []
+    assert "?" in result.reply
+
+
+def test_nolan_fan_gets_connected_items_with_paths(
+    demo_agent: ParleyAgent, demo_pack: Pack
+) -> None:
+    session = demo_agent.new_session()
+    result = demo_agent.turn(session, "I loved Inception and The Prestige")
+    assert result.act == "recommend" and len(result.items) == 3
+    assert in_catalog(demo_pack, result)
+    titles = {i.title for i in result.items}
+    assert not titles & {"Inception", "The Prestige"}, "liked items are not recommended back"
+    nolan = [
+        i
+        for i in result.items
+        if "Christopher Nolan" in demo_pack.catalog[i.item_id].values("director")
+    ]
+    assert nolan, f"expected a Nolan film among {titles}"
+    assert any("Christopher Nolan" in e for i in nolan for e in i.evidence)
+    assert all(item.title in result.reply for item in result.items)
+
+
+def test_hard_constraints_and_feedback_hold_for_the_session(
+    demo_agent: ParleyAgent, demo_pack: Pack
+) -> None:
+    session = demo_agent.new_session()
+    demo_agent.turn(session, "I love scary movies like The Shining and Halloween")
+    result = demo_agent.turn(session, "actually I hate horror")
+    assert demo_agent.profile(session).avoided == {"genre": ["horror"]}
+    for _ in range(3):
+        for item in result.items:
+            assert "horror" not in demo_pack.catalog[item.item_id].values("genre")
+        first = result.items[0].item_id
+        result = demo_agent.turn(session, "I've seen it")
+        assert first in demo_agent.profile(session).seen
+        assert first not in {i.item_id for i in result.items}
+    shown_so_far = set()
+    for _ in range(3):
+        result = demo_agent.turn(session, "something else")
+        ids = {i.item_id for i in result.items}
+        assert not ids & demo_agent.profile(session).blocked()
+        assert not ids & shown_so_far
+        shown_so_far |= ids
+
+
+def test_unknown_title_gets_a_question_not_an_invention(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session()
+    result = demo_agent.turn(session, "I loved Zorblax Moon Raiders")
+    assert result.act == "ask" and result.items == []
+    assert "Zorblax Moon Raiders" in result.reply
+
+
+def test_questions_are_answered_from_the_catalog(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session()
+    result = demo_agent.turn(session, "who directed Jurassic Park?")
+    assert result.act == "answer" and "Steven Spielberg" in result.reply
+    demo_agent.turn(session, "I loved Interstellar")
+    why = demo_agent.turn(session, "why the first one?")
+    assert why.act == "explain" and why.reply
+
+
+def test_more_like_the_second_one(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session()
+    first = demo_agent.turn(session, "I enjoyed Toy Story")
+    second_id = first.items[1].item_id
+    demo_agent.turn(session, "more like the second one")
+    assert second_id in demo_agent.profile(session).liked
+
+
+def test_empty_and_huge_messages(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session()
+    assert demo_agent.turn(session, "   ").act == "none"
+    huge = demo_agent.turn(session, "x" * 5000)
+    assert huge.act == "refuse" and "too long" in huge.reply
+    assert demo_agent.messages(session) == []
+
+
+def test_card_feedback_and_forgetting(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session()
+    result = demo_agent.turn(session, "I loved The Matrix")
+    disliked = result.items[0].item_id
+    demo_agent.feedback(session, disliked, "dislike")
+    again = demo_agent.turn(session, "show me more")
+    assert disliked not in {i.item_id for i in again.items}
+    demo_agent.forget(session, "liked", demo_agent.profile(session).liked[0])
+    assert demo_agent.profile(session).liked == []
+
+
+def test_session_survives_a_restart(demo_pack: Pack, tmp_path: Path) -> None:
+    path = tmp_path / "sessions.sqlite"
+    first = ParleyAgent(demo_pack, sessions=path)
+    session = first.new_session()
+    first.turn(session, "I loved Inception but I hate horror")
+    shown = first.turn(session, "show me more").items
+    del first  # the process "dies"; nothing but the SQLite file remains
+    second = ParleyAgent(demo_pack, sessions=path)
+    profile = second.profile(session)
+    assert profile.avoided == {"genre": ["horror"]} and profile.liked
+    assert len(second.messages(session)) == 4
+    result = second.turn(session, "something else")
+    assert not {i.item_id for i in result.items} & {i.item_id for i in shown}
+    # A new session of the same user keeps long-term dislikes.
+    second.feedback(session, result.items[0].item_id, "dislike")
+    fresh = ParleyAgent(demo_pack, sessions=path)
+    assert result.items[0].item_id in fresh.profile(fresh.new_session()).disliked
+
+
+def test_llm_server_down_falls_back_to_templates(demo_pack: Pack) -> None:
+    agent = ParleyAgent(
+        demo_pack, llm=OpenAICompatibleLLM("http://127.0.0.1:9/v1", model="m", retries=0, timeout=2)
+    )
+    session = agent.new_session()
+    result = agent.turn(session, "I loved Inception")
+    assert result.act == "recommend" and result.reply_source == "template"
+    assert result.notice and "unavailable" in result.notice
+    assert in_catalog(demo_pack, result)
+
+
+def test_streaming_yields_the_reply(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session()
+    events = list(demo_agent.stream(session, "I loved Alien"))
+    tokens = "".join(e.text for e in events if e.type == "token")
+    done = events[-1]
+    assert done.type == "done" and done.result is not None
+    assert tokens.strip() == done.result.reply.strip()
+    assert sum(e.type == "token" for e in events) > 5

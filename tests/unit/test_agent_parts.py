@@ -1,0 +1,63 @@
+"""Agent parts that need no model: fusion, settings, prompts, long-term profiles."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+from langgraph.store.memory import InMemoryStore
+
+from agent.context import AgentSettings
+from agent.nodes.retrieve import fuse
+from agent.sessions import LongTermProfiles
+from agent.state import Profile
+from knowledge.errors import ParleyError
+from prompts import render, template_names
+
+
+def test_weighted_reciprocal_rank_fusion() -> None:
+    fused = fuse({"a": ["x", "y", "z"], "b": ["y", "w"]}, {"a": 1.0, "b": 2.0}, rrf_k=0)
+    order = [item for item, _, _ in fused]
+    assert order[0] == "y"  # 1/2 + 2/1
+    assert dict((i, r) for i, _, r in fused)["y"] == {"a": 2, "b": 1}
+    assert set(order) == {"x", "y", "z", "w"}
+
+
+def test_settings_from_env_convert_types_and_reject_unknown_keys() -> None:
+    settings = AgentSettings.from_env(
+        {
+            "PARLEY_AGENT_ITEMS_PER_TURN": "5",
+            "PARLEY_AGENT_LLM_EXTRACTION": "yes",
+            "PARLEY_AGENT_FUSION_WEIGHTS": '{"retriever": 0.5, "kg_paths": 2}',
+            "UNRELATED": "x",
+        }
+    )
+    assert settings.items_per_turn == 5 and settings.llm_extraction is True
+    assert settings.fusion_weights == {"retriever": 0.5, "kg_paths": 2.0}
+    with pytest.raises(ParleyError, match="unknown agent setting"):
+        AgentSettings.from_env({"PARLEY_AGENT_ITEMS_PER_TRUN": "5"})
+    with pytest.raises(ParleyError, match="cannot read"):
+        AgentSettings.from_env({"PARLEY_AGENT_ITEMS_PER_TURN": "many"})
+
+
+def test_prompts_render_strictly() -> None:
+    assert {"system", "recommend", "ask", "answer", "replies/recommend"} <= set(template_names())
+    with pytest.raises(jinja2.UndefinedError):
+        render("ask", question="What genre?")  # 'known' and 'options' are missing
+    text = render("ask", known=[], question="What genre?", options=["comedy"])
+    assert "What genre?" in text and "comedy" in text
+
+
+def test_long_term_profile_merges_sessions() -> None:
+    profiles = LongTermProfiles(InMemoryStore())
+    assert profiles.get("ann") == Profile()
+    profiles.remember("ann", Profile(liked=["a"], disliked=["b"], seen=["c"]))
+    merged = profiles.remember("ann", Profile(liked=["b"], disliked=["a"]))
+    assert merged.liked == ["b"] and merged.disliked == ["a"] and merged.seen == ["c"]
+    assert profiles.get("bob") == Profile()
+
+
+def test_profile_filter_and_blocked() -> None:
+    profile = Profile(disliked=["a"], seen=["b"], avoided={"genre": ["horror"]}, year_min=1990)
+    assert profile.blocked() == {"a", "b"}
+    filt = profile.hard_filter()
+    assert filt.exclude == {"genre": ["horror"]} and filt.year_min == 1990

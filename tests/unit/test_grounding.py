@@ -1,0 +1,115 @@
+"""The grounding check: chosen items pass; other catalog items, invented titles and people fail."""
+
+from __future__ import annotations
+
+from agent.grounding import GroundingCheck
+from knowledge.items import Catalog
+from tools.base import ItemRef
+from tools.lookup import Candidate, LookupOutput, Mention
+
+WORDS = {
+    w: i
+    for i, w in enumerate(
+        "the a and is of you it this film movie great watch enjoy if liked since might here "
+        "are some picks for about thief who plant idea dreams directed by also stars happy "
+        "watching "
+        "sure think would love".split()
+    )
+}
+
+
+def fake_linker(catalog: Catalog):
+    """Link exact titles and the one person name the tests use (a stand-in for `lookup`)."""
+
+    def link(text: str) -> LookupOutput:
+        mentions = []
+        for item in catalog:
+            start = text.find(item.title)
+            if start >= 0:
+                cand = Candidate(
+                    entity_id=f"item:{item.item_id}",
+                    kind="item",
+                    label=item.display_title,
+                    score=0.95,
+                    prior=0.0,
+                    item=ItemRef.of(item),
+                )
+                mentions.append(
+                    Mention(
+                        text=item.title,
+                        start=start,
+                        end=start + len(item.title),
+                        confidence=0.95,
+                        ambiguous=False,
+                        candidates=[cand],
+                    )
+                )
+        for person in ("Christopher Nolan", "David Lynch"):
+            start = text.find(person)
+            if start >= 0:
+                cand = Candidate(
+                    entity_id=f"person:{person.lower()}",
+                    kind="person",
+                    label=person,
+                    score=0.9,
+                    prior=1.0,
+                )
+                mentions.append(
+                    Mention(
+                        text=person,
+                        start=start,
+                        end=start + len(person),
+                        confidence=0.9,
+                        ambiguous=False,
+                        candidates=[cand],
+                    )
+                )
+        return LookupOutput(mentions=mentions)
+
+    return link
+
+
+def test_reply_about_chosen_items_passes(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    chosen = [tiny_catalog["inception"], tiny_catalog["interstellar"]]
+    reply = (
+        "Since you liked dreams, you might enjoy Inception (2010), directed by Christopher Nolan. "
+        "Interstellar is also great. Happy watching!"
+    )
+    result = check.check(reply, chosen, must_name_one=True)
+    assert result.ok, result.problems
+    assert result.named_items == ["inception", "interstellar"]
+
+
+def test_other_catalog_items_fail(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    result = check.check("You might enjoy Inception and The Shining.", [tiny_catalog["inception"]])
+    assert not result.ok
+    assert any("The Shining" in p for p in result.problems)
+
+
+def test_invented_titles_people_and_years_fail(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    chosen = [tiny_catalog["inception"]]
+    assert not check.check('Try "Dream Raiders Forever" tonight.', chosen).ok
+    assert not check.check("Inception stars Gwendolyn Marchetti.", chosen).ok
+    assert not check.check("Inception came out in 1997.", chosen).ok
+    assert not check.check("Inception was directed by David Lynch.", chosen).ok
+    assert check.check("Inception came out in 2010.", chosen).ok
+
+
+def test_must_name_one(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    assert not check.check(
+        "Here are some picks for you!", [tiny_catalog["inception"]], must_name_one=True
+    ).ok
+
+
+def test_users_own_words_are_allowed(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    facts = ["I want something like Blade Runner"]
+    assert check.check(
+        "Since you want something like Blade Runner, try Inception.",
+        [tiny_catalog["inception"]],
+        facts,
+    ).ok
