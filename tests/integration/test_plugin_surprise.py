@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.pack import Pack
 from tests.unit.tools_contract import write_small_pack
 from tools.registry import default_registry
 
@@ -158,3 +159,16 @@ def test_this_environment_is_left_alone() -> None:
     )
     if not installed:  # someone may have installed the example here on purpose
         assert "surprise" not in default_registry().names()
+
+
+def test_the_agent_fuses_the_plugin_into_recommendations(venv: Venv, demo_pack: Pack) -> None:
+    code = (
+        "import json, sys; from knowledge.pack import load_pack; "
+        "from agent.agent import ParleyAgent; a = ParleyAgent(load_pack(sys.argv[1])); "
+        "r = a.turn(a.new_session(), 'I loved Inception'); "
+        "print(json.dumps({'trace': [c.tool for c in r.trace], "
+        "'tools': sorted({t for i in r.items for t in i.tools}), 'act': r.act}))"
+    )
+    found = json.loads(venv.run("-c", code, str(demo_pack.path)).stdout.strip().splitlines()[-1])
+    assert found["act"] == "recommend"
+    assert "surprise" in found["trace"], "the agent calls the plug-in ranker beside the built-ins"
