@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from langchain_core.messages import BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
 
+from agent.extraction import extract
 from agent.reading import GENRE_WORDS, Polarity, Reading, polarity, read
 from agent.runtime import AgentContext
-from agent.state import AgentState, Candidate, Profile
+from agent.state import AgentState, Candidate, Profile, ToolCall
 from knowledge.graph import KNOWN_RELATIONS
 from tools.lookup import LookupOutput, Mention
 
@@ -42,6 +43,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     reading = read(text)
     output, call = ctx.toolbox.call("lookup", {"text": text, "facts": False})
     mentions = output.mentions if isinstance(output, LookupOutput) else []
+    trace = [call]
     focus: list[str] = []
     asking = reading.intent in {"question", "why"}
 
@@ -61,6 +63,9 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     for genre, pol in reading.genre_words:
         if genre in known_genres and genre not in linked_genres and not asking:
             _apply_value(profile, "genre", genre, pol)
+
+    if ctx.settings.llm_extraction and not asking:
+        _apply_extraction(ctx, text, profile, focus, trace)
 
     if reading.year_min is not None:
         profile.year_min = reading.year_min
@@ -92,12 +97,54 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             intent, focus = "unknown_title", [unknown.group(1)]
     if intent == "statement" and _has_free_wishes(text, mentions):
         profile.notes = [*profile.notes, text][-MAX_NOTES:]
-    return {**_fresh_turn(), "profile": profile, "intent": intent, "focus": focus, "trace": [call]}
+    return {**_fresh_turn(), "profile": profile, "intent": intent, "focus": focus, "trace": trace}
 
 
 def _fresh_turn() -> dict[str, object]:
     """Per-turn fields that must not leak from the previous turn."""
     return {"draft": None, "notice": None}
+
+
+def _apply_extraction(
+    ctx: AgentContext, text: str, profile: Profile, focus: list[str], trace: list[ToolCall]
+) -> None:
+    """Add what a capable LLM extracted, each name linked to the catalog first."""
+    found = extract(ctx.llm, text)
+    if found is None:
+        return
+    people: tuple[tuple[list[str], Polarity], ...] = (
+        (found.liked, "like"),
+        (found.disliked, "dislike"),
+    )
+    for names, pol in people:
+        for name in names:
+            output, call = ctx.toolbox.call(
+                "lookup", {"text": name, "facts": False, "min_confidence": 0.8}
+            )
+            trace.append(call)
+            if not isinstance(output, LookupOutput) or not output.mentions:
+                continue  # not in the catalog: the model's words never enter the state
+            best = output.mentions[0].best
+            if best.kind == "item" and best.item is not None:
+                if best.item.item_id not in focus:
+                    focus.append(best.item.item_id)
+                    _apply_item(profile, best.item.item_id, pol)
+            elif best.kind == "person":
+                for attribute in _attributes_of(ctx, output.mentions[0]):
+                    _apply_value(profile, attribute, best.label, pol)
+    genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
+    kinds: tuple[tuple[list[str], Polarity], ...] = (
+        (found.genres_wanted, "like"),
+        (found.genres_avoided, "dislike"),
+    )
+    for values, pol in kinds:
+        for genre in values:
+            if genre.lower() in genres:
+                _apply_value(profile, "genre", genre.lower(), pol)
+    if found.year_min and not profile.year_min:
+        profile.year_min = found.year_min
+    if found.year_max and not profile.year_max:
+        profile.year_max = found.year_max
 
 
 def _apply_item(profile: Profile, item_id: str, pol: Polarity) -> None:
