@@ -15,7 +15,7 @@ ENV_PREFIX = "PARLEY_AGENT_"
 
 
 def _default_weights() -> dict[str, float]:
-    return {"retriever": 1.0, "kg_paths": 1.0, "sid": 0.6}
+    return {"retriever": 1.0, "kg_paths": 1.0, "sid": 0.6, "popular": 0.3}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -145,3 +145,26 @@ def dialogue_comentions(path: Path | str, catalog: Catalog, *, min_length: int =
                     result.interactions_read += 1
                     bucket.append(item_id)
     return _finish(raw, result, min_length)
+
+
+def load_sequences(spec: str, catalog: Catalog) -> SequenceSet:
+    """Read interaction sequences from ``movielens:FOLDER`` or ``dialogues:FILE``."""
+    kind, _, path = spec.partition(":")
+    if kind == "movielens" and path:
+        return movielens_sequences(path, catalog)
+    if kind == "dialogues" and path:
+        return dialogue_comentions(path, catalog)
+    raise CatalogError(spec, "unknown sequence spec; use movielens:FOLDER or dialogues:FILE")
+
+
+def with_popularity(catalog: Catalog, sequences: SequenceSet) -> Catalog:
+    """A copy of the catalog whose popularity is each item's interaction count (0 if none)."""
+    counts: dict[str, int] = {}
+    for sequence in sequences.sequences:
+        for item_id in sequence.item_ids:
+            counts[item_id] = counts.get(item_id, 0) + 1
+    items = [
+        item.model_copy(update={"popularity": float(counts.get(item.item_id, 0))})
+        for item in catalog
+    ]
+    return Catalog(items, name=catalog.name)

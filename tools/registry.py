@@ -168,9 +168,10 @@ def builtin_tools() -> list[ToolClass]:
     """The tool classes Parley ships."""
     from tools.kg_paths import KgPathsTool
     from tools.lookup import LookupTool
+    from tools.popular import PopularTool
     from tools.retriever import RetrieverTool
 
-    return [LookupTool, RetrieverTool, KgPathsTool]
+    return [LookupTool, RetrieverTool, KgPathsTool, PopularTool]
 
 
 def default_registry(*, plugins: bool = True) -> ToolRegistry:

@@ -52,12 +52,18 @@ def _build(
     chroma_url: str | None = None,
     strict: bool = True,
     batch_size: int = 64,
+    popularity: str | None = None,
 ) -> None:
     from knowledge.loaders import load_catalog
     from knowledge.pack import build_pack
+    from knowledge.sequences import load_sequences, with_popularity
 
     result = load_catalog(spec, strict=strict)
     console.print(result.report.summary())
+    if popularity:
+        sequences = load_sequences(popularity, result.catalog)
+        console.print(f"popularity from {sequences.summary()}")
+        result.catalog = with_popularity(result.catalog, sequences)
     with stage_progress() as progress:
         stats = build_pack(
             result,
@@ -81,6 +87,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         chroma_url=args.chroma_url,
         strict=not args.skip_invalid,
         batch_size=args.batch_size,
+        popularity=args.popularity,
     )
     return 0
 
@@ -204,6 +211,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip malformed catalog records (and report them) instead of stopping",
     )
     p.add_argument("--batch-size", type=int, default=64, help="embedding batch size (default: 64)")
+    p.add_argument(
+        "--popularity",
+        default=None,
+        metavar="SPEC",
+        help="set each item's popularity to its interaction count from movielens:FOLDER "
+        "(ratings.csv, joined by IMDb id) or dialogues:FILE (ReDial-format mentions)",
+    )
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser(

@@ -94,7 +94,7 @@ def fuse(
     rankings: dict[str, list[str]],
     weights: dict[str, float],
     rrf_k: int,
-    default_weight: float = 0.25,
+    default_weight: float = 0.1,
 ) -> list[tuple[str, float, dict[str, int]]]:
     """Weighted reciprocal-rank fusion: score = sum over tools of w / (rrf_k + rank)."""
     scores: dict[str, float] = {}

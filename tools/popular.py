@@ -1,0 +1,80 @@
+"""The ``popular`` tool: the best-known items, within filters (a prior and a fallback)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.filters import ItemFilter
+from knowledge.items import Item
+from tools.base import ItemRef, Tool
+
+
+class PopularInput(BaseModel):
+    """How many items, within which filters, leaving out which ids."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    k: int = Field(default=10, ge=1, le=500, description="number of items to return")
+    filters: ItemFilter = Field(default_factory=ItemFilter, description="hard constraints")
+    exclude_ids: list[str] = Field(default_factory=list, description="item ids never to return")
+
+
+class PopularItem(BaseModel):
+    """An item and its popularity."""
+
+    item: ItemRef
+    popularity: float = Field(description="the catalog's popularity, else the item's graph degree")
+
+
+class PopularOutput(BaseModel):
+    """Items by popularity, most popular first."""
+
+    items: list[PopularItem] = Field(default_factory=list)
+
+
+class PopularTool(Tool[PopularInput, PopularOutput]):
+    """Rank items by popularity: the catalog's figure, or graph degree when it has none."""
+
+    name = "popular"
+    description = (
+        "List the most popular catalog items, optionally within hard filters (attribute values "
+        "to include or exclude, a year range). A prior for recommendations and a fallback when "
+        "nothing is known about the user."
+    )
+    Input = PopularInput
+    Output = PopularOutput
+
+    _ranked: list[tuple[Item, float]]
+
+    def setup(self) -> None:
+        """Order the catalog once by popularity (graph degree breaks ties and fills gaps)."""
+        graph = self.source.graph.graph
+        degree = {item.item_id: graph.degree(f"item:{item.item_id}") for item in self.catalog}
+        has_popularity = any(item.popularity for item in self.catalog)
+
+        def score(item: Item) -> float:
+            return float(item.popularity or 0.0) if has_popularity else float(degree[item.item_id])
+
+        self._ranked = sorted(
+            ((item, score(item)) for item in self.catalog),
+            key=lambda pair: (-pair[1], -degree[pair[0].item_id], pair[0].item_id),
+        )
+
+    def run(self, data: PopularInput) -> PopularOutput:
+        """The ``k`` most popular items that pass the filter."""
+        excluded = set(data.exclude_ids)
+        out: list[PopularItem] = []
+        for item, score in self._ranked:
+            if item.item_id in excluded or not data.filters.matches(item):
+                continue
+            out.append(PopularItem(item=ItemRef.of(item), popularity=score))
+            if len(out) == data.k:
+                break
+        return PopularOutput(items=out)
+
+    def summarize(self, output: PopularOutput) -> str:
+        """The items, one per line."""
+        return (
+            "\n".join(f"- {p.item.display_title} [{p.item.item_id}]" for p in output.items)
+            or "Nothing matches."
+        )
