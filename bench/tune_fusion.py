@@ -66,9 +66,8 @@ def main() -> None:
     print(f"turns scored: tune {len(tune)}, held-out {len(held)}; rankers: {', '.join(tools)}")
     for tool in tools:
         only = {t: (1.0 if t == tool else 0.0) for t in tools}
-        print(
-            f"  {tool:<10} alone: R@10 {recall(held, only, 10):.3f}  R@50 {recall(held, only, 50):.3f}"
-        )
+        r10, r50 = recall(held, only, 10), recall(held, only, 50)
+        print(f"  {tool:<10} alone: R@10 {r10:.3f}  R@50 {r50:.3f}")
     best: tuple[float, dict[str, float]] = (-1.0, {})
     for combo in itertools.product(GRID, repeat=len(tools)):
         if not any(combo):
@@ -79,14 +78,10 @@ def main() -> None:
             best = (score, weights)
     weights = best[1]
     equal = {t: 1.0 for t in tools}
-    print(
-        f"equal weights   held-out R@1 {recall(held, equal, 1):.3f} R@10 {recall(held, equal, 10):.3f} "
-        f"R@50 {recall(held, equal, 50):.3f}"
-    )
-    print(
-        f"tuned weights   held-out R@1 {recall(held, weights, 1):.3f} R@10 {recall(held, weights, 10):.3f} "
-        f"R@50 {recall(held, weights, 50):.3f}  (tune R@10 {best[0]:.3f})"
-    )
+    for label, w in (("equal weights", equal), ("tuned weights", weights)):
+        r1, r10, r50 = (recall(held, w, k) for k in (1, 10, 50))
+        print(f"{label:<15} held-out R@1 {r1:.3f} R@10 {r10:.3f} R@50 {r50:.3f}")
+    print(f"tuning-half R@10 of the tuned weights: {best[0]:.3f}")
     print("weights:", json.dumps(weights))
 
 

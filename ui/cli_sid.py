@@ -53,9 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="most epochs of the sequence model; training stops early on validation "
         "(default: the config's)",
     )
-    p.add_argument(
-        "--threads", type=int, default=None, help="torch CPU threads (default: up to 2)"
-    )
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: up to 2)")
     p.set_defaults(func=cmd_train_sid)
 
 
@@ -74,9 +72,7 @@ def register_eval(eval_subparsers: argparse._SubParsersAction) -> None:  # type:
     p.add_argument(
         "--sequences", action="append", default=None, metavar="KIND:PATH", help=SEQUENCES_HELP
     )
-    p.add_argument(
-        "--epochs", type=int, default=None, help="most epochs of each sequence model"
-    )
+    p.add_argument("--epochs", type=int, default=None, help="most epochs of each sequence model")
     p.add_argument(
         "--max-users", type=int, default=None, help="evaluate only the first N users (quick runs)"
     )
@@ -85,9 +81,7 @@ def register_eval(eval_subparsers: argparse._SubParsersAction) -> None:  # type:
         action="store_true",
         help="use the semantic IDs stored in the pack instead of training an RQ-VAE per seed",
     )
-    p.add_argument(
-        "--threads", type=int, default=None, help="torch CPU threads (default: up to 2)"
-    )
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: up to 2)")
     p.set_defaults(func=cmd_eval_sid)
 
 
