@@ -140,6 +140,16 @@ class ParleyAgent:
         inputs: AgentState = {"messages": [HumanMessage(text)]}
         if "profile" not in self.snapshot(session).values:
             inputs["profile"] = self._seed_profile()
+        try:
+            yield from self._run(session, text, inputs)
+        except Exception:  # a bug must cost one reply, never the session or the process
+            log.exception("turn failed in session %s", session)
+            reply = "Sorry, something went wrong on my side. Please try again or rephrase."
+            yield StreamEvent("reset")
+            yield StreamEvent("token", reply)
+            yield StreamEvent("done", result=TurnResult(user=text, reply=reply, act="error"))
+
+    def _run(self, session: str, text: str, inputs: AgentState) -> Iterator[StreamEvent]:
         for mode, chunk in self.graph.stream(
             inputs,
             self._config(session),

@@ -67,10 +67,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     if ctx.settings.llm_extraction and not asking:
         _apply_extraction(ctx, text, profile, focus, trace)
 
-    if reading.year_min is not None:
-        profile.year_min = reading.year_min
-    if reading.year_max is not None:
-        profile.year_max = reading.year_max
+    set_years(profile, reading.year_min, reading.year_max)
 
     intent: str = reading.intent
     targets = _shown_targets(state.get("recommended", []), reading, bool(focus))
@@ -141,10 +138,22 @@ def _apply_extraction(
         for genre in values:
             if genre.lower() in genres:
                 _apply_value(profile, "genre", genre.lower(), pol)
-    if found.year_min and not profile.year_min:
-        profile.year_min = found.year_min
-    if found.year_max and not profile.year_max:
-        profile.year_max = found.year_max
+    if profile.year_min is None and profile.year_max is None:
+        set_years(profile, found.year_min, found.year_max)
+
+
+def set_years(profile: Profile, year_min: int | None, year_max: int | None) -> None:
+    """Apply a new year limit; an older limit that contradicts it gives way."""
+    if year_min is not None and year_max is not None and year_min > year_max:
+        year_min, year_max = year_max, year_min
+    if year_min is not None:
+        profile.year_min = year_min
+        if profile.year_max is not None and profile.year_max < year_min and year_max is None:
+            profile.year_max = None
+    if year_max is not None:
+        profile.year_max = year_max
+        if profile.year_min is not None and profile.year_min > year_max and year_min is None:
+            profile.year_min = None
 
 
 def _apply_item(profile: Profile, item_id: str, pol: Polarity) -> None:

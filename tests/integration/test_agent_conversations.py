@@ -152,3 +152,23 @@ def test_streaming_yields_the_reply(demo_agent: ParleyAgent) -> None:
     assert done.type == "done" and done.result is not None
     assert tokens.strip() == done.result.reply.strip()
     assert sum(e.type == "token" for e in events) > 5
+
+
+def test_a_failing_turn_costs_one_reply_not_the_session(
+    demo_agent: ParleyAgent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import agent.nodes.plan as plan_module
+
+    session = demo_agent.new_session()
+    demo_agent.turn(session, "I loved Inception")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(plan_module, "build_pool", broken)
+    failed = demo_agent.turn(session, "show me more")
+    assert failed.act == "error" and "went wrong" in failed.reply
+    monkeypatch.undo()
+    recovered = demo_agent.turn(session, "show me more")
+    assert recovered.act == "recommend" and recovered.items
+    assert demo_agent.profile(session).liked

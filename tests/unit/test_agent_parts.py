@@ -61,3 +61,25 @@ def test_profile_filter_and_blocked() -> None:
     assert profile.blocked() == {"a", "b"}
     filt = profile.hard_filter()
     assert filt.exclude == {"genre": ["horror"]} and filt.year_min == 1990
+
+
+@pytest.mark.parametrize(
+    ("before", "new", "after"),
+    [
+        ((1980, 1989), (None, 1979), (None, 1979)),  # "the 80s", then "something older"
+        ((None, 1979), (1980, 1989), (1980, 1989)),
+        ((1990, None), (None, 2000), (1990, 2000)),
+        ((None, None), (2005, 1995), (1995, 2005)),
+    ],
+)
+def test_new_year_limits_replace_contradicting_ones(
+    before: tuple[int | None, int | None],
+    new: tuple[int | None, int | None],
+    after: tuple[int | None, int | None],
+) -> None:
+    from agent.nodes.understand import set_years
+
+    profile = Profile(year_min=before[0], year_max=before[1])
+    set_years(profile, *new)
+    assert (profile.year_min, profile.year_max) == after
+    profile.hard_filter()  # always a valid filter

@@ -61,3 +61,18 @@ def test_dialogue_comentions(tmp_path: Path) -> None:
     path.write_text('{"entity": []}\n')
     with pytest.raises(CatalogError, match="line 1"):
         dialogue_comentions(path, _catalog())
+
+
+def test_popularity_from_interactions(tmp_path: Path) -> None:
+    from knowledge.sequences import load_sequences, with_popularity
+
+    turns = [
+        {"dialog_id": "d1", "entity": ["Heat (1995)"], "rec": ["Toy Story (1995)"]},
+        {"dialog_id": "d2", "entity": ["Heat (1995)"], "rec": ["Jumanji (1995)"]},
+    ]
+    path = tmp_path / "d.jsonl"
+    path.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
+    catalog = with_popularity(_catalog(), load_sequences(f"dialogues:{path}", _catalog()))
+    assert [i.popularity for i in catalog] == [1.0, 1.0, 2.0]
+    with pytest.raises(CatalogError, match="unknown sequence spec"):
+        load_sequences("ratings.csv", _catalog())
