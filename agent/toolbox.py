@@ -29,7 +29,11 @@ class Toolbox:
         self.tools: dict[str, Tool[Any, Any]] = {}
         for spec in self.registry.specs():
             try:
-                self.tools[spec.name] = spec.create(source)
+                tool = spec.create(source)
+                if tool.is_available():
+                    self.tools[spec.name] = tool
+                else:
+                    log.info("tool %s has nothing to work from in this pack; skipped", spec.name)
             except Exception as exc:  # a plug-in that cannot start must not stop the agent
                 log.warning("tool %s (%s) could not be created: %s", spec.name, spec.origin, exc)
 

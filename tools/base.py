@@ -144,6 +144,10 @@ class Tool(ABC, Generic[InputT, OutputT]):
         """The catalog this tool answers from."""
         return self.source.catalog
 
+    def is_available(self) -> bool:
+        """Whether this knowledge source has what the tool needs (cheap; no setup)."""
+        return True
+
     def setup(self) -> None:
         """Build expensive state (indexes, models); called once, before the first `run`."""
 

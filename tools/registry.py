@@ -170,8 +170,9 @@ def builtin_tools() -> list[ToolClass]:
     from tools.lookup import LookupTool
     from tools.popular import PopularTool
     from tools.retriever import RetrieverTool
+    from tools.sid import SidTool
 
-    return [LookupTool, RetrieverTool, KgPathsTool, PopularTool]
+    return [LookupTool, RetrieverTool, KgPathsTool, PopularTool, SidTool]
 
 
 def default_registry(*, plugins: bool = True) -> ToolRegistry:

@@ -51,7 +51,7 @@ def test_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(UnknownToolError) as caught:
         default_registry(plugins=False).get("lokup")
     assert "lokup" in str(caught.value)
-    assert "kg_paths, lookup, popular, retriever" in str(caught.value)
+    assert "kg_paths, lookup, popular, retriever, sid" in str(caught.value)
 
 
 def test_plugins_load_from_entry_points() -> None:
@@ -73,7 +73,7 @@ def test_a_failing_plugin_is_logged_and_skipped(caplog: pytest.LogCaptureFixture
     )
     with caplog.at_level(logging.WARNING, logger="tools.registry"):
         registry.load_plugins(entry_points=broken)
-    assert registry.names() == ["lookup", "retriever", "kg_paths", "popular", "echo"]
+    assert registry.names() == ["lookup", "retriever", "kg_paths", "popular", "sid", "echo"]
     assert [f.entry_point for f in registry.failures] == ["aaa", "bbb", "ccc", "lookup"]
     assert "ModuleNotFoundError" in registry.failures[0].reason
     assert "not a subclass" in registry.failures[1].reason
