@@ -92,10 +92,20 @@ class ParleyAgent:
         self.graph = compile_graph(self.checkpointer, self.store)
         self.context = AgentContext(self.toolbox, self.llm, self.settings, self.user_id)
 
-    @staticmethod
-    def new_session() -> str:
-        """A fresh session id."""
-        return uuid.uuid4().hex
+    SESSIONS = ("sessions",)
+
+    def new_session(self, user: str | None = None) -> str:
+        """A fresh session id, owned by ``user`` (whose long-term profile it reads and updates)."""
+        session = uuid.uuid4().hex
+        if user is not None and user != self.user_id:
+            self.store.put(self.SESSIONS, session, {"user": user})
+        return session
+
+    def user_of(self, session: str) -> str:
+        """The user who owns a session (the agent's default user unless one was given)."""
+        found = self.store.get(self.SESSIONS, session)
+        user = found.value.get("user") if found else None
+        return user if isinstance(user, str) and user else self.user_id
 
     def _config(self, session: str) -> RunnableConfig:
         return {"configurable": {"thread_id": session}}
@@ -109,16 +119,16 @@ class ParleyAgent:
         values = self.snapshot(session).values
         profile = values.get("profile")
         if profile is None:
-            profile = self._seed_profile()
+            profile = self._seed_profile(self.user_of(session))
         return profile
 
     def messages(self, session: str) -> list[BaseMessage]:
         """The dialogue of a session so far."""
         return list(self.snapshot(session).values.get("messages", []))
 
-    def _seed_profile(self) -> Profile:
+    def _seed_profile(self, user: str) -> Profile:
         """A new session starts from the user's long-term dislikes and seen items."""
-        longterm = LongTermProfiles(self.store).get(self.user_id)
+        longterm = LongTermProfiles(self.store).get(user)
         return Profile(disliked=longterm.disliked, seen=longterm.seen)
 
     def stream(self, session: str, text: str) -> Iterator[StreamEvent]:
@@ -137,9 +147,10 @@ class ParleyAgent:
                 "done", result=TurnResult(user=text[:200] + "…", reply=reply, act="refuse")
             )
             return
-        inputs: AgentState = {"messages": [HumanMessage(text)]}
+        user = self.user_of(session)
+        inputs: AgentState = {"messages": [HumanMessage(text)], "user": user}
         if "profile" not in self.snapshot(session).values:
-            inputs["profile"] = self._seed_profile()
+            inputs["profile"] = self._seed_profile(user)
         try:
             yield from self._run(session, text, inputs)
         except Exception:  # a bug must cost one reply, never the session or the process
@@ -219,7 +230,7 @@ class ParleyAgent:
         if item_id not in target:
             target.append(item_id)
         self.graph.update_state(self._config(session), {"profile": profile}, as_node="ground")
-        LongTermProfiles(self.store).remember(self.user_id, profile)
+        LongTermProfiles(self.store).remember(self.user_of(session), profile)
         return profile
 
     def forget(self, session: str, kind: str, value: str) -> Profile:
@@ -228,6 +239,7 @@ class ParleyAgent:
         profile = self.profile(session).model_copy(deep=True)
         if kind in {"liked", "disliked", "seen"}:
             setattr(profile, kind, [i for i in getattr(profile, kind) if i != value])
+            LongTermProfiles(self.store).forget(self.user_of(session), value)
         elif kind.startswith(("wanted:", "avoided:")):
             which, attribute = kind.split(":", 1)
             table: dict[str, list[str]] = getattr(profile, which)

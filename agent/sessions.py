@@ -62,6 +62,16 @@ class LongTermProfiles:
         found = self.store.get((*self.NAMESPACE, user_id), self.KEY)
         return Profile.model_validate(found.value) if found else Profile()
 
+    def forget(self, user_id: str, item_id: str) -> None:
+        """Drop an item from the user's long-term likes, dislikes and seen items."""
+        old = self.get(user_id)
+        kept = Profile(
+            liked=[i for i in old.liked if i != item_id],
+            disliked=[i for i in old.disliked if i != item_id],
+            seen=[i for i in old.seen if i != item_id],
+        )
+        self.store.put((*self.NAMESPACE, user_id), self.KEY, kept.model_dump(mode="json"))
+
     def remember(self, user_id: str, session: Profile) -> Profile:
         """Merge a session's item likes and dislikes into the long-term profile."""
         old = self.get(user_id)

@@ -131,3 +131,5 @@ class AgentState(TypedDict, total=False):
     """A notice for the user (e.g. the language model is unavailable)."""
     trace: list[ToolCall]
     """Tool calls of this turn."""
+    user: str
+    """Whose long-term profile this session reads and updates."""

@@ -109,5 +109,6 @@ def ground(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
     if source == "template":
         stream_text(reply)
     if runtime.store is not None:
-        LongTermProfiles(runtime.store).remember(ctx.user_id, state.get("profile") or Profile())
+        user = state.get("user") or ctx.user_id
+        LongTermProfiles(runtime.store).remember(user, state.get("profile") or Profile())
     return {"reply": reply, "reply_source": source, "act": plan.act, "messages": [AIMessage(reply)]}

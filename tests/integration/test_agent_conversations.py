@@ -172,3 +172,14 @@ def test_a_failing_turn_costs_one_reply_not_the_session(
     recovered = demo_agent.turn(session, "show me more")
     assert recovered.act == "recommend" and recovered.items
     assert demo_agent.profile(session).liked
+
+
+def test_long_term_memory_is_per_user(demo_pack: Pack) -> None:
+    agent = ParleyAgent(demo_pack)
+    ann = agent.new_session(user="ann")
+    disliked = agent.turn(ann, "I loved Inception").items[0].item_id
+    agent.feedback(ann, disliked, "dislike")
+    assert disliked in agent.profile(agent.new_session(user="ann")).disliked
+    assert agent.profile(agent.new_session(user="bob")).disliked == []
+    agent.forget(ann, "disliked", disliked)
+    assert agent.profile(agent.new_session(user="ann")).disliked == []
