@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +31,7 @@ SEQUENCES_HELP = (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``parley train-sid`` to the CLI's subparsers."""
     p = subparsers.add_parser(
         "train-sid",
@@ -53,11 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="most epochs of the sequence model; training stops early on validation "
         "(default: the config's)",
     )
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: up to 2)")
+    _common(p)
     p.set_defaults(func=cmd_train_sid)
 
 
-def register_eval(eval_subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_eval(eval_subparsers: argparse._SubParsersAction) -> None:
     """Add ``sid`` to an existing ``parley eval`` group."""
     p = eval_subparsers.add_parser(
         "sid",
@@ -81,8 +80,21 @@ def register_eval(eval_subparsers: argparse._SubParsersAction) -> None:  # type:
         action="store_true",
         help="use the semantic IDs stored in the pack instead of training an RQ-VAE per seed",
     )
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: up to 2)")
+    _common(p)
     p.set_defaults(func=cmd_eval_sid)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--rqvae-epochs", type=int, default=None, help="RQ-VAE epochs (default: the config's)"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (default: 1, the fastest for these small models on a "
+        "small shared CPU)",
+    )
 
 
 @contextmanager
@@ -101,20 +113,13 @@ def _progress() -> Iterator[Progress]:
         yield progress
 
 
-def _set_threads(threads: int | None) -> None:
-    import torch
-
-    torch.set_num_threads(max(1, threads or min(2, os.cpu_count() or 1)))
-
-
 def cmd_train_sid(args: argparse.Namespace) -> int:
     """Train the generator into the pack and print its figures."""
     from knowledge.pack import load_pack
     from knowledge.sid.pipeline import default_specs, train_pack
-    from knowledge.sid.train import SIDConfig
+    from knowledge.sid.train import SIDConfig, torch_threads
     from ui.console import console, out
 
-    _set_threads(args.threads)
     pack = load_pack(args.pack)
     specs = args.sequences or default_specs(pack)
     if not specs:
@@ -122,7 +127,9 @@ def cmd_train_sid(args: argparse.Namespace) -> int:
     config = SIDConfig().with_seed(args.seed)
     if args.epochs is not None:
         config.fit.epochs = args.epochs
-    with _progress() as progress:
+    if args.rqvae_epochs is not None:
+        config.rqvae.epochs = args.rqvae_epochs
+    with torch_threads(args.threads), _progress() as progress:
         section = train_pack(pack, specs, config, progress)
     for line in section["sequences"]:
         console.print(line)
@@ -143,11 +150,11 @@ def cmd_eval_sid(args: argparse.Namespace) -> int:
     from knowledge.pack import load_pack
     from knowledge.sid.evaluate import EvalConfig
     from knowledge.sid.pipeline import default_specs, eval_pack
+    from knowledge.sid.train import torch_threads
     from ui.console import console, out
 
     if args.seeds < 1:
         raise ParleyError("--seeds must be at least 1")
-    _set_threads(args.threads)
     pack = load_pack(args.pack)
     specs = args.sequences or default_specs(pack)
     if not specs:
@@ -158,7 +165,9 @@ def cmd_eval_sid(args: argparse.Namespace) -> int:
     if args.epochs is not None:
         config.sid.fit.epochs = args.epochs
         config.sasrec_fit.epochs = args.epochs
-    with _progress() as progress:
+    if args.rqvae_epochs is not None:
+        config.sid.rqvae.epochs = args.rqvae_epochs
+    with torch_threads(args.threads), _progress() as progress:
         report = eval_pack(pack, specs, config, progress)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.sid.ids import SemanticIds, code_stats
+from knowledge.sid.ids import PrefixVocab, SemanticIds, code_stats
 from knowledge.sid.trie import PrefixTrie
 
 prefix_arrays = st.integers(1, 40).flatmap(
@@ -21,7 +21,9 @@ prefix_arrays = st.integers(1, 40).flatmap(
 
 def _table(prefixes: list[tuple[int, int, int]]) -> SemanticIds:
     ids = [f"item-{i}" for i in range(len(prefixes))]
-    return SemanticIds.from_prefix_codes(ids, np.asarray(prefixes), codebook_size=4, disambiguation_size=64)
+    return SemanticIds.from_prefix_codes(
+        ids, np.asarray(prefixes), codebook_size=4, disambiguation_size=64
+    )
 
 
 @settings(max_examples=50, deadline=None)
@@ -100,3 +102,14 @@ def test_trie_children_are_the_valid_next_codes() -> None:
     assert trie.allowed((1,)).tolist() == []
     assert trie.row((2, 3)) == 3
     assert (2, 2) not in trie
+
+
+def test_prefix_vocab_numbers_known_prefixes_and_maps_unknown_to_zero() -> None:
+    codes = np.asarray([[0, 1, 0], [0, 1, 1], [2, 0, 0]])
+    vocab = PrefixVocab.from_codes(codes)
+    assert vocab.sizes == (3, 4)  # prefixes (0,1), (2,0); three full IDs; plus id 0
+    ids = vocab.lookup(codes)
+    assert ids[0, 0] == ids[1, 0] != ids[2, 0]
+    assert len({*ids[:, 1].tolist()}) == 3 and 0 not in ids
+    assert vocab.lookup(np.asarray([[0, 1, 5], [3, 3, 3]])).tolist() == [[ids[0, 0], 0], [0, 0]]
+    assert PrefixVocab.from_json(vocab.to_json()).lookup(codes).tolist() == ids.tolist()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 import torch
 
 from knowledge.sid.rqvae import RQVAE, RQVAEConfig, kmeans, train_rqvae
-from knowledge.sid.train import build_ids
+from knowledge.sid.train import build_ids, torch_threads
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    with torch_threads(1):
+        yield
 
 
 def tiny_config(seed: int = 0) -> RQVAEConfig:
@@ -79,7 +87,9 @@ def test_a_new_item_gets_its_codes_from_its_embedding_alone() -> None:
 
 def test_kmeans_finds_separated_clusters() -> None:
     gen = torch.Generator().manual_seed(0)
-    x = torch.cat([torch.randn(20, 2) * 0.01 + c for c in (torch.tensor([5.0, 0]), torch.tensor([0, 5.0]))])
+    x = torch.cat(
+        [torch.randn(20, 2) * 0.01 + c for c in (torch.tensor([5.0, 0]), torch.tensor([0, 5.0]))]
+    )
     centroids = kmeans(x, 2, 10, gen)
     assert sorted(torch.round(centroids).abs().sum(1).tolist()) == [5.0, 5.0]
 

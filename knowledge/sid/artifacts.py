@@ -1,0 +1,87 @@
+"""Save and load a semantic-ID generator as plain files: state dicts and JSON."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from knowledge.errors import PackError
+from knowledge.sid.generator import SIDGenerator
+from knowledge.sid.ids import PrefixVocab, SemanticIds
+from knowledge.sid.rqvae import RQVAE, RQVAEConfig
+from knowledge.sid.seqmodel import SIDModelConfig, SIDSeqModel
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+CONFIG = "config.json"
+IDS = "semantic_ids.json"
+RQVAE_WEIGHTS = "rqvae.pt"
+MODEL_WEIGHTS = "seqmodel.pt"
+PREFIX_VOCAB = "prefix_vocab.json"
+SUBDIR = "sid"
+"""Folder of the generator inside a knowledge pack."""
+
+
+def save_generator(
+    generator: SIDGenerator, folder: Path | str, extra: dict[str, Any] | None = None
+) -> Path:
+    """Write the generator into ``folder`` (replaced atomically) and return the folder.
+
+    Weights are state dicts and the rest JSON, so loading never unpickles classes.
+    """
+    folder = Path(folder)
+    tmp = folder.with_name(f".{folder.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    config = {
+        "format": FORMAT,
+        "rqvae": generator.rqvae.config.to_dict(),
+        "model": generator.model.config.to_dict(),
+        "beam_size": generator.beam_size,
+        **(extra or {}),
+    }
+    (tmp / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+    (tmp / IDS).write_text(json.dumps(generator.ids.to_json()))
+    if generator.vocab is not None:
+        (tmp / PREFIX_VOCAB).write_text(json.dumps(generator.vocab.to_json()))
+    torch.save(generator.rqvae.state_dict(), tmp / RQVAE_WEIGHTS)
+    torch.save(generator.model.state_dict(), tmp / MODEL_WEIGHTS)
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(folder)
+    return folder
+
+
+def load_generator(folder: Path | str) -> SIDGenerator:
+    """Load a generator written by `save_generator`."""
+    folder = Path(folder)
+    if not (folder / CONFIG).exists():
+        raise PackError(f"no semantic-ID model in {folder}: run `parley train-sid` first")
+    try:
+        config = json.loads((folder / CONFIG).read_text())
+        if config.get("format") != FORMAT:
+            raise PackError(
+                f"{folder} holds semantic-ID format {config.get('format')!r}, not {FORMAT}"
+            )
+        rqvae = RQVAE(RQVAEConfig.from_dict(config["rqvae"]))
+        rqvae.load_state_dict(torch.load(folder / RQVAE_WEIGHTS, weights_only=True))
+        model = SIDSeqModel(SIDModelConfig.from_dict(config["model"]))
+        model.load_state_dict(torch.load(folder / MODEL_WEIGHTS, weights_only=True))
+        ids = SemanticIds.from_json(json.loads((folder / IDS).read_text()))
+        vocab = None
+        if (folder / PREFIX_VOCAB).exists():
+            vocab = PrefixVocab.from_json(json.loads((folder / PREFIX_VOCAB).read_text()))
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise PackError(f"cannot read the semantic-ID model in {folder}: {exc}") from exc
+    return SIDGenerator(rqvae, ids, model, beam_size=int(config.get("beam_size", 20)), vocab=vocab)

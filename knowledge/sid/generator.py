@@ -1,0 +1,118 @@
+"""The semantic-ID generator at run time: item history in, next real items out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from knowledge.sid.decode import ChildIds, Hit, beam_search, child_ids
+from knowledge.sid.ids import PrefixVocab, SemanticIds
+from knowledge.sid.rqvae import RQVAE
+from knowledge.sid.seqmodel import SIDSeqModel
+from knowledge.sid.trie import PrefixTrie
+
+
+class Recommendation(NamedTuple):
+    """A generated item and its log-probability under the sequence model."""
+
+    item_id: str
+    score: float
+
+
+@dataclass
+class SIDGenerator:
+    """Frozen RQ-VAE, the semantic-ID table, its trie and the trained sequence model."""
+
+    rqvae: RQVAE
+    ids: SemanticIds
+    model: SIDSeqModel
+    beam_size: int = 20
+    """Beams kept at each level before the last; wider finds more of the true top-k."""
+    vocab: PrefixVocab | None = None
+    """Prefix ids for the model's prefix embeddings (``None`` when it has none)."""
+    trie: PrefixTrie = field(init=False)
+    row_prefixes: np.ndarray | None = field(init=False)
+    """(N, L - 1) prefix ids of every row, or ``None``."""
+    children: list[ChildIds] | None = field(init=False)
+    """For levels 1..L-1, the prefix ids of every valid prefix's children, or ``None``."""
+
+    def __post_init__(self) -> None:
+        self.rqvae.eval()
+        self.model.eval()
+        self._index()
+
+    def _index(self) -> None:
+        self.trie = PrefixTrie(self.ids.codes)
+        self.row_prefixes = self.children = None
+        if self.vocab is not None:
+            self.row_prefixes = self.vocab.lookup(self.ids.codes)
+            if self.model.config.prefix_output:
+                self.children = child_ids(self.trie, self.vocab, self.ids.vocab_sizes)
+
+    def history_codes(self, rows: Sequence[int]) -> np.ndarray:
+        """Return the semantic IDs (T, L) of a history given as item rows."""
+        return self.ids.codes[np.asarray(rows, dtype=np.int64)].reshape(len(rows), -1)
+
+    def recommend_rows(
+        self,
+        history: Sequence[int],
+        k: int,
+        exclude: Iterable[int] = (),
+        beam_size: int | None = None,
+    ) -> list[int]:
+        """Return up to ``k`` item rows, best first (the `RowRecommender` protocol)."""
+        return [hit.row for hit in self.decode(history, k, exclude, beam_size)]
+
+    def decode(
+        self,
+        history: Sequence[int],
+        k: int,
+        exclude: Iterable[int] = (),
+        beam_size: int | None = None,
+    ) -> list[Hit]:
+        """Return up to ``k`` decoded semantic IDs with their rows and log-probabilities."""
+        return beam_search(
+            self.model,
+            self.trie,
+            self.history_codes(history),
+            k=k,
+            beam_size=beam_size or self.beam_size,
+            exclude=exclude,
+            history_prefixes=None
+            if self.row_prefixes is None
+            else self.row_prefixes[np.asarray(history, dtype=np.int64)],
+            children=self.children,
+        )
+
+    def recommend(
+        self, history: Sequence[str], k: int = 10, exclude: Iterable[str] = ()
+    ) -> list[Recommendation]:
+        """Return the ``k`` most likely next items after a history of item ids.
+
+        History items without a semantic ID are ignored; the history itself and
+        ``exclude`` are never returned. An empty history gives an empty list.
+        """
+        rows = [self.ids.row(i) for i in history if i in self.ids]
+        banned = set(rows) | {self.ids.row(i) for i in exclude if i in self.ids}
+        return [
+            Recommendation(self.ids.item_ids[hit.row], hit.score)
+            for hit in self.decode(rows, k, banned)
+        ]
+
+    @torch.no_grad()
+    def assign(self, embeddings: np.ndarray) -> np.ndarray:
+        """Return the residual codes (N, L - 1) the frozen encoder gives to embeddings (N, D)."""
+        x = torch.from_numpy(
+            np.array(embeddings, dtype=np.float32).reshape(-1, self.rqvae.config.input_dim)
+        )
+        return self.rqvae.encode(x).numpy()
+
+    def add_item(self, item_id: str, embedding: np.ndarray) -> tuple[int, ...]:
+        """Give a new item a semantic ID from its embedding alone, and make it decodable."""
+        code = self.ids.add(item_id, self.assign(embedding)[0].tolist())
+        self._index()
+        return code

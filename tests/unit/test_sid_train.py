@@ -1,0 +1,202 @@
+"""Training: data windows, a learnable toy pattern, determinism, save and load."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from knowledge.sequences import InteractionSequence
+from knowledge.sid.artifacts import load_generator, save_generator
+from knowledge.sid.baselines import ItemKNN, Popularity, SASRec, SASRecConfig
+from knowledge.sid.data import PAD, holdout_last, leave_one_out, training_windows
+from knowledge.sid.metrics import ndcg_at, ranking_metrics
+from knowledge.sid.rqvae import RQVAEConfig
+from knowledge.sid.seqmodel import SIDModelConfig
+from knowledge.sid.train import (
+    FitConfig,
+    SIDConfig,
+    build_ids,
+    fit,
+    torch_threads,
+    train_generator,
+    validate,
+)
+
+N_ITEMS = 30
+
+
+@pytest.fixture(autouse=True)
+def _one_thread() -> Iterator[None]:
+    with torch_threads(1):
+        yield
+
+
+def cyclic_users(n_users: int = 40, length: int = 12, seed: int = 0) -> list[InteractionSequence]:
+    """Users who walk the items in a fixed cycle from random starts: next item = item + 1."""
+    rng = np.random.default_rng(seed)
+    users = []
+    for u in range(n_users):
+        start = int(rng.integers(N_ITEMS))
+        items = tuple(f"i{(start + t) % N_ITEMS}" for t in range(length))
+        users.append(InteractionSequence(f"u{u}", items))
+    return users
+
+
+def embeddings(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(N_ITEMS, 16))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def tiny_sid_config(seed: int = 0, epochs: int = 30) -> SIDConfig:
+    return SIDConfig(
+        rqvae=RQVAEConfig(
+            input_dim=16,
+            hidden_dims=(32,),
+            latent_dim=8,
+            n_levels=2,
+            codebook_size=4,
+            epochs=10,
+            batch_size=32,
+            kmeans_iters=3,
+            reset_every=5,
+            seed=seed,
+        ),
+        model=SIDModelConfig(d_model=32, n_heads=2, n_layers=1, d_ff=64, max_len=8, dropout=0.0),
+        fit=FitConfig(
+            epochs=epochs,
+            batch_size=16,
+            lr=5e-3,
+            warmup_steps=5,
+            eval_every=5,
+            patience=3,
+            seed=seed,
+        ),
+        beam_size=8,
+    )
+
+
+ITEM_IDS = [f"i{i}" for i in range(N_ITEMS)]
+ROW_OF = {item: row for row, item in enumerate(ITEM_IDS)}
+
+
+def test_windows_cover_every_pair_once() -> None:
+    rng = np.random.default_rng(0)
+    for n in (2, 3, 7, 8, 9, 17, 40):
+        seq = list(range(100, 100 + n))
+        x, y = training_windows([seq], 8, rng)
+        pairs = sorted(
+            (int(a), int(b))
+            for xr, yr in zip(x, y, strict=True)
+            for a, b in zip(xr, yr, strict=True)
+            if b != PAD
+        )
+        assert pairs == [(seq[i], seq[i + 1]) for i in range(n - 1)]
+        assert x.shape[1] == 8
+
+
+def test_leave_one_out_and_holdout_splits() -> None:
+    users = [
+        InteractionSequence("a", ("i1", "i2", "i3", "i4")),
+        InteractionSequence("b", ("i5", "i6")),
+    ]
+    split = leave_one_out(users, ROW_OF, extra=[InteractionSequence("d", ("i7", "i8"))])
+    assert split.users == ["a"]
+    assert split.train == [[1, 2], [7, 8]]
+    assert (split.valid_history, split.valid_target) == ([[1, 2]], [3])
+    assert (split.test_history, split.test_target) == ([[1, 2, 3]], [4])
+    serve = holdout_last(users, ROW_OF)
+    assert serve.train == [[1, 2, 3], [5, 6]]
+    assert (serve.valid_history, serve.valid_target) == ([[1, 2, 3]], [4])
+
+
+def test_metrics() -> None:
+    assert ndcg_at([5, 6, 7], 5, 10) == 1.0
+    assert ndcg_at([5, 6, 7], 7, 10) == pytest.approx(0.5)
+    assert ranking_metrics([[1, 2], [3, 4]], [2, 9], (1, 2)) == {
+        "recall@1": 0.0,
+        "ndcg@1": 0.0,
+        "recall@2": 0.5,
+        "ndcg@2": pytest.approx(0.5 * 0.63093, abs=1e-4),
+    }
+
+
+def _trained(seed: int = 0, epochs: int = 30):  # type: ignore[no-untyped-def]
+    config = tiny_sid_config(seed, epochs)
+    rqvae, ids = build_ids(ITEM_IDS, embeddings(), config.rqvae)
+    split = leave_one_out(cyclic_users(seed=seed), ROW_OF)
+    generator, result = train_generator(
+        rqvae, ids, split.train, (split.valid_history, split.valid_target), config
+    )
+    return generator, result, split
+
+
+def test_sid_learns_a_toy_pattern_and_returns_only_real_unseen_items() -> None:
+    generator, result, split = _trained()
+    test = validate(generator, split.test_history, split.test_target)
+    assert test["recall@10"] >= 0.8, result
+    for history in split.test_history[:10]:
+        recs = generator.recommend([ITEM_IDS[r] for r in history], k=10)
+        assert len(recs) == 10
+        assert all(r.item_id in ROW_OF and ROW_OF[r.item_id] not in history for r in recs)
+
+
+def test_training_is_deterministic_given_a_seed() -> None:
+    a, _, split = _trained(seed=1, epochs=5)
+    b, _, _ = _trained(seed=1, epochs=5)
+    assert np.array_equal(a.ids.codes, b.ids.codes)
+    for pa, pb in zip(a.model.state_dict().values(), b.model.state_dict().values(), strict=True):
+        assert torch.equal(pa, pb)
+    history = split.test_history[0]
+    assert a.decode(history, 10, history) == b.decode(history, 10, history)
+
+
+def test_save_load_round_trip_and_new_item(tmp_path: Path) -> None:
+    generator, _, split = _trained(epochs=5)
+    folder = save_generator(generator, tmp_path / "sid")
+    loaded = load_generator(folder)
+    history = split.test_history[0]
+    assert loaded.decode(history, 10, history) == generator.decode(history, 10, history)
+    assert loaded.ids.item_ids == generator.ids.item_ids
+    # A new item gets an ID from its embedding alone and becomes decodable.
+    vector = embeddings(seed=9)[0]
+    code = loaded.add_item("brand-new", vector)
+    assert loaded.ids.item_of(code) == "brand-new"
+    assert tuple(code[:-1]) == tuple(loaded.assign(vector)[0].tolist())
+    everything = loaded.recommend(["i0"], k=len(loaded.ids))
+    assert "brand-new" in {r.item_id for r in everything}
+    assert {r.item_id for r in everything} == set(loaded.ids.item_ids) - {"i0"}
+
+
+def test_baselines_rank_and_exclude() -> None:
+    split = leave_one_out(cyclic_users(), ROW_OF)
+    pop = Popularity(N_ITEMS, split.train)
+    assert len(pop.recommend_rows([], 5, {0, 1})) == 5
+    assert not {0, 1} & set(pop.recommend_rows([], 5, {0, 1}))
+    knn = ItemKNN(N_ITEMS, split.train, window=3)
+    ranked = knn.recommend_rows([3, 4], 5, {3, 4})
+    assert 3 not in ranked and 4 not in ranked and len(ranked) == 5
+    sas = SASRec(
+        SASRecConfig(
+            n_items=N_ITEMS, d_model=16, n_heads=1, n_layers=1, d_ff=32, max_len=8, dropout=0.0
+        )
+    )
+    fit_config = FitConfig(
+        epochs=30, batch_size=16, lr=1e-2, warmup_steps=5, eval_every=5, patience=3
+    )
+    fit(
+        sas,
+        sas.loss,
+        sas,
+        split.train,
+        (split.valid_history, split.valid_target),
+        8,
+        fit_config,
+    )
+    test = validate(sas, split.test_history, split.test_target)
+    assert test["recall@10"] >= 0.8
+    assert all(r not in h for h in split.test_history for r in sas.recommend_rows(h, 10, h))
