@@ -100,10 +100,14 @@ def embedded_model_path() -> Path:
 
 
 class EmbeddedLLM:
-    """SmolLM2-135M-Instruct run in-process by llama.cpp on the CPU (no server, no download)."""
+    """SmolLM2-135M-Instruct run in-process by llama.cpp on the CPU (no server, no download).
+
+    One thread by default: the model is small and memory-bound, and on a busy 2-core
+    machine two spinning threads made generation about 10x slower than one.
+    """
 
     def __init__(
-        self, model_path: Path | None = None, *, n_ctx: int = 2048, threads: int = 2
+        self, model_path: Path | None = None, *, n_ctx: int = 2048, threads: int = 1
     ) -> None:
         self.model_path = model_path or embedded_model_path()
         self.name = f"embedded:{self.model_path.stem}"
