@@ -32,9 +32,9 @@ class ChildIds(NamedTuple):
 
 
 def child_ids(trie: PrefixTrie, vocab: PrefixVocab, vocab_sizes: tuple[int, ...]) -> list[ChildIds]:
-    """Return the children's prefix ids for prefix lengths 1..L-1 (model levels 1..L-1)."""
+    """Return the children's prefix ids for the levels that have prefix embeddings."""
     out = []
-    for lvl in range(1, trie.n_levels):
+    for lvl in range(1, 1 + len(vocab.prefixes)):
         parents = trie.parents(lvl)
         out.append(
             ChildIds(
@@ -83,7 +83,7 @@ def beam_search(
         n = len(beams)
         prefix = torch.tensor(beams, dtype=torch.long).view(n, lvl)  # (beams, lvl)
         kids = None
-        if children is not None and lvl > 0:
+        if children is not None and 0 < lvl <= len(children):
             table = children[lvl - 1]
             kids = torch.from_numpy(table.table[[table.row[b] for b in beams]])  # (beams, V_lvl)
         logits = model.decode(state.expand(n, -1), prefix, kids)  # (beams, V_lvl)

@@ -219,11 +219,15 @@ class PrefixVocab:
         self._ids = [{p: i + 1 for i, p in enumerate(level)} for level in self.prefixes]
 
     @classmethod
-    def from_codes(cls, codes: np.ndarray) -> PrefixVocab:
-        """Collect the distinct prefixes of (N, L) semantic IDs, sorted."""
+    def from_codes(cls, codes: np.ndarray, longest: int | None = None) -> PrefixVocab:
+        """Collect the distinct prefixes of (N, L) semantic IDs, sorted.
+
+        Prefixes of length 2 up to ``longest`` (default: L, the whole ID) are numbered.
+        """
         rows = [tuple(int(c) for c in row) for row in np.asarray(codes).tolist()]
         levels = len(rows[0]) if rows else 0
-        return cls([sorted({r[: n + 1] for r in rows}) for n in range(1, levels)])
+        top = levels if longest is None else min(longest, levels)
+        return cls([sorted({r[: n + 1] for r in rows}) for n in range(1, top)])
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -231,8 +235,9 @@ class PrefixVocab:
         return tuple(len(level) + 1 for level in self.prefixes)
 
     def lookup(self, codes: np.ndarray) -> np.ndarray:
-        """Return the prefix ids (M, L - 1) of (M, L) semantic IDs; 0 where unknown."""
-        codes = np.asarray(codes, dtype=np.int64).reshape(-1, len(self.prefixes) + 1)
+        """Return the prefix ids (M, P) of (M, L) semantic IDs, one per table; 0 if unknown."""
+        codes = np.asarray(codes, dtype=np.int64)
+        codes = codes.reshape(len(codes), -1)
         out = np.zeros((len(codes), len(self.prefixes)), dtype=np.int64)
         for m, row in enumerate(codes.tolist()):
             for n, ids in enumerate(self._ids):

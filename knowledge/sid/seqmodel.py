@@ -31,7 +31,8 @@ class SIDModelConfig:
     dropout: float = 0.2
     """Dropout on embeddings and inside every transformer layer."""
     prefix_vocab_sizes: tuple[int, ...] = ()
-    """Rows of the prefix (n-gram) embedding tables of levels 2..L; empty turns them off."""
+    """Rows of the prefix (n-gram) embedding tables for prefixes of length 2, 3, ...;
+    empty turns them off."""
     prefix_output: bool = True
     """Score codes by their prefix embeddings as well (needs ``prefix_vocab_sizes``)."""
     tie_embeddings: bool = True
@@ -190,7 +191,11 @@ class SIDSeqModel(nn.Module):
             embedding = self.item_codes[level]
             assert isinstance(embedding, nn.Embedding)
             out = F.linear(x, embedding.weight[:-1], self.head_bias[level])  # (N, V_level)
-        if children is not None and level >= 1 and self.item_prefixes and self.config.prefix_output:
+        if (
+            children is not None
+            and 1 <= level <= len(self.item_prefixes)
+            and self.config.prefix_output
+        ):
             # Score each child by its own prefix embedding too (tied with the input side):
             # items that share a code still get their own output vector.
             table = self.item_prefixes[level - 1]
@@ -216,12 +221,13 @@ class SIDSeqModel(nn.Module):
         trie-constrained distribution that beam search decodes; ``children`` (N, V_l),
         for levels 1..L-1, are the prefix ids as in `decode`.
         """
+        children = children or []
         state = self.encode(history, history_prefixes)  # (B, T, d)
         keep = target[..., 0] >= 0  # (B, T)
         state, target = state[keep], target[keep]  # (N, d), (N, L)
         x = self._decode_states(state, target[:, :-1])  # (N, L, d)
         logits = [
-            self.logits(x[:, lvl], lvl, children[lvl - 1] if children and lvl else None)
+            self.logits(x[:, lvl], lvl, children[lvl - 1] if 0 < lvl <= len(children) else None)
             for lvl in range(x.shape[1])
         ]  # L tensors (N, V_l)
         if allowed is not None:

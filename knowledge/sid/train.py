@@ -192,7 +192,7 @@ def sid_loss(generator: SIDGenerator, constrained: bool = True) -> LossFn:
             lookup[y],
             None if ngrams is None else ngrams[x],
             [m[p[rows]] for m, p in zip(masks, parents, strict=True)] if constrained else None,
-            None if kids is None else [k[p[rows]] for k, p in zip(kids, parents[1:], strict=True)],
+            None if kids is None else [k[p[rows]] for k, p in zip(kids, parents[1:], strict=False)],
         ).loss
 
     return loss
@@ -211,6 +211,8 @@ class SIDConfig:
     """Train on the trie-constrained distribution (see `sid_loss`)."""
     prefix_embeddings: bool = True
     """Give the model embeddings of ID prefixes as well as of single codes."""
+    longest_prefix: int = 4
+    """Longest ID prefix with its own embedding (2: the first two codes only)."""
 
     def with_seed(self, seed: int) -> SIDConfig:
         """Return a copy whose RQ-VAE and sequence model use ``seed``."""
@@ -228,6 +230,7 @@ class SIDConfig:
             "beam_size": self.beam_size,
             "constrained_loss": self.constrained_loss,
             "prefix_embeddings": self.prefix_embeddings,
+            "longest_prefix": self.longest_prefix,
         }
 
 
@@ -274,7 +277,11 @@ def train_generator(
     seed_everything(config.fit.seed)
     model_config = copy.deepcopy(config.model)
     model_config.vocab_sizes = ids.vocab_sizes
-    vocab = PrefixVocab.from_codes(ids.codes) if config.prefix_embeddings else None
+    vocab = (
+        PrefixVocab.from_codes(ids.codes, config.longest_prefix)
+        if config.prefix_embeddings
+        else None
+    )
     model_config.prefix_vocab_sizes = vocab.sizes if vocab is not None else ()
     model = SIDSeqModel(model_config)
     generator = SIDGenerator(rqvae, ids, model, beam_size=config.beam_size, vocab=vocab)

@@ -62,7 +62,7 @@ def brute_force(
             for lvl in range(trie.n_levels):
                 prefix = torch.tensor([code[:lvl]], dtype=torch.long).view(1, lvl)
                 kids = None
-                if children is not None and lvl > 0:
+                if children is not None and 0 < lvl <= len(children):
                     table = children[lvl - 1]
                     kids = torch.from_numpy(table.table[[table.row[code[:lvl]]]])
                 logits = model.decode(state, prefix, kids)[0]
@@ -90,11 +90,11 @@ def test_every_hit_is_a_real_non_excluded_item(seed: int) -> None:
     assert len({h.row for h in hits}) == len(hits)
 
 
-@pytest.mark.parametrize("with_prefixes", [False, True])
-def test_wide_beams_give_the_exact_top_k(with_prefixes: bool) -> None:
+@pytest.mark.parametrize("longest_prefix", [0, 2, 4])
+def test_wide_beams_give_the_exact_top_k(longest_prefix: int) -> None:
     table = tiny_table()
     trie = PrefixTrie(table.codes)
-    vocab = PrefixVocab.from_codes(table.codes) if with_prefixes else None
+    vocab = PrefixVocab.from_codes(table.codes, longest_prefix) if longest_prefix else None
     model = tiny_model(table, vocab=vocab)
     if vocab is not None:  # random prefix embeddings, so that they matter
         for emb in model.item_prefixes:

@@ -113,3 +113,6 @@ def test_prefix_vocab_numbers_known_prefixes_and_maps_unknown_to_zero() -> None:
     assert len({*ids[:, 1].tolist()}) == 3 and 0 not in ids
     assert vocab.lookup(np.asarray([[0, 1, 5], [3, 3, 3]])).tolist() == [[ids[0, 0], 0], [0, 0]]
     assert PrefixVocab.from_json(vocab.to_json()).lookup(codes).tolist() == ids.tolist()
+    short = PrefixVocab.from_codes(codes, longest=2)
+    assert short.sizes == (3,)
+    assert short.lookup(codes).tolist() == ids[:, :1].tolist()
