@@ -87,6 +87,17 @@ def test_train_sid_stores_the_model_and_records_the_manifest(tmp_path: Path) -> 
     recs = generator.recommend(["m0", "m1"], k=5)
     assert len(recs) == 5 and not {"m0", "m1"} & {r.item_id for r in recs}
 
+    # The evaluation can reuse the stored semantic IDs instead of training an RQ-VAE.
+    out = tmp_path / "report.json"
+    args = parser().parse_args(
+        ["eval", "sid", "--pack", str(pack_dir), "--out", str(out), "--seeds", "1",
+         "--sequences", f"movielens:{ml}", "--epochs", "2", "--reuse-ids"]
+    )  # fmt: skip
+    assert args.func(args) == 0
+    report = json.loads(out.read_text())
+    stored = generator.ids.stats().to_dict()
+    assert report["semantic_ids"] == [{"seed": 0, **stored}]
+
 
 def test_eval_sid_writes_a_report_with_every_model(tmp_path: Path) -> None:
     pack_dir, ml = tiny_pack(tmp_path), tiny_movielens(tmp_path)
