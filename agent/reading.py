@@ -174,21 +174,24 @@ def clause_bounds(text: str) -> list[tuple[int, int]]:
 def polarity(text: str, start: int, end: int) -> Polarity:
     """The attitude of the clause around ``text[start:end]`` towards what it names there."""
     lower = text.lower()
-    for c_start, c_end in clause_bounds(text):
-        if c_start <= start < c_end or (start >= c_end and c_start <= start):
-            before = lower[c_start:start]
-            after = lower[end:c_end]
-            clause = before + " " + after
-            if _NEGATIVE.search(before) or re.search(
-                r"^\W*(is|was|are)?\s*(boring|awful|terrible|overrated)", after
-            ):
-                return "dislike"
-            if _SEEN.search(clause) and not _LIKE.search(before):
-                return "seen"
-            if _LIKE.search(clause):
-                return "like"
-            return "like" if "?" not in text[c_end : c_end + 1] else "neutral"
-    return "neutral"
+    # The clause that contains the mention (else the last one before it, when the mention
+    # sits on a break): never an earlier clause, whose "no" is about something else.
+    holding = [(a, b) for a, b in clause_bounds(text) if a <= start]
+    if not holding:
+        return "neutral"
+    c_start, c_end = holding[-1]
+    before = lower[c_start:start]
+    after = lower[end:c_end]
+    clause = before + " " + after
+    if _NEGATIVE.search(before) or re.search(
+        r"^\W*(is|was|are)?\s*(boring|awful|terrible|overrated)", after
+    ):
+        return "dislike"
+    if _SEEN.search(clause) and not _LIKE.search(before):
+        return "seen"
+    if _LIKE.search(clause):
+        return "like"
+    return "like" if "?" not in text[c_end : c_end + 1] else "neutral"
 
 
 def read(text: str, *, now_year: int = 2026) -> Reading:

@@ -171,8 +171,9 @@ def builtin_tools() -> list[ToolClass]:
     from tools.popular import PopularTool
     from tools.retriever import RetrieverTool
     from tools.sid import SidTool
+    from tools.user_simulator import UserSimulatorTool
 
-    return [LookupTool, RetrieverTool, KgPathsTool, PopularTool, SidTool]
+    return [LookupTool, RetrieverTool, KgPathsTool, PopularTool, SidTool, UserSimulatorTool]
 
 
 def default_registry(*, plugins: bool = True) -> ToolRegistry:

@@ -14,7 +14,7 @@ from pathlib import Path
 from knowledge import __version__
 from knowledge.errors import ParleyError
 from knowledge.paths import default_pack_dir
-from ui import cli_chat, cli_serve, cli_sid, cli_tools
+from ui import cli_chat, cli_eval, cli_serve, cli_sid, cli_tools
 from ui.console import console, out, stage_progress
 
 log = logging.getLogger("parley")
@@ -261,10 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sid.register(sub)
     p = sub.add_parser(
         "eval",
-        help="offline evaluation (semantic-ID generator and baselines)",
+        help="offline evaluation: static and interactive protocols, semantic-ID generator",
         description="Evaluate Parley offline; each protocol writes a JSON report.",
     )
     protocols = p.add_subparsers(dest="eval_command", metavar="PROTOCOL", required=True)
+    cli_eval.register_eval(protocols)
     cli_sid.register_eval(protocols)
     return parser
 

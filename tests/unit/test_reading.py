@@ -24,6 +24,9 @@ def pol(text: str, phrase: str) -> str:
         ("I've already seen Heat", "Heat", "seen"),
         ("Titanic was boring", "Titanic", "dislike"),
         ("something with Tom Hanks", "Tom Hanks", "like"),
+        # A "no" in an earlier sentence is about the shown items, not what follows it.
+        ("No, none of those. I really like films by Stanley Kubrick.", "Stanley Kubrick", "like"),
+        ("Not those, sorry. Something with Tom Hanks?", "Tom Hanks", "neutral"),
     ],
 )
 def test_polarity(text: str, phrase: str, expected: str) -> None:

@@ -73,7 +73,15 @@ def test_a_failing_plugin_is_logged_and_skipped(caplog: pytest.LogCaptureFixture
     )
     with caplog.at_level(logging.WARNING, logger="tools.registry"):
         registry.load_plugins(entry_points=broken)
-    assert registry.names() == ["lookup", "retriever", "kg_paths", "popular", "sid", "echo"]
+    assert registry.names() == [
+        "lookup",
+        "retriever",
+        "kg_paths",
+        "popular",
+        "sid",
+        "user_simulator",
+        "echo",
+    ]
     assert [f.entry_point for f in registry.failures] == ["aaa", "bbb", "ccc", "lookup"]
     assert "ModuleNotFoundError" in registry.failures[0].reason
     assert "not a subclass" in registry.failures[1].reason

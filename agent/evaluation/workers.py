@@ -1,0 +1,71 @@
+"""Run evaluation tasks in order, in this process or in worker processes, with a progress bar.
+
+Every worker process builds its own evaluator once (loading the pack and the models), then
+takes tasks; results come back in task order whatever the number of workers, so a run is
+the same for one worker or eight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+TaskT = TypeVar("TaskT")
+ResultT = TypeVar("ResultT")
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``."""
+
+
+_EVALUATOR: Callable[[Any], Any] | None = None
+
+
+def _init(factory: Callable[..., Callable[[Any], Any]], args: tuple[Any, ...]) -> None:
+    global _EVALUATOR
+    _EVALUATOR = factory(*args)
+
+
+def _call(task: Any) -> Any:
+    assert _EVALUATOR is not None, "worker not initialised"
+    return _EVALUATOR(task)
+
+
+def run_tasks(
+    factory: Callable[..., Callable[[TaskT], ResultT]],
+    args: tuple[Any, ...],
+    tasks: Sequence[TaskT],
+    *,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> list[ResultT]:
+    """Results of ``factory(*args)(task)`` for every task, in task order.
+
+    ``factory`` and ``args`` must be picklable when ``workers > 1`` (a module-level class
+    and plain values): worker processes are spawned, never forked, so no thread or
+    database handle of this process is copied into them.
+    """
+    total = len(tasks)
+    if progress:
+        progress(0, total)
+    if workers <= 1 or total <= 1:
+        evaluator = factory(*args)
+        results = []
+        for done, task in enumerate(tasks, start=1):
+            results.append(evaluator(task))
+            if progress:
+                progress(done, total)
+        return results
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=min(workers, total),
+        mp_context=context,
+        initializer=_init,
+        initargs=(factory, args),
+    ) as pool:
+        results = []
+        for done, result in enumerate(pool.map(_call, tasks), start=1):
+            results.append(result)
+            if progress:
+                progress(done, total)
+        return results
