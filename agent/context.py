@@ -36,6 +36,8 @@ class AgentSettings:
     """The rank offset of reciprocal-rank fusion: 1 / (rrf_k + rank)."""
     max_asks_in_row: int = 2
     """Clarifying questions allowed before the agent must recommend."""
+    rejects_before_asking: int = 2
+    """Recommendations turned down in a row, with nothing new said, before the agent asks."""
     min_signals_to_recommend: int = 1
     """Known preferences (liked items, wanted values, wishes) needed before recommending."""
     genre_split_ratio: float = 0.5

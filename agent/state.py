@@ -115,6 +115,8 @@ class AgentState(TypedDict, total=False):
     """Attributes asked about, oldest first (the last one is the open question)."""
     asks_in_row: int
     """Clarifying questions asked since the last recommendation."""
+    rejects_in_row: int
+    """Recommendations turned down in a row with nothing new said (the agent then asks)."""
     focus: list[str]
     """Items the latest user message is about (for answers and explanations)."""
     intent: str

@@ -7,6 +7,7 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
+from agent.nodes.acts import ASKABLE
 from agent.nodes.retrieve import build_pool
 from agent.runtime import AgentContext
 from agent.state import AgentState, Candidate, Profile
@@ -54,6 +55,15 @@ def plan(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]
 
     pool, calls = build_pool(ctx, profile, state.get("shown", []))
     trace.extend(calls)
+    unasked = [a for a in ASKABLE if a not in state.get("asked", [])]
+    if (
+        intent == "reject"
+        and state.get("rejects_in_row", 0) >= ctx.settings.rejects_before_asking
+        and may_ask
+        and unasked
+    ):
+        # Two misses in a row and nothing new said: ask instead of guessing again.
+        return {"act": "ask", "candidates": pool, "trace": trace}
     feedback = intent in {"seen", "reject", "more_like", "more"}
     if may_ask and not feedback:
         thin = signals(profile) < ctx.settings.min_signals_to_recommend

@@ -94,7 +94,23 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             intent, focus = "unknown_title", [unknown.group(1)]
     if intent == "statement" and _has_free_wishes(text, mentions):
         profile.notes = [*profile.notes, text][-MAX_NOTES:]
-    return {**_fresh_turn(), "profile": profile, "intent": intent, "focus": focus, "trace": trace}
+    before = state.get("profile") or Profile()
+    bare_reject = intent == "reject" and _taste(profile) == _taste(before)
+    rejects = state.get("rejects_in_row", 0) + 1 if bare_reject else 0
+    return {
+        **_fresh_turn(),
+        "profile": profile,
+        "intent": intent,
+        "focus": focus,
+        "trace": trace,
+        "rejects_in_row": rejects,
+    }
+
+
+def _taste(profile: Profile) -> tuple[object, ...]:
+    """What the user has told about their taste (dislikes and seen items aside)."""
+    wanted = tuple(sorted((k, tuple(v)) for k, v in profile.wanted.items()))
+    return (tuple(profile.liked), wanted, tuple(profile.notes), profile.year_min, profile.year_max)
 
 
 def _fresh_turn() -> dict[str, object]:
