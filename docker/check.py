@@ -90,7 +90,7 @@ def dockerfile_problems(dockerfile: str, ignore: str, packages: list[str]) -> li
     kept = {line[1:].rstrip("/") for line in ignore.splitlines() if line.startswith("!")}
     if set(copied) - kept:
         problems.append(f"Dockerfile.dockerignore leaves out {sorted(set(copied) - kept)}")
-    if not re.search(r"^USER (?!root)\S+", dockerfile, re.MULTILINE):
+    if not re.search(r"^USER (?!root\b|0\b|0:)\S+", dockerfile, re.MULTILINE):
         problems.append("Dockerfile: the image does not switch to a non-root user")
     if "HEALTHCHECK" not in dockerfile:
         problems.append("Dockerfile: no HEALTHCHECK")
