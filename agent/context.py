@@ -34,6 +34,8 @@ class AgentSettings:
     """Weight of each tool's ranking in reciprocal-rank fusion (missing tools count 0)."""
     rrf_k: int = 60
     """The rank offset of reciprocal-rank fusion: 1 / (rrf_k + rank)."""
+    prefer_wanted: bool = True
+    """Rank items that meet more of the asked-for attribute values first (soft constraints)."""
     max_asks_in_row: int = 2
     """Clarifying questions allowed before the agent must recommend."""
     rejects_before_asking: int = 2

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
-from agent.nodes.retrieve import fuse, query_text, tool_payloads
+from agent.nodes.retrieve import fuse, query_text, tool_payloads, wanted_matches
 from agent.nodes.understand import understand
 from agent.runtime import AgentContext
 from agent.state import AgentState, Profile
@@ -27,12 +27,25 @@ class ContextRanking:
     profile: Profile
     mentioned: list[str]
     rankings: dict[str, list[str]]
+    wanted: dict[str, int] = field(default_factory=dict)
+    """Ranked items meeting some asked-for attribute values: how many (see `wanted_first`)."""
 
-    def fused(self, weights: Mapping[str, float], rrf_k: int = 60, k: int = 50) -> list[str]:
-        """The fused ranking (mentioned and blocked items removed), best first."""
-        blocked = set(self.mentioned) | self.profile.blocked()
+    def fused(
+        self,
+        weights: Mapping[str, float],
+        rrf_k: int = 60,
+        k: int = 50,
+        *,
+        prefer_wanted: bool = True,
+    ) -> list[str]:
+        """The fused ranking (mentioned and blocked items removed), best first, with the
+        asked-for attribute values preferred as in a live turn (`wanted_first`)."""
+        blocked = set(self.mentioned) | self.profile.blocked() | set(self.profile.liked)
         rankings = {t: ids for t, ids in self.rankings.items() if weights.get(t, 0) > 0}
-        return [i for i, _, _ in fuse(rankings, dict(weights), rrf_k) if i not in blocked][:k]
+        ids = [i for i, _, _ in fuse(rankings, dict(weights), rrf_k) if i not in blocked]
+        if prefer_wanted and self.wanted:
+            ids = sorted(ids, key=lambda i: -self.wanted.get(i, 0))
+        return ids[:k]
 
 
 def read_context(
@@ -76,4 +89,6 @@ def rank_context(
     with ThreadPoolExecutor(max_workers=max(1, len(payloads))) as pool:
         futures = {name: pool.submit(ctx.toolbox.call, name, p) for name, p in payloads.items()}
         rankings = {name: ranked_ids(f.result()[0]) for name, f in futures.items()}
-    return ContextRanking(profile, mentioned, rankings)
+    ranked = {i for ids in rankings.values() for i in ids if i in ctx.catalog}
+    met = {i: wanted_matches(profile, ctx.catalog[i]) for i in ranked} if profile.wanted else {}
+    return ContextRanking(profile, mentioned, rankings, {i: n for i, n in met.items() if n})

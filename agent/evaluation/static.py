@@ -90,12 +90,20 @@ def evaluate_static(
     )
     scored = [r for r in results if r.targets]
     tools = sorted({t for r in scored for t in r.ranking.rankings})
-    weights = AgentSettings.from_mapping(settings or {}).fusion_weights
+    agent_settings = AgentSettings.from_mapping(settings or {})
+    weights, prefer = agent_settings.fusion_weights, agent_settings.prefer_wanted
 
-    def score(w: Mapping[str, float]) -> list[TurnScore]:
-        return [TurnScore.of(r.ranking.fused(w, k=CUT), r.targets) for r in scored]
+    def score(w: Mapping[str, float], prefer_wanted: bool = prefer) -> list[TurnScore]:
+        return [
+            TurnScore.of(r.ranking.fused(w, k=CUT, prefer_wanted=prefer_wanted), r.targets)
+            for r in scored
+        ]
 
     runs = {name: score(w) for name, w in variants(tools, weights).items()}
+    # The fusion with the opposite setting of the asked-for-values preference.
+    runs["fused_without_wanted_first" if prefer else "fused_with_wanted_first"] = score(
+        variants(tools, weights)["fused"], not prefer
+    )
     baseline = score({"popular": 1.0}) if "popular" in tools else []
     fused = summarize(runs["fused"], seed=seed)
     report: dict[str, Any] = {"protocol": "static", **fused}

@@ -12,6 +12,7 @@ from agent.runtime import AgentContext
 from agent.state import Candidate, Profile, ToolCall
 from agent.toolbox import ranked_ids
 from knowledge.filters import ItemFilter
+from knowledge.items import Catalog, Item
 
 
 def query_text(profile: Profile, ctx: AgentContext) -> str:
@@ -87,7 +88,34 @@ def build_pool(
     trace = [call for _, call in results.values()]
     fused = fuse(rankings, ctx.settings.fusion_weights, ctx.settings.rrf_k)
     blocked = set(exclude) | profile.blocked() | set(profile.liked)
-    return admissible(ctx, fused, blocked, profile.hard_filter()), trace
+    candidates = admissible(ctx, fused, blocked, profile.hard_filter())
+    if ctx.settings.prefer_wanted:
+        order = wanted_first(ctx.catalog, profile, [c.item_id for c in candidates])
+        by_id = {c.item_id: c for c in candidates}
+        candidates = [by_id[i] for i in order]
+    return candidates, trace
+
+
+def wanted_matches(profile: Profile, item: Item) -> int:
+    """How many of the attributes the user asked for (genre, director, ...) the item meets."""
+    met = 0
+    for attribute, values in profile.wanted.items():
+        have = {v.lower() for v in item.values(attribute)}
+        if have & {v.lower() for v in values}:
+            met += 1
+    return met
+
+
+def wanted_first(catalog: Catalog, profile: Profile, ids: Sequence[str]) -> list[str]:
+    """Items meeting more of the asked-for attributes first; the fused order within ties.
+
+    What the user asks for ("a comedy", "something with Tom Hanks") is a soft constraint:
+    it reorders the pool rather than filtering it, so a thin pool still has candidates.
+    """
+    if not profile.wanted:
+        return list(ids)
+    met = {i: wanted_matches(profile, catalog[i]) for i in ids if i in catalog}
+    return sorted((i for i in ids if i in met), key=lambda i: -met[i])
 
 
 def fuse(
