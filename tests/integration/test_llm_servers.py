@@ -172,7 +172,7 @@ def check_shape(turns: list[dict[str, Any]], pack: Pack) -> None:
             assert item["item_id"] in pack.catalog, f"{item} is not a catalog item"
             entry = pack.catalog[item["item_id"]]
             assert item["title"] in {entry.title, entry.display_title}
-    assert sum(1 for t in turns if t["act"] == "recommend" and t["items"]) >= 2
+    assert any(t["act"] == "recommend" and t["items"] for t in turns), "nothing recommended"
 
 
 def test_scripted_conversation_through_llama_cpp_server(
