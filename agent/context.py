@@ -38,7 +38,7 @@ class AgentSettings:
     """Rank items that meet more of the asked-for attribute values first (soft constraints)."""
     max_asks_in_row: int = 2
     """Clarifying questions allowed before the agent must recommend."""
-    rejects_before_asking: int = 2
+    rejects_before_asking: int = 1
     """Recommendations turned down in a row, with nothing new said, before the agent asks."""
     min_signals_to_recommend: int = 1
     """Known preferences (liked items, wanted values, wishes) needed before recommending."""

@@ -98,7 +98,7 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
     if intent == "greet":
         ack = "Hi! I'm Parley."
     elif intent == "reject":
-        ack = "Sorry those weren't right."
+        ack = "Got it."
     if pool:
         attribute, options = best_question(ctx, pool, asked)
     else:

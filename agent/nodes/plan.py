@@ -62,7 +62,7 @@ def plan(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]
         and may_ask
         and unasked
     ):
-        # Two misses in a row and nothing new said: ask instead of guessing again.
+        # A miss and nothing new said: ask instead of guessing again.
         return {"act": "ask", "candidates": pool, "trace": trace}
     feedback = intent in {"seen", "reject", "more_like", "more"}
     if may_ask and not feedback:

@@ -95,7 +95,13 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     if intent == "statement" and _has_free_wishes(text, mentions):
         profile.notes = [*profile.notes, text][-MAX_NOTES:]
     before = state.get("profile") or Profile()
-    bare_reject = intent == "reject" and _taste(profile) == _taste(before)
+    # "No, none of those" says nothing new (the agent will ask); "something else" asks
+    # for alternatives and is answered with more items.
+    bare_reject = (
+        intent == "reject"
+        and _NEGATION.search(text) is not None
+        and _taste(profile) == _taste(before)
+    )
     rejects = state.get("rejects_in_row", 0) + 1 if bare_reject else 0
     return {
         **_fresh_turn(),
@@ -105,6 +111,9 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         "trace": trace,
         "rejects_in_row": rejects,
     }
+
+
+_NEGATION = re.compile(r"\b(no|not|none|nope|nah|don'?t|doesn'?t|never)\b", re.IGNORECASE)
 
 
 def _taste(profile: Profile) -> tuple[object, ...]:
