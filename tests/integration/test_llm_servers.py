@@ -23,7 +23,13 @@ from typing import Any
 import httpx
 import pytest
 
-from agent.llm import GenerationOptions, OpenAICompatibleLLM, complete, embedded_model_path
+from agent.llm import (
+    ChatMessage,
+    GenerationOptions,
+    OpenAICompatibleLLM,
+    complete,
+    embedded_model_path,
+)
 from knowledge.pack import Pack
 
 pytestmark = pytest.mark.slow
@@ -196,7 +202,7 @@ def test_streaming_max_tokens_and_guided_json(llama_server: Server) -> None:
     llm = OpenAICompatibleLLM(llama_server.url)
     try:
         assert llm.model == ALIAS
-        messages = [{"role": "user", "content": "Name a colour."}]
+        messages: list[ChatMessage] = [{"role": "user", "content": "Name a colour."}]
         pieces = list(llm.stream(messages, GenerationOptions(max_tokens=8, temperature=0.0)))
         assert len(pieces) > 1, "the reply streams in pieces"
         assert "".join(pieces).strip() and len("".join(pieces).split()) <= 12
@@ -208,7 +214,9 @@ def test_streaming_max_tokens_and_guided_json(llama_server: Server) -> None:
             "required": ["genre"],
             "additionalProperties": False,
         }
-        question = [{"role": "user", "content": "Which genre is The Shining? Answer in JSON."}]
+        question: list[ChatMessage] = [
+            {"role": "user", "content": "Which genre is The Shining? Answer in JSON."}
+        ]
         text = complete(
             llm, question, GenerationOptions(max_tokens=40, temperature=0.0, json_schema=schema)
         )
