@@ -55,6 +55,13 @@ _QUESTION_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("genre", re.compile(r"\b(genre|genres|kind|type|sort|mood)\b", re.I)),
 )
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# Drafts where a small model slips into the assistant's role ("I'm an AI", "happy to help").
+_OUT_OF_CHARACTER = re.compile(
+    r"\b(an? (?:ai|assistant|chatbot|language model)|as an ai|happy to help|i can help|"
+    r"recommend(?:ation)?s? for you|the person's|role-?play)\b",
+    re.IGNORECASE,
+)
 _QUESTION = re.compile(r"\?\s*$|\?\s|\b(what|which|who|any|do you|would you)\b", re.I)
 
 
@@ -382,8 +389,8 @@ class UserSimulatorTool(Tool[UserSimulatorInput, UserSimulatorOutput]):
                 draft = self.writer(messages).strip().strip('"').strip()
             except Exception:  # a failing LLM costs fluency, never the evaluation
                 return "", caught
-            draft = draft.split("\n")[0].strip()
-            if not draft:
+            draft = " ".join(_SENTENCE.split(draft.split("\n")[0].strip())[:2])
+            if not draft or _OUT_OF_CHARACTER.search(draft):
                 continue
             if guard.find(draft):
                 caught += 1
