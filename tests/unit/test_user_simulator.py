@@ -194,7 +194,9 @@ def test_no_mode_ever_names_a_target(simulator: UserSimulatorTool) -> None:
 
 
 def test_free_mode_drops_drafts_out_of_character(simulator: UserSimulatorTool) -> None:
-    drafts = iter(["Sure, I'm happy to help you find a movie!", "Something spacey. With Nolan. Now."])
+    drafts = iter(
+        ["Sure, I'm happy to help you find a movie!", "Something spacey. With Nolan. Now."]
+    )
     simulator.use_writer(lambda messages: next(drafts))
     out = run(simulator, mode="free", agent_reply=QUESTIONS["genre"], turn=1)
     assert out.utterance == "Something spacey. With Nolan."
