@@ -59,11 +59,23 @@ class SIDModelConfig:
         return cls(**values)  # type: ignore[arg-type]
 
 
+class Siblings(NamedTuple):
+    """The codes one level of each target may take: the children of its true prefix."""
+
+    codes: torch.Tensor
+    """(N, B) candidate codes, -1 for padding."""
+    prefixes: torch.Tensor | None
+    """(N, B) prefix ids of ``prefix + (code,)`` (0: unknown or padding), or ``None``."""
+    target: torch.Tensor
+    """(N,) position of the true code among ``codes``."""
+
+
 class SIDOutput(NamedTuple):
     """Teacher-forced predictions for every (position, level) with a target."""
 
     logits: list[torch.Tensor]
-    """One (N, V_l) tensor per level, N = number of target positions."""
+    """One tensor per level, N = number of target positions: (N, V_l), or (N, B_l) over
+    the siblings of levels given `Siblings`."""
     loss: torch.Tensor
     """() cross-entropy summed over levels, averaged over target positions."""
 
@@ -203,6 +215,34 @@ class SIDSeqModel(nn.Module):
             out = out + (x @ table.weight.T).gather(1, children)  # (N, V_level)
         return out
 
+    def sibling_logits(self, x: torch.Tensor, level: int, siblings: Siblings) -> torch.Tensor:
+        """Score only the candidate codes (N, B) of ``level`` from decoder outputs (N, d).
+
+        Equal to `logits` at those codes (with their children's prefix ids), -inf at padding;
+        past the first level a prefix has a few dozen children at most, so this is far
+        cheaper than scoring all V codes and every prefix embedding.
+        """
+        valid = siblings.codes >= 0  # (N, B)
+        codes = siblings.codes.clamp_min(0)
+        if self.config.tie_embeddings:
+            embedding = self.item_codes[level]
+            assert isinstance(embedding, nn.Embedding)
+            weight, bias = embedding.weight[codes], self.head_bias[level][codes]  # (N, B, d)
+        else:
+            head = self.heads[level]
+            assert isinstance(head, nn.Linear)
+            weight, bias = head.weight[codes], head.bias[codes]
+        out = torch.einsum("nd,nbd->nb", x, weight) + bias  # (N, B)
+        if (
+            siblings.prefixes is not None
+            and 1 <= level <= len(self.item_prefixes)
+            and self.config.prefix_output
+        ):
+            table = self.item_prefixes[level - 1]
+            assert isinstance(table, nn.Embedding)
+            out = out + torch.einsum("nd,nbd->nb", x, table.weight[siblings.prefixes])
+        return out.masked_fill(~valid, float("-inf"))
+
     def forward(
         self,
         history: torch.Tensor,
@@ -210,6 +250,7 @@ class SIDSeqModel(nn.Module):
         history_prefixes: torch.Tensor | None = None,
         allowed: list[torch.Tensor] | None = None,
         children: list[torch.Tensor] | None = None,
+        siblings: list[Siblings] | None = None,
     ) -> SIDOutput:
         """Predict every target item's codes, teacher-forced.
 
@@ -219,13 +260,27 @@ class SIDSeqModel(nn.Module):
         `encode`. Per target (row-major order, N of them) and level, ``allowed`` (N, V_l)
         masks the codes valid after the target's prefix, so the loss is that of the
         trie-constrained distribution that beam search decodes; ``children`` (N, V_l),
-        for levels 1..L-1, are the prefix ids as in `decode`.
+        for levels 1..L-1, are the prefix ids as in `decode`. ``siblings``, for levels
+        1..L-1, replace ``allowed`` and ``children`` there with the same constrained loss
+        computed over each target's sibling codes only.
         """
         children = children or []
         state = self.encode(history, history_prefixes)  # (B, T, d)
         keep = target[..., 0] >= 0  # (B, T)
         state, target = state[keep], target[keep]  # (N, d), (N, L)
         x = self._decode_states(state, target[:, :-1])  # (N, L, d)
+        if siblings is not None:
+            first = self.logits(x[:, 0], 0)  # (N, V_0)
+            if allowed is not None:
+                first = first.masked_fill(~allowed[0], float("-inf"))
+            compact = [
+                self.sibling_logits(x[:, lvl], lvl, sib)
+                for lvl, sib in enumerate(siblings, start=1)
+            ]  # L - 1 tensors (N, B_l)
+            compact_loss = F.cross_entropy(first, target[:, 0]) + sum(
+                F.cross_entropy(lg, sib.target) for lg, sib in zip(compact, siblings, strict=True)
+            )
+            return SIDOutput([first, *compact], torch.as_tensor(compact_loss))
         logits = [
             self.logits(x[:, lvl], lvl, children[lvl - 1] if 0 < lvl <= len(children) else None)
             for lvl in range(x.shape[1])

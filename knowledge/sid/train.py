@@ -22,7 +22,7 @@ from knowledge.sid.generator import SIDGenerator
 from knowledge.sid.ids import PrefixVocab, SemanticIds
 from knowledge.sid.metrics import ranking_metrics
 from knowledge.sid.rqvae import RQVAE, RQVAEConfig, train_rqvae
-from knowledge.sid.seqmodel import SIDModelConfig, SIDSeqModel
+from knowledge.sid.seqmodel import Siblings, SIDModelConfig, SIDSeqModel
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,8 @@ def sid_loss(generator: SIDGenerator, constrained: bool = True) -> LossFn:
 
     ``constrained`` scores each level only among the codes the trie allows after the true
     prefix, as decoding does; codes that no item continues then cost nothing to learn.
+    Past the first level that is a handful of sibling codes, so those levels are scored
+    over the siblings alone (`SIDSeqModel.sibling_logits`) instead of all V codes.
     """
     model, ids = generator.model, generator.ids
     lookup = code_lookup(ids)
@@ -176,24 +178,37 @@ def sid_loss(generator: SIDGenerator, constrained: bool = True) -> LossFn:
     if generator.row_prefixes is not None:
         pad = np.zeros((1, generator.row_prefixes.shape[1]), dtype=np.int64)
         ngrams = torch.as_tensor(np.vstack([generator.row_prefixes, pad]))
-    levels = generator.trie.level_masks(ids.vocab_sizes)
-    parents = [torch.as_tensor(parent) for parent, _, _ in levels]
-    masks = [torch.as_tensor(allowed) for _, allowed, _ in levels]
-    kids = None
-    if generator.children is not None:
-        # The children tables list parents in the same sorted order as the masks.
-        kids = [torch.as_tensor(c.table) for c in generator.children]
+    first_parent, first_allowed, _ = generator.trie.level_masks(ids.vocab_sizes)[0]
+    first = (torch.as_tensor(first_parent), torch.as_tensor(first_allowed))
+    tables = []
+    for lvl in range(1, ids.n_levels):
+        parent, codes, slot = generator.trie.sibling_tables(lvl)
+        prefixes = None
+        if generator.children is not None and lvl <= len(generator.children):
+            # Both list the parents of this level in the same sorted order.
+            table = generator.children[lvl - 1].table  # (P, V)
+            prefixes = np.where(codes >= 0, np.take_along_axis(table, np.maximum(codes, 0), 1), 0)
+        tables.append(
+            (
+                torch.as_tensor(parent),
+                torch.as_tensor(codes),
+                None if prefixes is None else torch.as_tensor(prefixes),
+                torch.as_tensor(slot),
+            )
+        )
 
     def loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         # Row -1 indexes the padding row at the end of the lookup tables.
+        history_prefixes = None if ngrams is None else ngrams[x]
+        if not constrained:
+            return model(lookup[x], lookup[y], history_prefixes).loss
         rows = y[y != PAD]  # (N,) in the row-major order the model keeps targets
-        return model(
-            lookup[x],
-            lookup[y],
-            None if ngrams is None else ngrams[x],
-            [m[p[rows]] for m, p in zip(masks, parents, strict=True)] if constrained else None,
-            None if kids is None else [k[p[rows]] for k, p in zip(kids, parents[1:], strict=False)],
-        ).loss
+        siblings = [
+            Siblings(codes[p[rows]], None if kids is None else kids[p[rows]], slot[rows])
+            for p, codes, kids, slot in tables
+        ]
+        allowed = [first[1][first[0][rows]]]
+        return model(lookup[x], lookup[y], history_prefixes, allowed, siblings=siblings).loss
 
     return loss
 

@@ -96,3 +96,24 @@ class PrefixTrie:
                 allowed[i, self.children[p]] = True
             out.append((parent, allowed, parents))
         return out
+
+    def sibling_tables(self, level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per parent of length ``level``: its valid codes, padded; per item: its slot.
+
+        Returns each item's parent index (N,), every parent's codes (P, B) padded with -1
+        (B: the most children any parent has) and each item's position among its parent's
+        codes (N,). A constrained loss needs only these B codes per target, not all V.
+        """
+        parents = self.parents(level)
+        index = {p: i for i, p in enumerate(parents)}
+        width = max(len(self.children[p]) for p in parents)
+        codes = np.full((len(parents), width), -1, dtype=np.int64)
+        for p, i in index.items():
+            codes[i, : len(self.children[p])] = self.children[p]
+        parent = np.empty(len(self.codes), dtype=np.int64)
+        slot = np.empty(len(self.codes), dtype=np.int64)
+        for row, code in enumerate(self.codes.tolist()):
+            parent[row] = i = index[tuple(code[:level])]
+            # Children are sorted, so the slot is the code's rank among them.
+            slot[row] = int(np.searchsorted(self.children[parents[i]], code[level]))
+        return parent, codes, slot

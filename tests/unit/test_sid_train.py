@@ -20,7 +20,9 @@ from knowledge.sid.train import (
     FitConfig,
     SIDConfig,
     build_ids,
+    code_lookup,
     fit,
+    sid_loss,
     torch_threads,
     train_generator,
     validate,
@@ -143,6 +145,31 @@ def test_sid_learns_a_toy_pattern_and_returns_only_real_unseen_items() -> None:
         recs = generator.recommend([ITEM_IDS[r] for r in history], k=10)
         assert len(recs) == 10
         assert all(r.item_id in ROW_OF and ROW_OF[r.item_id] not in history for r in recs)
+
+
+def test_sibling_loss_equals_the_masked_full_loss() -> None:
+    """Scoring only each target's sibling codes gives the trie-constrained loss exactly."""
+    generator, _, split = _trained(epochs=1)
+    model, ids = generator.model, generator.ids
+    x, y = training_windows(split.train, model.config.max_len, np.random.default_rng(0))
+    x, y = torch.as_tensor(x[:8]), torch.as_tensor(y[:8])
+    rows = y[y != PAD]
+    lookup = code_lookup(ids)
+    assert generator.row_prefixes is not None
+    pad = np.zeros((1, generator.row_prefixes.shape[1]), np.int64)
+    ngrams = torch.as_tensor(np.vstack([generator.row_prefixes, pad]))
+    levels = generator.trie.level_masks(ids.vocab_sizes)
+    allowed = [torch.as_tensor(ok)[torch.as_tensor(parent)[rows]] for parent, ok, _ in levels]
+    assert generator.children is not None
+    children = [
+        torch.as_tensor(c.table)[torch.as_tensor(parent)[rows]]
+        for c, (parent, _, _) in zip(generator.children, levels[1:], strict=False)
+    ]
+    model.eval()
+    with torch.no_grad():
+        full = model(lookup[x], lookup[y], ngrams[x], allowed, children).loss
+        compact = sid_loss(generator)(x, y)
+    assert float(compact) == pytest.approx(float(full), rel=1e-5)
 
 
 def test_training_is_deterministic_given_a_seed() -> None:
