@@ -21,6 +21,7 @@ from tools.lookup import LookupOutput
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _QUOTED = re.compile(r"[\"“«*]([^\"”»*\n]{2,80})[\"”»*]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d+")
+_CLAUSE = re.compile(r"[.!?;:,\n]+\s*|\s+(?:but|while|whereas)\s+")
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 # Small capitalized words that may join a title ("Lord of the Rings").
 _JOINERS = frozenset({"of", "the", "a", "an", "and", "in", "on", "to", "for", "at", "with", "&"})
@@ -51,10 +52,13 @@ class GroundingCheck:
         word_ranks: dict[str, int],
         *,
         assistant_names: Iterable[str] = ("Parley",),
+        genres: Iterable[str] = (),
     ) -> None:
         self.link = link
         self.word_ranks = word_ranks
         self.assistant_names = {n.lower() for n in assistant_names}
+        self.genres = sorted({normalize_text(g) for g in genres if normalize_text(g)}, key=len)
+        """The catalog's genre names: a genre claimed about a named item must be one of its own."""
 
     def check(
         self,
@@ -100,6 +104,9 @@ class GroundingCheck:
             if not any(item.year == int(year) for item in allowed) and year not in fact_text:
                 result.problems.append(f"states the year {year}, which the facts do not hold")
 
+        result.problems.extend(_wrong_title_years(reply, allowed))
+        result.problems.extend(self._wrong_genres(reply, allowed))
+
         for phrase in self._name_like_phrases(reply):
             if not self._known(phrase, vocabulary):
                 result.problems.append(
@@ -110,6 +117,24 @@ class GroundingCheck:
             result.problems.append("names none of the chosen items")
         result.named_items = list(dict.fromkeys(result.named_items))
         return result
+
+    def _wrong_genres(self, reply: str, allowed: Sequence[Item]) -> list[str]:
+        """Genres a sentence claims for the chosen items it names that none of them has.
+
+        "Inception is a classic horror movie" fails when Inception is not horror; a clause
+        naming no chosen item (the user's wish, "since you like horror, ...") is not checked.
+        """
+        problems = []
+        for sentence in _CLAUSE.split(reply):
+            norm = f" {normalize_text(sentence)} "
+            named = [i for i in allowed if f" {normalize_text(i.title)} " in norm]
+            if not named:
+                continue
+            own = {normalize_text(g) for item in named for g in item.values("genre")}
+            for genre in self.genres:
+                if f" {genre} " in norm and genre not in own:
+                    problems.append(f"calls {named[0].title!r} {genre!r}, not one of its genres")
+        return problems
 
     def _known(self, phrase: str, vocabulary: set[str]) -> bool:
         norm = normalize_text(phrase)
@@ -157,6 +182,19 @@ class GroundingCheck:
         if len(run) == 1 and self._common(run[0]):
             return []
         return [" ".join(run)]
+
+
+def _wrong_title_years(reply: str, allowed: Sequence[Item]) -> list[str]:
+    """A chosen item written as ``Title (YEAR)`` with a year that is not its own."""
+    problems = []
+    for item in allowed:
+        pattern = re.compile(rf"\b{re.escape(item.title)}\s*\((\d{{4}})\)", re.IGNORECASE)
+        for match in pattern.finditer(reply):
+            if item.year is not None and int(match.group(1)) != item.year:
+                problems.append(
+                    f"dates {item.title!r} {match.group(1)}; the catalog says {item.year}"
+                )
+    return problems
 
 
 def _vocabulary(allowed: Sequence[Item], facts: Sequence[str]) -> set[str]:

@@ -39,4 +39,5 @@ class AgentContext:
             assert isinstance(output, LookupOutput)
             return output
 
-        return GroundingCheck(link, english_ranks())
+        genres = self.catalog.attribute_values("genre")
+        return GroundingCheck(link, english_ranks(), genres=genres)

@@ -113,3 +113,21 @@ def test_users_own_words_are_allowed(tiny_catalog: Catalog) -> None:
         [tiny_catalog["inception"]],
         facts,
     ).ok
+
+
+def test_a_chosen_title_with_the_wrong_year_fails(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    chosen = [tiny_catalog["inception"]]
+    # 2014 is a year the facts hold (another item's), but not Inception's.
+    result = check.check("You might enjoy Inception (2014).", chosen, ["Interstellar (2014)"])
+    assert not result.ok and any("the catalog says 2010" in p for p in result.problems)
+    assert check.check("You might enjoy Inception (2010).", chosen).ok
+
+
+def test_genre_claims_must_be_the_items_own(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS, genres=["horror", "sci-fi", "drama"])
+    chosen = [tiny_catalog["inception"]]
+    assert not check.check("Inception is a classic horror movie.", chosen).ok
+    assert check.check("Inception is a sci-fi film.", chosen).ok
+    # The user's wish, in a sentence that names no chosen item, is not a claim about it.
+    assert check.check("Since you liked horror, you might enjoy Inception.", chosen).ok
