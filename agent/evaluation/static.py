@@ -92,10 +92,11 @@ def evaluate_static(
     tools = sorted({t for r in scored for t in r.ranking.rankings})
     agent_settings = AgentSettings.from_mapping(settings or {})
     weights, prefer = agent_settings.fusion_weights, agent_settings.prefer_wanted
+    rrf_k = agent_settings.rrf_k
 
     def score(w: Mapping[str, float], prefer_wanted: bool = prefer) -> list[TurnScore]:
         return [
-            TurnScore.of(r.ranking.fused(w, k=CUT, prefer_wanted=prefer_wanted), r.targets)
+            TurnScore.of(r.ranking.fused(w, rrf_k, k=CUT, prefer_wanted=prefer_wanted), r.targets)
             for r in scored
         ]
 
