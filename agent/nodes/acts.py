@@ -100,7 +100,11 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
     elif intent == "reject":
         ack = "Got it."
     if pool:
-        attribute, options = best_question(ctx, pool, asked)
+        # Never ask about what the user already said (a wanted genre, a year range).
+        known = [a for a in ASKABLE if profile.wanted.get(a)]
+        if profile.year_min is not None or profile.year_max is not None:
+            known.append("era")
+        attribute, options = best_question(ctx, pool, asked + known)
     else:
         attribute, options = (
             "opener",
