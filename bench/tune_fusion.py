@@ -6,6 +6,7 @@
 Each turn's context is read by the agent's own understanding; every ranker ranks the
 catalog once (mentioned items excluded); weights are grid-searched for Recall@10 on even
 dialogues and reported on odd ones (split by dialogue id, so no dialogue is in both).
+``--tune NAME`` searches one tool's weight only, the others kept at the agent's defaults.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from knowledge.pack import load_pack  # noqa: E402
 from knowledge.sequences import title_index  # noqa: E402
 
 GRID = [0.0, 0.25, 0.5, 1.0, 2.0]
+ONE_GRID = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0]
 
 
 def recall(
@@ -39,12 +41,39 @@ def recall(
     return sum(values) / max(1, len(values))
 
 
+def tune_one(
+    name: str,
+    tools: list[str],
+    defaults: dict[str, float],
+    tune: list[tuple[ContextRanking, list[str]]],
+    held: list[tuple[ContextRanking, list[str]]],
+) -> None:
+    """Scan one tool's weight with the others at their defaults; print both halves' recall."""
+    if name not in tools:
+        raise SystemExit(f"{name!r} ranked nothing here; rankers: {', '.join(tools)}")
+    best = (-1.0, 0.0)
+    for value in ONE_GRID:
+        weights = {**{t: defaults.get(t, 0.0) for t in tools}, name: value}
+        t10 = recall(tune, weights, 10)
+        h1, h10, h50 = (recall(held, weights, k) for k in (1, 10, 50))
+        print(
+            f"{name}={value:<4} tune R@10 {t10:.4f}  "
+            f"held-out R@1 {h1:.4f} R@10 {h10:.4f} R@50 {h50:.4f}"
+        )
+        if t10 > best[0]:
+            best = (t10, value)
+    print(f"best {name} weight on the tuning half: {best[1]} (R@10 {best[0]:.4f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pack", type=Path, required=True)
     parser.add_argument("--dialogues", type=Path, required=True)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N turns (0: all)")
     parser.add_argument("--pool", type=int, default=100, help="items each ranker returns")
+    parser.add_argument(
+        "--tune", default=None, help="tune only this tool's weight; keep the others' defaults"
+    )
     args = parser.parse_args()
 
     pack = load_pack(args.pack)
@@ -68,6 +97,9 @@ def main() -> None:
         only = {t: (1.0 if t == tool else 0.0) for t in tools}
         r10, r50 = recall(held, only, 10), recall(held, only, 50)
         print(f"  {tool:<10} alone: R@10 {r10:.3f}  R@50 {r50:.3f}")
+    if args.tune:
+        tune_one(args.tune, tools, agent.context.settings.fusion_weights, tune, held)
+        return
     best: tuple[float, dict[str, float]] = (-1.0, {})
     for combo in itertools.product(GRID, repeat=len(tools)):
         if not any(combo):
