@@ -8,6 +8,9 @@ the same for one worker or eight.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -23,7 +26,20 @@ _EVALUATOR: Callable[[Any], Any] | None = None
 
 def _init(factory: Callable[..., Callable[[Any], Any]], args: tuple[Any, ...]) -> None:
     global _EVALUATOR
+    _exit_with_parent()
     _EVALUATOR = factory(*args)
+
+
+def _exit_with_parent(every: float = 2.0) -> None:
+    """End this worker when the parent dies (killed runs must not leave workers computing)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _call(task: Any) -> Any:
