@@ -104,6 +104,7 @@ class GroundingCheck:
             if not any(item.year == int(year) for item in allowed) and year not in fact_text:
                 result.problems.append(f"states the year {year}, which the facts do not hold")
 
+        result.problems.extend(_repetitions(reply))
         result.problems.extend(_wrong_title_years(reply, allowed))
         result.problems.extend(self._wrong_genres(reply, allowed))
 
@@ -182,6 +183,20 @@ class GroundingCheck:
         if len(run) == 1 and self._common(run[0]):
             return []
         return [" ".join(run)]
+
+
+def _repetitions(reply: str, min_words: int = 5) -> list[str]:
+    """A sentence said twice: small models loop, and a looping reply is not sent."""
+    seen: set[str] = set()
+    problems = []
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", reply):
+        norm = normalize_text(sentence)
+        if len(norm.split()) < min_words:
+            continue
+        if norm in seen:
+            problems.append(f"repeats {sentence.strip()[:60]!r}")
+        seen.add(norm)
+    return problems
 
 
 def _wrong_title_years(reply: str, allowed: Sequence[Item]) -> list[str]:

@@ -131,3 +131,11 @@ def test_genre_claims_must_be_the_items_own(tiny_catalog: Catalog) -> None:
     assert check.check("Inception is a sci-fi film.", chosen).ok
     # The user's wish, in a sentence that names no chosen item, is not a claim about it.
     assert check.check("Since you liked horror, you might enjoy Inception.", chosen).ok
+
+
+def test_a_looping_reply_fails(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    line = "You might enjoy Inception, directed by Christopher Nolan. "
+    result = check.check(line * 3, [tiny_catalog["inception"]])
+    assert not result.ok and any(p.startswith("repeats") for p in result.problems)
+    assert check.check(line, [tiny_catalog["inception"]]).ok
