@@ -47,11 +47,15 @@ def extract(llm: ChatLLM, message: str, *, max_tokens: int = 200) -> Extraction 
     """Ask the LLM for the preferences in a message; ``None`` when it cannot or writes junk."""
     if not llm.available:
         return None
-    prompt = render("extract", message=message[:2000])
+    # The instructions are a fixed system message, so a server's prefix cache reuses them.
+    instructions = render("extract")
     try:
         text = complete(
             llm,
-            [{"role": "user", "content": prompt}],
+            [
+                {"role": "system", "content": instructions},
+                {"role": "user", "content": f'Message: "{message[:2000]}"'},
+            ],
             GenerationOptions(max_tokens=max_tokens, temperature=0.0, json_schema=SCHEMA),
         )
         return Extraction.model_validate(json.loads(text))
