@@ -176,6 +176,7 @@ class InteractiveEvaluator:
             user_text = out.utterance
             self._check_leak(conv, guard, user_text)
             conv.transcript.append({"role": "user", "text": user_text, "reason": out.reason})
+        agent.checkpointer.delete_thread(session)  # thousands of conversations per worker
         return conv
 
     def _check_leak(self, conv: Conversation, guard: Any, text: str) -> None:
