@@ -213,6 +213,7 @@ def evaluate_interactive(
 ) -> tuple[dict[str, Any], list[Conversation]]:
     """Run the interactive protocol; returns the report and the conversations."""
     started = time.perf_counter()
+    info = run_info(pack_dir, seed=seed, llm=llm, workers=workers)  # the code that runs
     args = (str(pack_dir), mode, max_turns, seed, llm, simulator_llm, dict(settings or {}))
     conversations = run_tasks(
         InteractiveEvaluator, args, turns.turns, workers=workers, progress=progress
@@ -250,7 +251,7 @@ def evaluate_interactive(
         "conversations_with_changed_context": sum(1 for c in conversations if c.context_changed),
     }
     report["data"] = {"dialogues": str(turns.path), **turns.counts()}
-    report.update(run_info(pack_dir, seed=seed, llm=llm, workers=workers))
+    report.update(info)
     if mode == "free":
         report["simulator_llm"] = simulator_llm
     report["elapsed_s"] = round(time.perf_counter() - started, 1)

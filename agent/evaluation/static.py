@@ -81,6 +81,7 @@ def evaluate_static(
     from agent.context import AgentSettings
 
     started = time.perf_counter()
+    info = run_info(pack_dir, seed=seed, llm="none", workers=workers)  # the code that runs
     results = run_tasks(
         StaticEvaluator,
         (str(pack_dir), dict(settings or {})),
@@ -124,6 +125,6 @@ def evaluate_static(
         "targets_already_mentioned": sum(r.mentioned_targets for r in results),
         "turns_scored": len(scored),
     }
-    report.update(run_info(pack_dir, seed=seed, llm="none", workers=workers))
+    report.update(info)
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
     return report
