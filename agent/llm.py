@@ -136,6 +136,8 @@ class EmbeddedLLM:
                 model_path=str(self.model_path),
                 n_ctx=self._n_ctx,
                 n_threads=self._threads,
+                # Prompt processing defaults to every core: the same slowdown, on each prompt.
+                n_threads_batch=self._threads,
                 verbose=False,
                 seed=0,
             )
