@@ -39,7 +39,8 @@ class AgentSettings:
     max_asks_in_row: int = 2
     """Clarifying questions allowed before the agent must recommend."""
     rejects_before_asking: int = 1
-    """Recommendations turned down in a row, with nothing new said, before the agent asks."""
+    """Recommendations turned down whole ("none of those") in a row, with nothing new said,
+    before the agent asks instead of recommending again."""
     min_signals_to_recommend: int = 1
     """Known preferences (liked items, wanted values, wishes) needed before recommending."""
     genre_split_ratio: float = 0.5

@@ -95,10 +95,11 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     if intent == "statement" and _has_free_wishes(text, mentions):
         profile.notes = [*profile.notes, text][-MAX_NOTES:]
     before = state.get("profile") or Profile()
-    # "No, none of those" says nothing new (the agent will ask); "something else" asks
-    # for alternatives and is answered with more items.
+    # "No, none of those" turns down everything shown and says nothing new: the agent asks.
+    # "Not that one" and "something else" are answered with more items.
     bare_reject = (
         intent == "reject"
+        and reading.refers_to_all
         and _NEGATION.search(text) is not None
         and _taste(profile) == _taste(before)
     )

@@ -190,6 +190,8 @@ def test_a_bare_rejection_makes_it_ask_then_it_uses_the_answer(
 ) -> None:
     session = demo_agent.new_session()
     assert demo_agent.turn(session, "I loved Toy Story").act == "recommend"
+    # Feedback on one item is answered with new items.
+    assert demo_agent.turn(session, "not that one").act == "recommend"
     asked = demo_agent.turn(session, "hmm, no, none of those")
     assert asked.act == "ask" and "?" in asked.reply and asked.items == []
     # An answer is news: the next turn recommends again, within it.
