@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from knowledge.errors import CatalogError
 from knowledge.items import Catalog
@@ -124,6 +126,23 @@ def dialogue_comentions(path: Path | str, catalog: Catalog, *, min_length: int =
     index = title_index(catalog)
     raw: dict[str, list[str]] = {}
     result = SequenceSet([], str(path))
+    for number, record in json_records(path):
+        try:
+            dialog = str(record["dialog_id"])
+            names = list(record.get("entity", [])) + list(record.get("rec", []))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CatalogError(path, f"not a dialogue turn ({exc})", number) from None
+        bucket = raw.setdefault(dialog, [])
+        for name in names:
+            item_id = index.get(name)
+            if item_id is not None:
+                result.interactions_read += 1
+                bucket.append(item_id)
+    return _finish(raw, result, min_length)
+
+
+def json_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """``(line number, parsed JSON)`` for each non-blank line; `CatalogError` names a bad line."""
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
@@ -133,18 +152,9 @@ def dialogue_comentions(path: Path | str, catalog: Catalog, *, min_length: int =
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-                dialog = str(record["dialog_id"])
-                names = list(record.get("entity", [])) + list(record.get("rec", []))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise CatalogError(path, f"not a dialogue turn ({exc})", number) from None
-            bucket = raw.setdefault(dialog, [])
-            for name in names:
-                item_id = index.get(name)
-                if item_id is not None:
-                    result.interactions_read += 1
-                    bucket.append(item_id)
-    return _finish(raw, result, min_length)
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CatalogError(path, f"not JSON ({exc.msg})", line=number) from None
 
 
 def load_sequences(spec: str, catalog: Catalog) -> SequenceSet:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.errors import CatalogError
 from knowledge.items import Catalog
-from knowledge.sequences import title_index
+from knowledge.sequences import json_records, title_index
 
 
 @dataclass(frozen=True)
@@ -61,39 +60,30 @@ def load_turns(path: Path | str, catalog: Catalog, *, limit: int | None = None) 
     path = Path(path)
     index = title_index(catalog)
     result = TurnFile(path, [])
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(path, exc.strerror or str(exc)) from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            result.lines += 1
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise CatalogError(path, f"not JSON ({exc.msg})", line=number) from None
-            context, rec = row.get("context"), row.get("rec")
-            if not isinstance(context, list) or not all(isinstance(u, str) for u in context):
-                raise CatalogError(path, "must be a list of strings", line=number, field="context")
-            if not isinstance(rec, list) or not all(isinstance(t, str) for t in rec):
-                raise CatalogError(path, "must be a list of strings", line=number, field="rec")
-            known = [t for t in dict.fromkeys(rec) if t in index]
-            result.unknown_titles += len(set(rec)) - len(known)
-            if not known:
-                result.without_targets += 1
-                continue
-            result.turns.append(
-                EvalTurn(
-                    index=len(result.turns),
-                    dialog_id=str(row.get("dialog_id", number)),
-                    turn_id=int(row.get("turn_id", 0)),
-                    context=list(context),
-                    targets=[index[t] for t in known],
-                    target_titles=known,
-                )
+    for number, row in json_records(path):
+        result.lines += 1
+        if not isinstance(row, dict):
+            raise CatalogError(path, "not a JSON object", line=number)
+        context, rec = row.get("context"), row.get("rec")
+        if not isinstance(context, list) or not all(isinstance(u, str) for u in context):
+            raise CatalogError(path, "must be a list of strings", line=number, field="context")
+        if not isinstance(rec, list) or not all(isinstance(t, str) for t in rec):
+            raise CatalogError(path, "must be a list of strings", line=number, field="rec")
+        known = [t for t in dict.fromkeys(rec) if t in index]
+        result.unknown_titles += len(set(rec)) - len(known)
+        if not known:
+            result.without_targets += 1
+            continue
+        result.turns.append(
+            EvalTurn(
+                index=len(result.turns),
+                dialog_id=str(row.get("dialog_id", number)),
+                turn_id=int(row.get("turn_id", 0)),
+                context=list(context),
+                targets=[index[t] for t in known],
+                target_titles=known,
             )
-            if limit and len(result.turns) >= limit:
-                break
+        )
+        if limit and len(result.turns) >= limit:
+            break
     return result
