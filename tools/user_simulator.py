@@ -259,15 +259,20 @@ class UserSimulatorTool(Tool[UserSimulatorInput, UserSimulatorOutput]):
         self.writer = writer
         return self
 
+    _by_title: dict[str, Item]
+
     def setup(self) -> None:
-        """Nothing to prepare: personas are built per call from the catalog."""
+        """Index the catalog by ``"Title (Year)"`` (personas are built per call)."""
+        self._by_title = {}
+        for item in self.catalog:
+            self._by_title.setdefault(item.display_title, item)
 
     def persona(self, targets: Sequence[str]) -> Persona:
         """The persona for target ids or ``"Title (Year)"`` titles."""
-        by_title = {item.display_title: item for item in self.catalog}
+        self.ensure_ready()
         items = []
         for ref in targets:
-            item = self.catalog.get(ref) or by_title.get(ref)
+            item = self.catalog.get(ref) or self._by_title.get(ref)
             if item is None:
                 raise ToolInputError(
                     self.name, f"targets: no catalog item has the id or title {ref!r}", "targets"
