@@ -99,37 +99,15 @@ def _turns(args: argparse.Namespace) -> Any:
     return turns
 
 
-def _progress_bar(label: str) -> Any:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    from ui.console import console
-
-    return Progress(
-        TextColumn(f"[bold]{label}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    )
-
-
 def cmd_eval_static(args: argparse.Namespace) -> int:
     """Run the static protocol and write its report."""
     from agent.evaluation.report import write_report
     from agent.evaluation.static import evaluate_static
-    from ui.console import console, out
+    from ui.console import console, out, progress_bars
 
     turns = _turns(args)
-    with _progress_bar("ranking dialogue contexts") as bar:
-        task = bar.add_task("", total=len(turns.turns))
+    with progress_bars() as bar:
+        task = bar.add_task("ranking dialogue contexts", total=len(turns.turns))
         report = evaluate_static(
             args.pack,
             turns,
@@ -157,13 +135,13 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
     """Run the interactive protocol and write its report."""
     from agent.evaluation.interactive import evaluate_interactive
     from agent.evaluation.report import write_report
-    from ui.console import console, out
+    from ui.console import console, out, progress_bars
 
     if args.turns < 1:
         raise ParleyError("--turns must be at least 1")
     turns = _turns(args)
-    with _progress_bar(f"simulated conversations ({args.simulator})") as bar:
-        task = bar.add_task("", total=len(turns.turns))
+    with progress_bars() as bar:
+        task = bar.add_task(f"conversations ({args.simulator})", total=len(turns.turns))
         report, conversations = evaluate_interactive(
             args.pack,
             turns,

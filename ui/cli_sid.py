@@ -5,21 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 from knowledge.errors import ParleyError
+from ui.console import progress_bars
 
 log = logging.getLogger(__name__)
 
@@ -97,22 +86,6 @@ def _common(p: argparse.ArgumentParser) -> None:
     )
 
 
-@contextmanager
-def _progress() -> Iterator[Progress]:
-    from ui.console import console
-
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description:<36}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as progress:
-        yield progress
-
-
 def cmd_train_sid(args: argparse.Namespace) -> int:
     """Train the generator into the pack and print its figures."""
     from knowledge.pack import load_pack
@@ -129,7 +102,7 @@ def cmd_train_sid(args: argparse.Namespace) -> int:
         config.fit.epochs = args.epochs
     if args.rqvae_epochs is not None:
         config.rqvae.epochs = args.rqvae_epochs
-    with torch_threads(args.threads), _progress() as progress:
+    with torch_threads(args.threads), progress_bars() as progress:
         section = train_pack(pack, specs, config, progress)
     for line in section["sequences"]:
         console.print(line)
@@ -167,7 +140,7 @@ def cmd_eval_sid(args: argparse.Namespace) -> int:
         config.sasrec_fit.epochs = args.epochs
     if args.rqvae_epochs is not None:
         config.sid.rqvae.epochs = args.rqvae_epochs
-    with torch_threads(args.threads), _progress() as progress:
+    with torch_threads(args.threads), progress_bars() as progress:
         report = eval_pack(pack, specs, config, progress)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -24,18 +24,24 @@ out = Console(highlight=False)
 """Command results."""
 
 
-@contextmanager
-def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
-    """Yield a ``progress(stage, advance, total)`` callback drawing one bar per stage."""
-    columns = (
+def progress_bars(width: int = 36, *, transient: bool = False) -> Progress:
+    """Rich progress bars on stderr: a spinner, the task's description, count, times."""
+    return Progress(
         SpinnerColumn(),
-        TextColumn("[bold]{task.description:<16}"),
+        TextColumn(f"[bold]{{task.description:<{width}}}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        console=console,
+        transient=transient,
     )
-    with Progress(*columns, console=console, transient=False) as bar:
+
+
+@contextmanager
+def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """Yield a ``progress(stage, advance, total)`` callback drawing one bar per stage."""
+    with progress_bars(16) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, advance: int, total: int) -> None:
