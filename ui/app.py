@@ -468,22 +468,25 @@ def create_app(
         app.load(on_load, inputs=[stored], outputs=page, show_progress="hidden").then(
             None, js=JS_DROP_SESSION_QUERY
         )
-        box.submit(
-            on_turn,
-            inputs=[box, chatbot, session],
-            outputs=turn_outputs,
-            show_progress="hidden",
-            concurrency_id="turn",
-            concurrency_limit=concurrency,
-        ).then(on_past, inputs=[stored, session], outputs=[past], show_progress="hidden")
-        chatbot.example_select(on_example, outputs=[box], show_progress="hidden").then(
-            on_turn,
-            inputs=[box, chatbot, session],
-            outputs=turn_outputs,
-            show_progress="hidden",
-            concurrency_id="turn",
-            concurrency_limit=concurrency,
-        ).then(on_past, inputs=[stored, session], outputs=[past], show_progress="hidden")
+        # A typed message and a clicked example run the same turn (one queue for both).
+        turn: dict[str, Any] = {
+            "fn": on_turn,
+            "inputs": [box, chatbot, session],
+            "outputs": turn_outputs,
+            "show_progress": "hidden",
+            "concurrency_id": "turn",
+            "concurrency_limit": concurrency,
+        }
+        refresh_past: dict[str, Any] = {
+            "fn": on_past,
+            "inputs": [stored, session],
+            "outputs": [past],
+            "show_progress": "hidden",
+        }
+        box.submit(**turn).then(**refresh_past)
+        chatbot.example_select(on_example, outputs=[box], show_progress="hidden").then(**turn).then(
+            **refresh_past
+        )
         new.click(on_new, inputs=[stored], outputs=page, show_progress="hidden")
         # The chat's own trash button starts afresh too (the old conversation stays listed).
         chatbot.clear(on_new, inputs=[stored], outputs=page, show_progress="hidden")
