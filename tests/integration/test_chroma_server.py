@@ -13,6 +13,7 @@ import pytest
 
 from knowledge.pack import build_pack, load_pack
 from tests.integration.test_pack import _source as tiny_load_result
+from tests.processes import stop
 
 pytestmark = pytest.mark.slow
 
@@ -49,11 +50,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail("chroma run did not open its port within 60 s")
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 

@@ -31,6 +31,7 @@ from agent.llm import (
     embedded_model_path,
 )
 from knowledge.pack import Pack
+from tests.processes import stop
 
 pytestmark = pytest.mark.slow
 
@@ -119,12 +120,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 time.sleep(0.3)
             yield Server(url, log_path)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
 
 
 def run_script(llm: str, pack: Pack, folder: Path) -> list[dict[str, Any]]:
