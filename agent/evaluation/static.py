@@ -101,15 +101,16 @@ def evaluate_static(
             for r in scored
         ]
 
-    runs = {name: score(w) for name, w in variants(tools, weights).items()}
+    ways = variants(tools, weights)
+    runs = {name: score(w) for name, w in ways.items()}
     # The fusion with the opposite setting of the asked-for-values preference.
     runs["fused_without_wanted_first" if prefer else "fused_with_wanted_first"] = score(
-        variants(tools, weights)["fused"], not prefer
+        ways["fused"], not prefer
     )
     baseline = score({"popular": 1.0}) if "popular" in tools else []
     fused = summarize(runs["fused"], seed=seed)
     report: dict[str, Any] = {"protocol": "static", **fused}
-    report["weights"] = {t: w for t, w in variants(tools, weights)["fused"].items()}
+    report["weights"] = dict(ways["fused"])
     report["ablations"] = {
         name: summarize(s, seed=seed) for name, s in runs.items() if name != "fused"
     }
