@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 from pathlib import Path
 
@@ -99,13 +101,39 @@ def tiny_catalog() -> Catalog:
     return Catalog(make_items(), name="tiny")
 
 
-PACK_CACHE = REPO / ".pytest_cache" / "parley-packs"
+PACK_CACHE = Path(
+    os.environ.get("PARLEY_TEST_CACHE") or Path.home() / ".cache" / "parley" / "test-packs"
+)
+"""Where test packs are built. Outside the checkout, so that a fresh clone (CI, a second
+worktree) reuses the embeddings of an earlier run: a rebuild embeds only changed items."""
+
+
+def _build_key(spec: str) -> str:
+    """What a test pack depends on: the catalog spec and the code that builds packs."""
+    digest = hashlib.sha256(spec.encode())
+    for path in sorted((REPO / "knowledge").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _built_pack(spec: str, name: str) -> Pack:
-    """Build a pack once per session into the pytest cache (rebuilds reuse embeddings)."""
+    """Build a pack once; later test runs reuse it while the build code is unchanged.
+
+    When the code changed, the rebuild reuses the cached embeddings by text hash. A file
+    lock keeps two test runs on one machine from building the same pack at once.
+    """
+    PACK_CACHE.mkdir(parents=True, exist_ok=True)
     out = PACK_CACHE / name
-    build_pack(spec, out)
+    key = _build_key(spec)
+    with (PACK_CACHE / f".{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            stamp = out / "test-build-key"
+            if not (stamp.exists() and stamp.read_text() == key):
+                build_pack(spec, out)
+                stamp.write_text(key)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return load_pack(out)
 
 

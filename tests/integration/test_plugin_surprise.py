@@ -1,7 +1,13 @@
-"""The example plug-in, pip-installed into a throwaway venv, shows up everywhere.
+"""The example plug-in, pip-installed into a throwaway folder, shows up everywhere.
 
-The venv sees this environment's packages (``--system-site-packages``), so Parley and
-pip come from here and nothing is downloaded; removing the venv uninstalls the plug-in.
+pip installs it with ``--target`` into a temporary folder, using this environment's own
+pip and setuptools (nothing is downloaded). Python processes that put the folder on their
+path see its entry point exactly as they would see an installed distribution; deleting the
+folder uninstalls the plug-in, and this environment is never touched.
+
+(A nested ``venv --system-site-packages`` would see the *base* interpreter's packages, not
+this virtual environment's: its pip lacked this environment's setuptools and failed with
+"invalid command 'bdist_wheel'".)
 """
 
 from __future__ import annotations
@@ -27,17 +33,16 @@ EXAMPLE = REPO / "examples" / "parley-surprise"
 
 
 class Venv:
-    """A virtual environment with the plug-in installed."""
+    """This interpreter, with a folder that holds the plug-in put first on its path."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        bindir = "Scripts" if os.name == "nt" else "bin"
-        self.python = folder / bindir / ("python.exe" if os.name == "nt" else "python")
+        self.python = Path(sys.executable)
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         env = {
             **os.environ,
-            "PYTHONPATH": str(REPO),
+            "PYTHONPATH": os.pathsep.join([str(self.folder), str(REPO)]),
             "PIP_NO_INDEX": "1",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         }
@@ -64,24 +69,27 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Venv]:
     shutil.copytree(
         EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__")
     )
-    folder = base / "venv"
+    folder = base / "site"
     subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--quiet",
+            "--target",
+            str(folder),
+            str(source),
+        ],
         check=True,
-        timeout=120,
+        timeout=300,
+        capture_output=True,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
     )
-    env = Venv(folder)
-    env.run(
-        "-m",
-        "pip",
-        "install",
-        "--no-deps",
-        "--no-build-isolation",
-        "--no-index",
-        "--quiet",
-        str(source),
-    )
-    yield env
+    yield Venv(folder)
     shutil.rmtree(base, ignore_errors=True)
 
 

