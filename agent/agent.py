@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
@@ -20,16 +20,20 @@ from pydantic import BaseModel
 from agent.context import AgentSettings
 from agent.graph import compile_graph
 from agent.llm import ChatLLM, NoLLM
+from agent.profile import Belief, Profile
+from agent.ranking import rank
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles, open_checkpointer, open_store, serializer
-from agent.state import AgentState, Candidate, Profile, ToolCall
+from agent.state import AgentState, Candidate, ToolCall
 from agent.toolbox import Toolbox
+from knowledge.items import Catalog
 from knowledge.pack import Pack
 from tools.registry import ToolRegistry
 
 log = logging.getLogger(__name__)
 
 Feedback = Literal["like", "dislike", "seen"]
+"""A card button: the polarity it gives the item."""
 
 
 class ShownItem(BaseModel):
@@ -66,6 +70,48 @@ class StreamEvent:
     result: TurnResult | None = None
 
 
+class ChatAgent(Protocol):
+    """What a front end (the browser app, a test's fake) needs from the agent."""
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog the agent recommends from."""
+        ...
+
+    @property
+    def llm(self) -> ChatLLM:
+        """The language model that phrases replies."""
+        ...
+
+    def new_session(self, user: str | None = None) -> str:
+        """A fresh session id owned by ``user``."""
+        ...
+
+    def messages(self, session: str) -> list[BaseMessage]:
+        """The dialogue of a session so far."""
+        ...
+
+    def profile(self, session: str) -> Profile:
+        """What the agent believes about the user in a session."""
+        ...
+
+    def last_turn(self, session: str, text: str = "") -> TurnResult:
+        """The latest turn of a session."""
+        ...
+
+    def stream(self, session: str, text: str) -> Iterator[StreamEvent]:
+        """Run one turn, streaming its reply."""
+        ...
+
+    def feedback(self, session: str, item_id: str, kind: Feedback) -> Profile:
+        """Record a card button's feedback on an item."""
+        ...
+
+    def forget(self, session: str, belief: Belief) -> Profile:
+        """Drop one belief."""
+        ...
+
+
 @dataclass
 class ParleyAgent:
     """The conversational recommender over one knowledge pack.
@@ -93,6 +139,11 @@ class ParleyAgent:
         self.context = AgentContext(self.toolbox, self.llm, self.settings, self.user_id)
 
     SESSIONS = ("sessions",)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog of the pack."""
+        return self.pack.catalog
 
     def new_session(self, user: str | None = None) -> str:
         """A fresh session id, owned by ``user`` (whose long-term profile it reads and updates)."""
@@ -128,8 +179,15 @@ class ParleyAgent:
 
     def _seed_profile(self, user: str) -> Profile:
         """A new session starts from the user's long-term dislikes and seen items."""
-        longterm = LongTermProfiles(self.store).get(user)
-        return Profile(disliked=longterm.disliked, seen=longterm.seen)
+        return LongTermProfiles(self.store).get(user).session_start()
+
+    def warm_up(self) -> None:
+        """Load every model and index now (linker, graph, vector index, embedding model,
+        the LLM), so that the first turn is as quick as the next."""
+        self.toolbox.warm_up()
+        # A throwaway ranking pages in the vector index and runs the embedding model once.
+        rank(self.context, Profile(notes=["a film to warm up the index"]), [])
+        self.llm.warm_up()
 
     def stream(self, session: str, text: str) -> Iterator[StreamEvent]:
         """Run one turn, yielding reply pieces as they are produced, then the result."""
@@ -147,10 +205,7 @@ class ParleyAgent:
                 "done", result=TurnResult(user=text[:200] + "…", reply=reply, act="refuse")
             )
             return
-        user = self.user_of(session)
-        inputs: AgentState = {"messages": [HumanMessage(text)], "user": user}
-        if "profile" not in self.snapshot(session).values:
-            inputs["profile"] = self._seed_profile(user)
+        inputs: AgentState = {"messages": [HumanMessage(text)], "user": self.user_of(session)}
         try:
             yield from self._run(session, text, inputs)
         except Exception:  # a bug must cost one reply, never the session or the process
@@ -161,19 +216,22 @@ class ParleyAgent:
             yield StreamEvent("done", result=TurnResult(user=text, reply=reply, act="error"))
 
     def _run(self, session: str, text: str, inputs: AgentState) -> Iterator[StreamEvent]:
+        final: dict[str, Any] = {}
         for mode, chunk in self.graph.stream(
             inputs,
             self._config(session),
             context=self.context,
-            stream_mode=["custom", "updates"],
+            stream_mode=["custom", "values"],
         ):
-            if mode == "custom" and isinstance(chunk, dict):
+            if mode == "values" and isinstance(chunk, dict):
+                final = chunk  # the state after the latest step; the last one is the turn's
+            elif mode == "custom" and isinstance(chunk, dict):
                 kind = chunk.get("type")
                 if kind == "token":
                     yield StreamEvent("token", str(chunk.get("text", "")))
                 elif kind == "reset":
                     yield StreamEvent("reset")
-        yield StreamEvent("done", result=self.last_turn(session, text))
+        yield StreamEvent("done", result=self._result(final, text))
 
     def turn(self, session: str, text: str) -> TurnResult:
         """Run one turn and return its result (empty messages are ignored: act ``none``)."""
@@ -185,7 +243,10 @@ class ParleyAgent:
 
     def last_turn(self, session: str, text: str = "") -> TurnResult:
         """The latest turn of a session, read back from its saved state."""
-        values = self.snapshot(session).values
+        return self._result(self.snapshot(session).values, text)
+
+    def _result(self, values: dict[str, Any], text: str) -> TurnResult:
+        """A turn's result from the session state it ended in."""
         messages = values.get("messages", [])
         reply = messages[-1].content if messages and isinstance(messages[-1], AIMessage) else ""
         plan = values.get("plan")
@@ -223,31 +284,17 @@ class ParleyAgent:
         if item_id not in self.pack.catalog:
             raise KeyError(f"no item {item_id!r} in the catalog")
         profile = self.profile(session).model_copy(deep=True)
-        for bucket in (profile.liked, profile.disliked):
-            if item_id in bucket and kind != "seen":
-                bucket.remove(item_id)
-        target = {"like": profile.liked, "dislike": profile.disliked, "seen": profile.seen}[kind]
-        if item_id not in target:
-            target.append(item_id)
+        profile.apply_item(item_id, kind)
         self.graph.update_state(self._config(session), {"profile": profile}, as_node="ground")
         LongTermProfiles(self.store).remember(self.user_of(session), profile)
         return profile
 
-    def forget(self, session: str, kind: str, value: str) -> Profile:
-        """Remove one belief: an item id from ``liked``/``disliked``/``seen``, or a value from
-        ``wanted:ATTR``/``avoided:ATTR``, or ``years``."""
+    def forget(self, session: str, belief: Belief) -> Profile:
+        """Remove one belief (the profile panel's ✕); a forgotten item is also dropped from
+        the user's long-term memory."""
         profile = self.profile(session).model_copy(deep=True)
-        if kind in {"liked", "disliked", "seen"}:
-            setattr(profile, kind, [i for i in getattr(profile, kind) if i != value])
-            LongTermProfiles(self.store).forget(self.user_of(session), value)
-        elif kind.startswith(("wanted:", "avoided:")):
-            which, attribute = kind.split(":", 1)
-            table: dict[str, list[str]] = getattr(profile, which)
-            table[attribute] = [v for v in table.get(attribute, []) if v != value]
-            setattr(profile, which, {k: v for k, v in table.items() if v})
-        elif kind == "years":
-            profile.year_min = profile.year_max = None
-        else:
-            raise ValueError(f"unknown belief kind {kind!r}")
+        profile.forget(belief)
+        if belief.kind in {"liked", "disliked", "seen"}:
+            LongTermProfiles(self.store).forget(self.user_of(session), belief.value)
         self.graph.update_state(self._config(session), {"profile": profile}, as_node="ground")
         return profile

@@ -10,6 +10,7 @@ from langgraph.store.base import BaseStore
 from agent.nodes.acts import answer, ask, close, explain, recommend
 from agent.nodes.plan import plan, route
 from agent.nodes.respond import ground, respond
+from agent.nodes.retrieve import retrieve
 from agent.nodes.understand import understand
 from agent.runtime import AgentContext
 from agent.state import AgentState
@@ -18,16 +19,19 @@ ACTS = ("ask", "recommend", "answer", "explain", "close")
 
 
 def build_graph() -> StateGraph[AgentState, AgentContext]:
-    """understand -> plan -> (ask | recommend | answer | explain | close) -> respond -> ground."""
+    """understand -> retrieve -> plan -> (ask | recommend | answer | explain | close) ->
+    respond -> ground."""
     graph = StateGraph(AgentState, context_schema=AgentContext)
     graph.add_node("understand", understand)
+    graph.add_node("retrieve", retrieve)
     graph.add_node("plan", plan)
     for name, node in zip(ACTS, (ask, recommend, answer, explain, close), strict=True):
         graph.add_node(name, node)
     graph.add_node("respond", respond)
     graph.add_node("ground", ground)
     graph.add_edge(START, "understand")
-    graph.add_edge("understand", "plan")
+    graph.add_edge("understand", "retrieve")
+    graph.add_edge("retrieve", "plan")
     graph.add_conditional_edges("plan", route, list(ACTS))
     for name in ACTS:
         graph.add_edge(name, "respond")

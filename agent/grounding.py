@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from knowledge.items import Item, normalize_text
+from knowledge.text import split_sentences
 from tools.lookup import LookupOutput
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -189,7 +190,7 @@ def _repetitions(reply: str, min_words: int = 5) -> list[str]:
     """A sentence said twice: small models loop, and a looping reply is not sent."""
     seen: set[str] = set()
     problems = []
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", reply):
+    for sentence in split_sentences(reply):
         norm = normalize_text(sentence)
         if len(norm.split()) < min_words:
             continue

@@ -67,6 +67,10 @@ class ChatLLM(Protocol):
         """Yield the reply in pieces; raise `LLMUnavailable` if it cannot be produced."""
         ...
 
+    def warm_up(self) -> None:
+        """Load what the first call would load (never raises: a server may be down now)."""
+        ...
+
 
 def complete(llm: ChatLLM, messages: Sequence[ChatMessage], options: GenerationOptions) -> str:
     """Run a chat call to completion and return the whole text."""
@@ -84,6 +88,9 @@ class NoLLM:
 
     def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[str]:
         raise LLMUnavailable("no language model configured (--llm none)")
+
+    def warm_up(self) -> None:
+        return None
 
 
 def embedded_model_path() -> Path:
@@ -122,6 +129,13 @@ class EmbeddedLLM:
     @property
     def available(self) -> bool:
         return True
+
+    def warm_up(self) -> None:
+        try:
+            with self._lock:
+                self._model()
+        except LLMUnavailable as exc:
+            log.warning("the embedded model did not load: %s", exc)
 
     def _model(self) -> Any:
         if self._llama is None:
@@ -213,6 +227,12 @@ class OpenAICompatibleLLM:
     @property
     def available(self) -> bool:
         return True
+
+    def warm_up(self) -> None:
+        try:
+            _ = self.model
+        except LLMUnavailable as exc:
+            log.warning("the LLM server is not answering yet: %s", exc)
 
     @property
     def model(self) -> str:

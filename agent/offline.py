@@ -1,51 +1,51 @@
 """The recommend pipeline without a conversation loop: rank the catalog from a dialogue context.
 
-Used to tune the fusion weights and by the offline evaluators: the same understanding
-and the same rankers as a live turn, no LLM.
+Used by the offline evaluators and the fusion tuning: the same understanding and the same
+ranking function (`agent.ranking`) as a live turn, no LLM.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
-from agent.nodes.retrieve import fuse, query_text, tool_payloads, wanted_matches
 from agent.nodes.understand import understand
+from agent.profile import Profile
+from agent.ranking import Rankings, collect, order, request_for
 from agent.runtime import AgentContext
-from agent.state import AgentState, Profile
-from agent.toolbox import ranked_ids
+from agent.state import AgentState
 
 
 @dataclass
 class ContextRanking:
-    """Each tool's ranking for one context, and what the context already mentions."""
+    """Each ranker's list for one dialogue context, and what the context already mentions."""
 
     profile: Profile
     mentioned: list[str]
-    rankings: dict[str, list[str]]
-    wanted: dict[str, int] = field(default_factory=dict)
-    """Ranked items meeting some asked-for attribute values: how many (see `wanted_first`)."""
+    rankings: Rankings
 
-    def fused(
+    def ordered(
         self,
-        weights: Mapping[str, float],
-        rrf_k: int = 60,
-        k: int = 50,
+        ctx: AgentContext,
+        weights: Mapping[str, float] | None = None,
         *,
-        prefer_wanted: bool = True,
+        prefer_wanted: bool | None = None,
+        k: int = 50,
     ) -> list[str]:
-        """The fused ranking (mentioned and blocked items removed), best first, with the
-        asked-for attribute values preferred as in a live turn (`wanted_first`)."""
-        blocked = set(self.mentioned) | self.profile.blocked() | set(self.profile.liked)
-        rankings = {t: ids for t, ids in self.rankings.items() if weights.get(t, 0) > 0}
-        ids = [i for i, _, _ in fuse(rankings, dict(weights), rrf_k) if i not in blocked]
-        if prefer_wanted and self.wanted:
-            ids = sorted(ids, key=lambda i: -self.wanted.get(i, 0))
-        return ids[:k]
+        """The ranking a live turn would show for this context (mentioned items left out);
+        explicit ``weights`` give an ablation (see `agent.ranking.order`)."""
+        candidates = order(
+            ctx,
+            self.profile,
+            self.rankings,
+            self.mentioned,
+            weights=weights,
+            prefer_wanted=prefer_wanted,
+        )
+        return [c.item_id for c in candidates[:k]]
 
 
 def read_context(
@@ -71,7 +71,7 @@ def read_context(
             current = state["profile"]
             for item_id in linked:
                 if item_id not in current.liked and item_id not in current.blocked():
-                    current.liked.append(item_id)
+                    current.like(item_id)
         mentioned.extend(i for i in linked if i not in mentioned)
     return state["profile"], mentioned
 
@@ -81,14 +81,4 @@ def rank_context(
 ) -> ContextRanking:
     """Every ranker's list for a dialogue context (mentioned items excluded up front)."""
     profile, mentioned = read_context(ctx, utterances)
-    exclude = list(dict.fromkeys([*mentioned, *profile.blocked()]))
-    payloads = tool_payloads(ctx, profile, exclude, query_text(profile, ctx))
-    if k is not None:
-        for payload in payloads.values():
-            payload["k"] = k
-    with ThreadPoolExecutor(max_workers=max(1, len(payloads))) as pool:
-        futures = {name: pool.submit(ctx.toolbox.call, name, p) for name, p in payloads.items()}
-        rankings = {name: ranked_ids(f.result()[0]) for name, f in futures.items()}
-    ranked = {i for ids in rankings.values() for i in ids if i in ctx.catalog}
-    met = {i: wanted_matches(profile, ctx.catalog[i]) for i in ranked} if profile.wanted else {}
-    return ContextRanking(profile, mentioned, rankings, {i: n for i, n in met.items() if n})
+    return ContextRanking(profile, mentioned, collect(ctx, request_for(ctx, profile, mentioned, k)))

@@ -7,10 +7,12 @@ extraction on top, but its output only ever enters the state through the catalog
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-Polarity = Literal["like", "dislike", "seen", "neutral"]
+from agent.profile import Polarity
+
 Intent = Literal[
     "greet",
     "close",
@@ -96,49 +98,6 @@ _ORDINAL_RE = re.compile(
 )
 _ALL_RE = re.compile(r"\b(all|them|those|these|both|any of)\b", re.I)
 
-# Adjectives and colloquial words that name genres ("something scary" = horror).
-GENRE_WORDS: dict[str, str] = {
-    "animated": "animation",
-    "cartoon": "animation",
-    "cartoons": "animation",
-    "anime": "animation",
-    "scary": "horror",
-    "horror": "horror",
-    "spooky": "horror",
-    "frightening": "horror",
-    "funny": "comedy",
-    "hilarious": "comedy",
-    "comedies": "comedy",
-    "comedic": "comedy",
-    "romantic": "romance",
-    "rom-com": "romance",
-    "romcom": "romance",
-    "love story": "romance",
-    "sci fi": "sci-fi",
-    "scifi": "sci-fi",
-    "science fiction": "sci-fi",
-    "space": "sci-fi",
-    "thrillers": "thriller",
-    "suspenseful": "thriller",
-    "action-packed": "action",
-    "documentaries": "documentary",
-    "musicals": "musical",
-    "westerns": "western",
-    "dramas": "drama",
-    "dramatic": "drama",
-    "mysteries": "mystery",
-    "whodunit": "mystery",
-    "kids": "family",
-    "family-friendly": "family",
-    "war movies": "war",
-    "superhero": "action",
-    "biopic": "biography",
-    "biopics": "biography",
-    "fantasy": "fantasy",
-    "crime": "crime",
-    "sports": "sport",
-    "historical": "history",
-}
 _DECADE = re.compile(r"\b(?:the )?(?:(19|20)?(\d)0)'?s\b")
 _AFTER = re.compile(r"\b(?:after|since|newer than|post|from)\s+(1[89]\d\d|20\d\d)\b")
 _BEFORE = re.compile(r"\b(?:before|older than|pre|until|up to)\s+(1[89]\d\d|20\d\d)\b")
@@ -194,8 +153,13 @@ def polarity(text: str, start: int, end: int) -> Polarity:
     return "like" if "?" not in text[c_end : c_end + 1] else "neutral"
 
 
-def read(text: str, *, now_year: int = 2026) -> Reading:
-    """Read the intent, year range, references and genre words of a message."""
+def read(
+    text: str, *, genres: Mapping[str, tuple[str, ...]] | None = None, now_year: int = 2026
+) -> Reading:
+    """Read the intent, year range, references and genre words of a message.
+
+    ``genres`` maps words to the catalog genres they name (`knowledge.lexicon.genre_words`).
+    """
     lower = text.lower()
     reading = Reading()
     if _GREETING.match(text):
@@ -239,9 +203,10 @@ def read(text: str, *, now_year: int = 2026) -> Reading:
         elif _OLD.search(lower):
             reading.year_max = 1979
 
-    found = []
-    for phrase, genre in GENRE_WORDS.items():
+    found: list[tuple[int, str, Polarity]] = []
+    for phrase, named in (genres or {}).items():
         for m in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
-            found.append((m.start(), genre, polarity(text, m.start(), m.end())))
+            pol = polarity(text, m.start(), m.end())
+            found.extend((m.start(), genre, pol) for genre in named)
     reading.genre_words = [(genre, pol) for _, genre, pol in sorted(found)]
     return reading

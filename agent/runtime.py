@@ -10,7 +10,7 @@ from agent.grounding import GroundingCheck
 from agent.llm import ChatLLM, NoLLM
 from agent.toolbox import Toolbox
 from knowledge.items import Catalog
-from tools.lexicon import english_ranks
+from knowledge.lexicon import english_ranks
 from tools.lookup import LookupOutput
 
 

@@ -10,11 +10,12 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.store.base import BaseStore
 from langgraph.store.sqlite import SqliteStore
 
-from agent.state import Profile
+from agent.profile import Profile
 
 # State classes a checkpoint may contain: deserialized explicitly, nothing else.
 STATE_TYPES = [
-    ("agent.state", "Profile"),
+    ("agent.profile", "Profile"),
+    ("agent.state", "Profile"),  # sessions saved before the profile had its own module
     ("agent.state", "Candidate"),
     ("agent.state", "ToolCall"),
     ("agent.state", "ReplyPlan"),
@@ -64,26 +65,13 @@ class LongTermProfiles:
 
     def forget(self, user_id: str, item_id: str) -> None:
         """Drop an item from the user's long-term likes, dislikes and seen items."""
-        old = self.get(user_id)
-        kept = Profile(
-            liked=[i for i in old.liked if i != item_id],
-            disliked=[i for i in old.disliked if i != item_id],
-            seen=[i for i in old.seen if i != item_id],
-        )
-        self.store.put((*self.NAMESPACE, user_id), self.KEY, kept.model_dump(mode="json"))
+        self._put(user_id, self.get(user_id).without_item(item_id))
 
     def remember(self, user_id: str, session: Profile) -> Profile:
         """Merge a session's item likes and dislikes into the long-term profile."""
-        old = self.get(user_id)
-        disliked = _merge(old.disliked, session.disliked)
-        liked = [i for i in _merge(old.liked, session.liked) if i not in set(session.disliked)]
-        seen = _merge(old.seen, session.seen)
-        merged = Profile(
-            liked=liked, disliked=[i for i in disliked if i not in set(session.liked)], seen=seen
-        )
-        self.store.put((*self.NAMESPACE, user_id), self.KEY, merged.model_dump(mode="json"))
+        merged = self.get(user_id).remembered(session)
+        self._put(user_id, merged)
         return merged
 
-
-def _merge(old: list[str], new: list[str]) -> list[str]:
-    return list(dict.fromkeys([*old, *new]))
+    def _put(self, user_id: str, profile: Profile) -> None:
+        self.store.put((*self.NAMESPACE, user_id), self.KEY, profile.model_dump(mode="json"))

@@ -2,56 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal, TypedDict
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel, Field
 
-from knowledge.filters import ItemFilter
+from agent.profile import Profile
+from agent.reading import Intent
 
-DialogueAct = Literal["greet", "ask", "recommend", "answer", "explain", "close"]
+DialogueAct = Literal["ask", "recommend", "answer", "explain", "close"]
+
+__all__ = ["AgentState", "Candidate", "DialogueAct", "Profile", "ReplyPlan", "ToolCall"]
 
 
-class Profile(BaseModel):
-    """What the agent believes about the user; every item id is a catalog id."""
-
-    liked: list[str] = Field(default_factory=list)
-    """Items the user likes (named as liked, or accepted)."""
-    disliked: list[str] = Field(default_factory=list)
-    """Items the user rejected; never recommended again."""
-    seen: list[str] = Field(default_factory=list)
-    """Items the user has already watched; never recommended again."""
-    wanted: dict[str, list[str]] = Field(default_factory=dict)
-    """Attribute values the user asked for, e.g. ``{"genre": ["comedy"]}``."""
-    avoided: dict[str, list[str]] = Field(default_factory=dict)
-    """Attribute values the user rules out, e.g. ``{"genre": ["horror"]}``."""
-    year_min: int | None = None
-    """Earliest release year the user accepts."""
-    year_max: int | None = None
-    """Latest release year the user accepts."""
-    notes: list[str] = Field(default_factory=list)
-    """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
-
-    def blocked(self) -> set[str]:
-        """Items that must never be recommended: disliked or already seen."""
-        return set(self.disliked) | set(self.seen)
-
-    def hard_filter(self) -> ItemFilter:
-        """The constraints every recommendation must satisfy."""
-        return ItemFilter(exclude=self.avoided, year_min=self.year_min, year_max=self.year_max)
-
-    def is_empty(self) -> bool:
-        """True when nothing is known yet."""
-        return not (
-            self.liked
-            or self.wanted
-            or self.notes
-            or self.disliked
-            or self.avoided
-            or self.year_min
-            or self.year_max
-        )
+def last_user_text(messages: Sequence[BaseMessage]) -> str:
+    """The text of the latest user message."""
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            content = message.content
+            return content if isinstance(content, str) else str(content)
+    return ""
 
 
 class ToolCall(BaseModel):
@@ -119,7 +91,7 @@ class AgentState(TypedDict, total=False):
     """Recommendations turned down in a row with nothing new said (the agent then asks)."""
     focus: list[str]
     """Items the latest user message is about (for answers and explanations)."""
-    intent: str
+    intent: Intent
     """What the latest user message wants, as read by `understand`."""
     plan: ReplyPlan
     """What this turn's reply must say."""

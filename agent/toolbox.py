@@ -11,13 +11,10 @@ from pydantic import BaseModel
 
 from agent.state import ToolCall
 from knowledge.errors import ParleyError
-from tools.base import KnowledgeSource, Tool, referenced_item_ids
+from tools.base import KnowledgeSource, Tool
 from tools.registry import ToolRegistry, default_registry
 
 log = logging.getLogger(__name__)
-
-# Tools whose output is a ranking of items: they join the fusion when they are installed.
-CORE_TOOLS = ("lookup", "retriever", "kg_paths")
 
 
 class Toolbox:
@@ -45,18 +42,13 @@ class Toolbox:
         """Names of the available tools."""
         return list(self.tools)
 
-    def extra_rankers(self) -> list[str]:
-        """Other tools that can rank items: their input takes ``k`` and ``exclude_ids``.
+    def rankers(self) -> list[str]:
+        """The tools whose role is ``rank``: the agent fuses each one's list into every pool.
 
-        This is how a plug-in joins recommendations with no change to the agent: the
-        agent calls it beside the built-in rankers and fuses its ranking with theirs.
+        This is how a plug-in joins recommendations with no change to the agent: it declares
+        ``roles = frozenset({"rank"})`` and the agent calls it beside the built-in rankers.
         """
-        names = []
-        for name, tool in self.tools.items():
-            fields = tool.Input.model_fields
-            if name not in CORE_TOOLS and name != "sid" and {"k", "exclude_ids"} <= set(fields):
-                names.append(name)
-        return names
+        return [name for name, tool in self.tools.items() if "rank" in tool.roles]
 
     def warm_up(self, names: Iterable[str] | None = None) -> None:
         """Run the tools' setup now (indexes, linkers) instead of on the first turn."""
@@ -84,13 +76,6 @@ class Toolbox:
             log.exception("tool %s failed", name)
             return None, _record(name, payload, started, error=f"{type(exc).__name__}: {exc}")
         return output, _record(name, payload, started, summary=tool.summarize(output))
-
-
-def ranked_ids(output: BaseModel | None) -> list[str]:
-    """The item ids a ranking tool returned, best first, each once."""
-    if output is None:
-        return []
-    return list(dict.fromkeys(referenced_item_ids(output)))
 
 
 def _record(

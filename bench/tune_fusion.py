@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from agent.agent import ParleyAgent  # noqa: E402
 from agent.offline import ContextRanking, rank_context  # noqa: E402
+from agent.runtime import AgentContext  # noqa: E402
 from knowledge.pack import load_pack  # noqa: E402
 from knowledge.sequences import title_index  # noqa: E402
 
@@ -31,12 +32,15 @@ GRID = [0.0, 0.25, 0.5, 1.0, 2.0]
 ONE_GRID = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0]
 
 
+CTX: AgentContext
+
+
 def recall(
     rankings: list[tuple[ContextRanking, list[str]]], weights: dict[str, float], k: int
 ) -> float:
     values = []
     for ranking, targets in rankings:
-        top = set(ranking.fused(weights, k=k))
+        top = set(ranking.ordered(CTX, weights, k=k))
         values.extend(t in top for t in targets)
     return sum(values) / max(1, len(values))
 
@@ -77,8 +81,10 @@ def main() -> None:
     args = parser.parse_args()
 
     pack = load_pack(args.pack)
+    global CTX
     agent = ParleyAgent(pack)
     agent.toolbox.warm_up()
+    CTX = agent.context
     turns = [json.loads(line) for line in args.dialogues.read_text().splitlines() if line.strip()]
     if args.limit:
         turns = turns[: args.limit]
@@ -91,7 +97,7 @@ def main() -> None:
         if not targets:
             continue
         (tune if int(turn["dialog_id"]) % 2 == 0 else held).append((ranking, targets))
-    tools = sorted({t for r, _ in tune + held for t in r.rankings})
+    tools = sorted({t for r, _ in tune + held for t in r.rankings.lists})
     print(f"turns scored: tune {len(tune)}, held-out {len(held)}; rankers: {', '.join(tools)}")
     for tool in tools:
         only = {t: (1.0 if t == tool else 0.0) for t in tools}

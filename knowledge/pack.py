@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from knowledge.errors import PackError
 from knowledge.graph import KnowledgeGraph
 from knowledge.index import VectorIndex, http_client, persistent_client, release_persistent
 from knowledge.items import Catalog, iter_jsonl_lines
+from knowledge.lexicon import english_ranks
+from knowledge.linker import EntityLinker
 from knowledge.loaders import LoadResult, load_catalog
 from knowledge.loaders.jsonl import load_jsonl
 
@@ -239,6 +242,8 @@ class Pack:
     _graph: KnowledgeGraph | None = None
     _index: VectorIndex | None = None
     _embeddings: np.ndarray | None = None
+    _linker: EntityLinker | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def graph(self) -> KnowledgeGraph:
@@ -260,6 +265,14 @@ class Pack:
                 client, info["collection"], get_embedder(self.manifest["embedding_model"])
             )
         return self._index
+
+    @property
+    def linker(self) -> EntityLinker:
+        """The entity linker over the catalog and graph: built once, shared by every tool."""
+        with self._lock:
+            if self._linker is None:
+                self._linker = EntityLinker(self.catalog, self.graph, word_ranks=english_ranks())
+            return self._linker
 
     def item_embeddings(self) -> np.ndarray:
         """Item vectors, ``(n_items, dim)`` float32, row i = ``catalog.items[i]``."""

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.items import Catalog, Item
+from knowledge.items import Catalog
 from knowledge.pack import Pack, build_pack, load_pack
+from tests.fixtures.catalogs import make_items
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -36,63 +37,6 @@ def redial_dir() -> Path:
 def movielens_dir() -> Path:
     """The MovieLens ml-latest-small reference folder."""
     return require_shared("movielens", "ml-latest-small")
-
-
-def make_items() -> list[Item]:
-    """A tiny hand-made catalog with a shared director, a remake and a horror film."""
-    return [
-        Item(
-            item_id="inception",
-            title="Inception",
-            year=2010,
-            attributes={
-                "genre": ["sci-fi", "action"],
-                "director": ["Christopher Nolan"],
-                "star": ["Leonardo DiCaprio"],
-                "writer": ["Christopher Nolan"],
-            },
-            description="A thief enters people's dreams to steal and plant ideas.",
-            popularity=0.9,
-        ),
-        Item(
-            item_id="interstellar",
-            title="Interstellar",
-            year=2014,
-            attributes={
-                "genre": ["sci-fi", "drama"],
-                "director": ["Christopher Nolan"],
-                "star": ["Matthew McConaughey"],
-            },
-            description="Astronauts travel through a wormhole to find humanity a new home.",
-        ),
-        Item(
-            item_id="dune-1984",
-            title="Dune",
-            year=1984,
-            attributes={"genre": ["sci-fi"], "director": ["David Lynch"]},
-            description="A noble family fights over a desert planet.",
-            popularity=0.4,
-        ),
-        Item(
-            item_id="dune-2021",
-            title="Dune",
-            year=2021,
-            attributes={"genre": ["sci-fi", "adventure"], "director": ["Denis Villeneuve"]},
-            description="A young heir is drawn into a war over a desert planet.",
-            popularity=0.8,
-        ),
-        Item(
-            item_id="shining",
-            title="The Shining",
-            year=1980,
-            attributes={
-                "genre": ["horror"],
-                "director": ["Stanley Kubrick"],
-                "star": ["Jack Nicholson"],
-            },
-            description="A writer caretaking an empty hotel in winter descends into madness.",
-        ),
-    ]
 
 
 @pytest.fixture()

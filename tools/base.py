@@ -6,12 +6,15 @@ import logging
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from knowledge.errors import ParleyError
+from knowledge.filters import ItemFilter
 from knowledge.items import Catalog, Item
 
 if TYPE_CHECKING:
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
 
     from knowledge.graph import KnowledgeGraph
     from knowledge.index import VectorIndex
+    from knowledge.linker import EntityLinker
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,8 @@ TOOL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 class KnowledgeSource(Protocol):
     """What tools read: a catalog plus its graph and vector index (a `knowledge.pack.Pack`).
 
-    Tools touch ``graph``, ``index`` and ``item_embeddings()`` only when they need them,
-    so a test can pass a small object that has just a catalog (and a graph).
+    Tools touch ``graph``, ``linker``, ``index`` and ``item_embeddings()`` only when they
+    need them, so a test can pass a small object that has just a catalog (and a graph).
     """
 
     @property
@@ -40,9 +44,27 @@ class KnowledgeSource(Protocol):
     def graph(self) -> KnowledgeGraph: ...
 
     @property
+    def linker(self) -> EntityLinker:
+        """The entity linker of the catalog, built once and shared by the tools."""
+        ...
+
+    @property
     def index(self) -> VectorIndex: ...
 
     def item_embeddings(self) -> np.ndarray: ...
+
+
+def linker_of(source: KnowledgeSource) -> EntityLinker:
+    """The source's shared entity linker; a source without one (a bare catalog in a test)
+    gets its own, from the graph when it has one."""
+    shared = getattr(source, "linker", None)
+    if shared is not None:
+        return shared
+    from knowledge.lexicon import english_ranks
+    from knowledge.linker import EntityLinker
+
+    graph = getattr(source, "graph", None)
+    return EntityLinker(source.catalog, graph, word_ranks=english_ranks())
 
 
 class ToolInputError(ParleyError):
@@ -105,6 +127,43 @@ def referenced_item_ids(value: object) -> Iterator[str]:
             yield from referenced_item_ids(v)
 
 
+Role = Literal["rank", "answer", "link", "explain", "simulate"]
+"""What a tool is for. ``rank``: it ranks catalog items for a user, and the agent fuses its
+ranking into every candidate pool; ``answer``: it answers questions about items; ``link``:
+it finds catalog entities in text; ``explain``: it gives reasons; ``simulate``: it plays
+a user in offline evaluation."""
+
+
+@dataclass(frozen=True)
+class RankRequest:
+    """What the agent knows when it asks its rankers for candidates: every ranker gets the
+    same request and takes what it can use (`Tool.rank_input`)."""
+
+    text: str = ""
+    """The user's wishes in words: notes, wanted values, descriptions of liked items."""
+    liked: tuple[str, ...] = ()
+    """Ids of the items the user likes, oldest first."""
+    sources: tuple[str, ...] = ()
+    """Graph entities the user likes: ``item:ID``, ``person:name``, ``genre:name``..."""
+    filters: ItemFilter = field(default_factory=ItemFilter)
+    """Hard constraints every candidate must meet."""
+    exclude: tuple[str, ...] = ()
+    """Item ids never to return (shown, disliked, seen, liked)."""
+    k: int = 60
+    """How many items each ranker returns."""
+
+
+# Input fields a ranker may declare, and the request value each one gets.
+_REQUEST_FIELDS: dict[str, Callable[[RankRequest], object]] = {
+    "k": lambda r: r.k,
+    "exclude_ids": lambda r: list(r.exclude),
+    "filters": lambda r: r.filters.model_dump(),
+    "text": lambda r: r.text[:4000],
+    "history": lambda r: list(r.liked[-20:]),
+    "sources": lambda r: list(r.sources[-50:]),
+}
+
+
 InputT = TypeVar("InputT", bound=BaseModel)
 OutputT = TypeVar("OutputT", bound=BaseModel)
 
@@ -125,6 +184,8 @@ class Tool(ABC, Generic[InputT, OutputT]):
     """The pydantic model of the input."""
     Output: type[OutputT]
     """The pydantic model of the output."""
+    roles: ClassVar[frozenset[Role]] = frozenset()
+    """What the tool is for (see `Role`); a ``rank`` tool joins every candidate pool."""
 
     def __init__(self, source: KnowledgeSource) -> None:
         self.source = source
@@ -188,9 +249,43 @@ class Tool(ABC, Generic[InputT, OutputT]):
     def run(self, data: InputT) -> OutputT:
         """Do the tool's work on validated input."""
 
+    def rank_input(self, request: RankRequest) -> dict[str, Any] | None:
+        """This ranker's input for the agent's request; ``None`` when it has nothing to work
+        from. By default every input field named like a request field gets its value
+        (``k``, ``exclude_ids``, ``filters``, ``text``, ``history``, ``sources``), ``k`` capped
+        at the field's maximum; a required field with no value means nothing to work from."""
+        payload: dict[str, Any] = {}
+        for name, info in self.Input.model_fields.items():
+            getter = _REQUEST_FIELDS.get(name)
+            value = getter(request) if getter else None
+            if value in ("", []) or value is None:
+                if info.is_required():
+                    return None
+                continue
+            if name == "k":
+                value = min(int(value), _upper_bound(info))  # type: ignore[call-overload]
+            payload[name] = value
+        return payload
+
+    def ranking(self, output: OutputT) -> list[tuple[str, float]]:
+        """The items an output ranks, best first, with the tool's score for each; by default
+        every catalog item it refers to, in order, scored by reciprocal rank."""
+        ids = list(dict.fromkeys(referenced_item_ids(output)))
+        return [(item_id, 1.0 / rank) for rank, item_id in enumerate(ids, start=1)]
+
     def summarize(self, output: OutputT) -> str:
         """Render an output as a short text for an LLM (the full output stays structured)."""
         return output.model_dump_json(exclude_defaults=True)[:2000]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+def _upper_bound(info: FieldInfo) -> int:
+    """The largest value a numeric field accepts (a large number when it sets none)."""
+    for rule in info.metadata:
+        for attr in ("le", "lt"):
+            bound = getattr(rule, attr, None)
+            if isinstance(bound, int):
+                return bound if attr == "le" else bound - 1
+    return 10**6

@@ -7,11 +7,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.graph import item_node
-from tools.base import ItemRef, Tool, ToolInputError
-from tools.graph_paths import Path, PathFinder
-from tools.lexicon import english_ranks
-from tools.linker import EntityLinker
-from tools.path_text import arrows, sentence
+from knowledge.graph_paths import Path, PathFinder
+from knowledge.linker import EntityLinker
+from knowledge.path_text import arrows, sentence
+from tools.base import ItemRef, Tool, ToolInputError, linker_of
 
 
 class KgPathsInput(BaseModel):
@@ -101,6 +100,7 @@ class KgPathsTool(Tool[KgPathsInput, KgPathsOutput]):
     )
     Input = KgPathsInput
     Output = KgPathsOutput
+    roles = frozenset({"rank", "explain"})
 
     finder: PathFinder
     linker: EntityLinker
@@ -109,7 +109,7 @@ class KgPathsTool(Tool[KgPathsInput, KgPathsOutput]):
         """Index the graph's adjacency and the catalog's names."""
         graph = self.source.graph
         self.finder = PathFinder(graph)
-        self.linker = EntityLinker(self.catalog, graph, word_ranks=english_ranks())
+        self.linker = linker_of(self.source)
 
     def run(self, data: KgPathsInput) -> KgPathsOutput:
         """Resolve the inputs, then find paths to each target or rank the catalog."""
@@ -216,6 +216,10 @@ class KgPathsTool(Tool[KgPathsInput, KgPathsOutput]):
             else (item.display_title if item else node),
             item=ItemRef.of(item) if item else None,
         )
+
+    def ranking(self, output: KgPathsOutput) -> list[tuple[str, float]]:
+        """Ranked items with their path scores."""
+        return [(c.entity.item.item_id, c.score) for c in output.results if c.entity.item]
 
     def summarize(self, output: KgPathsOutput) -> str:
         """One line per target: its label and its best path's sentence."""

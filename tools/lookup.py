@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.base import ItemRef, Tool, ToolInputError
+from knowledge.linker import EntityLinker, Match
+from tools.base import ItemRef, Tool, ToolInputError, linker_of
 from tools.facts import (
     Answer,
     ItemFacts,
@@ -13,8 +14,6 @@ from tools.facts import (
     detect_question,
     item_facts,
 )
-from tools.lexicon import english_ranks
-from tools.linker import EntityLinker, Match
 
 AMBIGUITY_MARGIN = 0.05
 QUESTION_RELIEF = 0.2
@@ -86,17 +85,14 @@ class LookupTool(Tool[LookupInput, LookupOutput]):
     )
     Input = LookupInput
     Output = LookupOutput
+    roles = frozenset({"link", "answer"})
 
     linker: EntityLinker
     _popular: list[str]
 
     def setup(self) -> None:
         """Index every title, name and attribute value of the catalog."""
-        try:
-            graph = self.source.graph
-        except AttributeError:  # a bare catalog source: degrees come from the attributes
-            graph = None
-        self.linker = EntityLinker(self.catalog, graph, word_ranks=english_ranks())
+        self.linker = linker_of(self.source)
         ranked = sorted(
             (e for e in self.linker.entities if e.item_id), key=lambda e: e.rank_key, reverse=True
         )

@@ -43,6 +43,7 @@ class PopularTool(Tool[PopularInput, PopularOutput]):
     )
     Input = PopularInput
     Output = PopularOutput
+    roles = frozenset({"rank"})
 
     _ranked: list[tuple[Item, float]]
 
@@ -71,6 +72,10 @@ class PopularTool(Tool[PopularInput, PopularOutput]):
             if len(out) == data.k:
                 break
         return PopularOutput(items=out)
+
+    def ranking(self, output: PopularOutput) -> list[tuple[str, float]]:
+        """Items with their popularity."""
+        return [(p.item.item_id, p.popularity) for p in output.items]
 
     def summarize(self, output: PopularOutput) -> str:
         """The items, one per line."""

@@ -8,11 +8,11 @@ from itertools import pairwise
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from knowledge.bm25 import BM25Index
 from knowledge.filters import ItemFilter
 from knowledge.items import Item
+from knowledge.text import STOPWORDS, singular, words
 from tools.base import ItemRef, Tool, ToolInputError
-from tools.bm25 import BM25Index
-from tools.text import STOPWORDS, singular, words
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ class RetrieverTool(Tool[RetrieverInput, RetrieverOutput]):
     )
     Input = RetrieverInput
     Output = RetrieverOutput
+    roles = frozenset({"rank"})
 
     _bm25: BM25Index
     _rows: dict[str, int]
@@ -187,6 +188,10 @@ class RetrieverTool(Tool[RetrieverInput, RetrieverOutput]):
                         f"known: {', '.join(sorted(known))}",
                         f"filters.{part}.{name}",
                     )
+
+    def ranking(self, output: RetrieverOutput) -> list[tuple[str, float]]:
+        """Items with their fused retrieval score."""
+        return [(r.item.item_id, r.score) for r in output.items]
 
     def summarize(self, output: RetrieverOutput) -> str:
         """One numbered line per item."""

@@ -55,6 +55,7 @@ class SidTool(Tool[SidInput, SidOutput]):
     )
     Input = SidInput
     Output = SidOutput
+    roles = frozenset({"rank"})
 
     _generator: SIDGenerator
 
@@ -95,6 +96,10 @@ class SidTool(Tool[SidInput, SidOutput]):
             if r.item_id in self.catalog
         ]
         return SidOutput(items=items, unresolved=unresolved)
+
+    def ranking(self, output: SidOutput) -> list[tuple[str, float]]:
+        """Generated items with their log-probabilities."""
+        return [(g.item.item_id, g.score) for g in output.items]
 
     def summarize(self, output: SidOutput) -> str:
         """The generated items, one per line."""

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from knowledge.items import Item, normalize_text, split_title_year
+from knowledge.text import split_sentences
 from prompts import render
 from tools.base import ItemRef, Tool, ToolInputError
 
@@ -55,7 +56,6 @@ _QUESTION_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("genre", re.compile(r"\b(genre|genres|kind|type|sort|mood)\b", re.I)),
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 # Drafts where a small model slips into the assistant's role ("I'm an AI", "happy to help").
 _OUT_OF_CHARACTER = re.compile(
     r"\b(an? (?:ai|assistant|chatbot|language model)|as an ai|happy to help|i can help|"
@@ -133,9 +133,9 @@ class LeakGuard:
 
     def redact(self, text: str) -> tuple[str, int]:
         """The text with every sentence that names a target removed, and how many went."""
-        sentences = re.split(r"(?<=[.!?])\s+", text.strip())
-        kept = [s for s in sentences if s and not self.find(s)]
-        return " ".join(kept), len([s for s in sentences if s]) - len(kept)
+        sentences = split_sentences(text)
+        kept = [s for s in sentences if not self.find(s)]
+        return " ".join(kept), len(sentences) - len(kept)
 
 
 @dataclass(frozen=True)
@@ -250,6 +250,7 @@ class UserSimulatorTool(Tool[UserSimulatorInput, UserSimulatorOutput]):
     )
     Input = UserSimulatorInput
     Output = UserSimulatorOutput
+    roles = frozenset({"simulate"})
 
     writer: Writer | None = None
     """Set by the caller to use the ``free`` mode (a chat-completion function)."""
@@ -394,7 +395,7 @@ class UserSimulatorTool(Tool[UserSimulatorInput, UserSimulatorOutput]):
                 draft = self.writer(messages).strip().strip('"').strip()
             except Exception:  # a failing LLM costs fluency, never the evaluation
                 return "", caught
-            draft = " ".join(_SENTENCE.split(draft.split("\n")[0].strip())[:2])
+            draft = " ".join(split_sentences(draft.split("\n")[0])[:2])
             if not draft or _OUT_OF_CHARACTER.search(draft):
                 continue
             if guard.find(draft):
@@ -411,7 +412,7 @@ class UserSimulatorTool(Tool[UserSimulatorInput, UserSimulatorOutput]):
 
 def asked_attribute(text: str) -> str | None:
     """The attribute a recommender's message asks about, if it asks one."""
-    questions = [s for s in re.split(r"(?<=[.!?])\s+", text) if "?" in s]
+    questions = [s for s in split_sentences(text) if "?" in s]
     for sentence in questions or ([text] if _QUESTION.search(text) else []):
         for attribute, pattern in _QUESTION_WORDS:
             if pattern.search(sentence):

@@ -1,4 +1,4 @@
-"""The Gradio chat app: a thin adapter from the browser to `ParleyAgent`.
+"""The Gradio chat app: a thin adapter from the browser to `ChatAgent`.
 
 `ChatAdapter` turns the agent's facade into plain data for the page (chat messages, cards,
 beliefs); `create_app` lays the page out and wires its events; `launch` serves it. No
@@ -23,11 +23,12 @@ from typing import Any, Literal, TypedDict
 
 import gradio as gr
 
-from agent.agent import ParleyAgent, ShownItem
+from agent.agent import ChatAgent, ShownItem
+from agent.profile import Belief
 from ui.cards import (
     CSS,
     GROUPS,
-    Belief,
+    BeliefRow,
     beliefs,
     card_html,
     header_html,
@@ -61,6 +62,11 @@ FEEDBACK: tuple[tuple[Kind, str, str, str], ...] = (
     ("seen", "seen", "◉ Seen it", "◉ Seen"),
 )
 """Card buttons: the feedback, the profile list it lands in, the label, the label when set."""
+BUCKET: dict[Kind, Literal["liked", "disliked", "seen"]] = {
+    "like": "liked",
+    "dislike": "disliked",
+    "seen": "seen",
+}
 
 THEME = gr.themes.Soft(
     primary_hue="indigo",
@@ -116,7 +122,7 @@ class TurnUpdate:
 class ChatAdapter:
     """The agent's facade as the page needs it; safe to share between browser sessions."""
 
-    agent: ParleyAgent
+    agent: ChatAgent
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -170,7 +176,7 @@ class ChatAdapter:
 
     def title_of(self, item_id: str) -> str:
         """An item's title with its year (its id when the pack no longer has it)."""
-        item = self.agent.pack.catalog.get(item_id)
+        item = self.agent.catalog.get(item_id)
         return item.display_title if item is not None else item_id
 
     def beliefs(self, session: str) -> list[dict[str, Any]]:
@@ -242,12 +248,12 @@ class ChatAdapter:
 
         A click during a turn waits for the turn to end, so the two never race on the profile.
         """
-        bucket = {"like": "liked", "dislike": "disliked", "seen": "seen"}[kind]
+        bucket = BUCKET[kind]
         title = self.title_of(item_id)
         with self._lock(session):
-            marks = item_marks([Belief(**b) for b in self.beliefs(session)]).get(item_id, set())
+            marks = item_marks([BeliefRow(**b) for b in self.beliefs(session)]).get(item_id, set())
             if bucket in marks:
-                self.agent.forget(session, bucket, item_id)
+                self.agent.forget(session, Belief(kind=bucket, value=item_id))
                 return f"Withdrawn: {title} is no longer marked as {bucket}."
             self.agent.feedback(session, item_id, kind)
         return {
@@ -256,10 +262,10 @@ class ChatAdapter:
             "seen": f"Noted: you've seen {title}. It won't be recommended again.",
         }[kind]
 
-    def forget(self, session: str, kind: str, value: str) -> None:
+    def forget(self, session: str, belief: Belief) -> None:
         """Remove one wrong belief from the session's profile."""
         with self._lock(session):
-            self.agent.forget(session, kind, value)
+            self.agent.forget(session, belief)
 
 
 def _or_skip(value: Any) -> Any:
@@ -267,7 +273,7 @@ def _or_skip(value: Any) -> Any:
 
 
 def create_app(
-    agent: ParleyAgent,
+    agent: ChatAgent,
     *,
     examples: list[str] | None = None,
     concurrency: int = 4,
@@ -282,7 +288,7 @@ def create_app(
     a session id is the key to a conversation, so sessions are ids nobody can guess.
     """
     adapter = ChatAdapter(agent)
-    catalog = agent.pack.catalog
+    catalog = agent.catalog
     prompts = example_prompts(catalog) if examples is None else examples
 
     with gr.Blocks(title="Parley", analytics_enabled=False) as app:
@@ -330,7 +336,7 @@ def create_app(
                             "each with its reasons and Like / Dislike / Seen it buttons.</p>"
                         )
                         return
-                    marks = item_marks([Belief(**b) for b in profile])
+                    marks = item_marks([BeliefRow(**b) for b in profile])
                     with gr.Row(equal_height=True, elem_id="pl-cards"):
                         for rank, data in enumerate(shown, start=1):
                             item = ShownItem.model_validate(data)
@@ -360,7 +366,7 @@ def create_app(
 
                 @gr.render(inputs=[believed])
                 def show_profile(profile: list[dict[str, Any]]) -> None:
-                    found = [Belief(**b) for b in profile]
+                    found = [BeliefRow(**b) for b in profile]
                     if not found:
                         gr.HTML(
                             '<p class="pl-empty">Nothing yet. Tell Parley what you like '
@@ -507,9 +513,9 @@ def _feedback_handler(adapter: ChatAdapter, item_id: str, kind: Kind) -> Callabl
     return handle
 
 
-def _forget_handler(adapter: ChatAdapter, belief: Belief) -> Callable[..., Any]:
+def _forget_handler(adapter: ChatAdapter, belief: BeliefRow) -> Callable[..., Any]:
     def handle(sid: str) -> list[dict[str, Any]]:
-        adapter.forget(sid, belief.kind, belief.value)
+        adapter.forget(sid, belief.belief())
         gr.Info(escape(f"Forgotten: {belief.label}"), duration=3)
         return adapter.beliefs(sid)
 

@@ -5,13 +5,13 @@ Every catalog and user string is escaped here: a title or a description is data,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from html import escape
 
 from agent.agent import ShownItem
-from agent.state import Profile
+from agent.profile import Belief, BeliefKind, Profile
+from knowledge.text import split_sentences
 
 DESCRIPTION_CHARS = 120
 """A card's description is cut to its first sentence, and to this many characters."""
@@ -40,7 +40,7 @@ MARK_LABELS: Mapping[str, str] = {
 def one_line(text: str, limit: int = DESCRIPTION_CHARS) -> str:
     """The first sentence of a description, cut at a word boundary to ``limit`` characters."""
     text = " ".join(text.split())
-    first = re.split(r"(?<=[.!?])\s+", text, maxsplit=1)[0]
+    first = (split_sentences(text) or [""])[0]
     if len(first) <= limit:
         return first
     cut = first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
@@ -108,43 +108,52 @@ def card_html(item: ShownItem, rank: int, marks: Collection[str] = ()) -> str:
 
 
 @dataclass(frozen=True)
-class Belief:
-    """One thing the agent believes about the user, as the profile panel lists it."""
+class BeliefRow:
+    """One belief of the agent (`agent.profile.Belief`) as the profile panel lists it."""
 
     group: str
     """The panel section: Liked, Disliked, Seen, Wants, Avoids, Years or Wishes."""
-    kind: str
-    """What `ParleyAgent.forget` takes: ``liked``, ``wanted:genre``, ``years``..."""
+    kind: BeliefKind
     value: str
-    """The item id or attribute value to forget ("" for years)."""
+    """The item id, attribute value or wish ("" for years)."""
+    attribute: str | None
     label: str
     """What the user reads."""
     removable: bool = True
 
+    def belief(self) -> Belief:
+        """The agent's belief, for `ParleyAgent.forget`."""
+        return Belief(kind=self.kind, value=self.value, attribute=self.attribute)
+
 
 GROUPS = ("Liked", "Disliked", "Seen", "Wants", "Avoids", "Years", "Wishes")
+_GROUP_OF: dict[BeliefKind, str] = {
+    "liked": "Liked",
+    "disliked": "Disliked",
+    "seen": "Seen",
+    "wanted": "Wants",
+    "avoided": "Avoids",
+    "years": "Years",
+    "note": "Wishes",
+}
 
 
-def beliefs(profile: Profile, title_of: Callable[[str], str]) -> list[Belief]:
-    """The profile as a list of beliefs, in panel order."""
-    found: list[Belief] = []
-    for group, kind, ids in (
-        ("Liked", "liked", profile.liked),
-        ("Disliked", "disliked", profile.disliked),
-        ("Seen", "seen", profile.seen),
-    ):
-        found += [Belief(group, kind, item_id, title_of(item_id)) for item_id in ids]
-    for group, which, table in (
-        ("Wants", "wanted", profile.wanted),
-        ("Avoids", "avoided", profile.avoided),
-    ):
-        for attribute, values in sorted(table.items()):
-            found += [Belief(group, f"{which}:{attribute}", v, f"{attribute}: {v}") for v in values]
-    years = year_range(profile.year_min, profile.year_max)
-    if years:
-        found.append(Belief("Years", "years", "", years))
-    found += [Belief("Wishes", "notes", note, note, removable=False) for note in profile.notes]
-    return found
+def beliefs(profile: Profile, title_of: Callable[[str], str]) -> list[BeliefRow]:
+    """The profile as rows of the panel, in panel order."""
+    rows: list[BeliefRow] = []
+    for b in profile.beliefs():
+        if b.kind in {"liked", "disliked", "seen"}:
+            label = title_of(b.value)
+        elif b.kind in {"wanted", "avoided"}:
+            label = f"{b.attribute}: {b.value}"
+        elif b.kind == "years":
+            label = year_range(profile.year_min, profile.year_max)
+        else:
+            label = b.value
+        rows.append(
+            BeliefRow(_GROUP_OF[b.kind], b.kind, b.value, b.attribute, label, b.kind != "note")
+        )
+    return rows
 
 
 def year_range(year_min: int | None, year_max: int | None) -> str:
@@ -158,7 +167,7 @@ def year_range(year_min: int | None, year_max: int | None) -> str:
     return ""
 
 
-def item_marks(found: list[Belief]) -> dict[str, set[str]]:
+def item_marks(found: list[BeliefRow]) -> dict[str, set[str]]:
     """Item id → the feedback the user gave on it (``liked``, ``disliked``, ``seen``)."""
     marks: dict[str, set[str]] = {}
     for belief in found:

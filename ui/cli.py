@@ -15,7 +15,8 @@ from knowledge import __version__
 from knowledge.errors import ParleyError
 from knowledge.paths import default_pack_dir
 from ui import cli_chat, cli_eval, cli_serve, cli_sid, cli_tools
-from ui.console import console, out, stage_progress
+from ui.compose import add_pack_arg, build_catalog, resolve_pack
+from ui.console import console, out
 
 log = logging.getLogger("parley")
 
@@ -25,63 +26,9 @@ CATALOG_HELP = (
 )
 
 
-def _pack_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--pack",
-        type=Path,
-        default=None,
-        help=f"knowledge pack folder (default: the demo pack, {default_pack_dir('demo')})",
-    )
-
-
-def resolve_pack(path: Path | None) -> Path:
-    """The pack folder to use; the demo pack is built on first use when no pack is given."""
-    if path is not None:
-        return path
-    demo = default_pack_dir("demo")
-    if not (demo / "manifest.json").exists():
-        console.print(f"[yellow]No pack given; building the demo pack in {demo} (first run only).")
-        _build("demo", demo)
-    return demo
-
-
-def _build(
-    spec: str,
-    out_dir: Path,
-    *,
-    chroma_url: str | None = None,
-    strict: bool = True,
-    batch_size: int = 64,
-    popularity: str | None = None,
-) -> None:
-    from knowledge.loaders import load_catalog
-    from knowledge.pack import build_pack
-    from knowledge.sequences import load_sequences, with_popularity
-
-    result = load_catalog(spec, strict=strict)
-    console.print(result.report.summary())
-    if popularity:
-        sequences = load_sequences(popularity, result.catalog)
-        console.print(f"popularity from {sequences.summary()}")
-        result.catalog = with_popularity(result.catalog, sequences)
-    with stage_progress() as progress:
-        stats = build_pack(
-            result,
-            out_dir,
-            chroma_url=chroma_url,
-            progress=progress,
-            batch_size=batch_size,
-            catalog_spec=spec,
-        )
-    console.print(
-        f"[green]Built[/green] {out_dir}: {stats.items} items "
-        f"({stats.embedded} embedded, {stats.reused} reused) in {stats.total_seconds:.1f}s"
-    )
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     out_dir: Path = args.out or default_pack_dir(args.catalog.partition(":")[0])
-    _build(
+    build_catalog(
         args.catalog,
         out_dir,
         chroma_url=args.chroma_url,
@@ -233,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="pack folder (default: the demo pack)",
     )
-    _pack_arg(p)
+    add_pack_arg(p)
     p.add_argument("--json", action="store_true", help="print the manifest as JSON only")
     p.set_defaults(func=cmd_info)
 
@@ -242,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="dense search of a pack's items",
         description="Embed free text and print the nearest items of a pack.",
     )
-    _pack_arg(p)
+    add_pack_arg(p)
     p.add_argument("-k", type=int, default=10, help="number of items to show (default: 10)")
     p.add_argument(
         "--filter",

@@ -9,58 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.errors import ParleyError
-from knowledge.paths import parley_home
+from ui.compose import add_agent_args, make_agent
 from ui.console import console, out
-
-LLM_HELP = (
-    "language model: 'embedded' (SmolLM2-135M in-process, the default), 'none' (template "
-    "replies only), or an OpenAI-compatible server URL such as http://127.0.0.1:8000/v1 (vLLM)"
-)
-
-
-def add_agent_args(parser: argparse.ArgumentParser) -> None:
-    """Options shared by the commands that run the agent (chat, serve)."""
-    parser.add_argument(
-        "--pack",
-        type=Path,
-        default=None,
-        help="knowledge pack folder (default: the demo pack, built on first use)",
-    )
-    parser.add_argument("--llm", default="embedded", metavar="SPEC", help=LLM_HELP)
-    parser.add_argument(
-        "--model",
-        default=None,
-        help="model name to request from an --llm server (default: the first it serves)",
-    )
-    parser.add_argument(
-        "--sessions",
-        type=Path,
-        default=None,
-        help=f"SQLite file of saved sessions (default: {parley_home() / 'sessions.sqlite'})",
-    )
-
-
-def make_agent(args: argparse.Namespace) -> object:
-    """Build the agent from the shared options."""
-    from agent.agent import ParleyAgent
-    from agent.context import AgentSettings
-    from agent.llm import make_llm
-    from knowledge.pack import load_pack
-    from ui.cli import resolve_pack
-
-    pack = load_pack(resolve_pack(args.pack))
-    llm = (
-        make_llm(args.llm, model=args.model) if args.llm.startswith("http") else make_llm(args.llm)
-    )
-    sessions = args.sessions or parley_home() / "sessions.sqlite"
-    return ParleyAgent(pack, llm=llm, settings=AgentSettings.from_env(), sessions=sessions)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from agent.agent import ParleyAgent
 
     agent = make_agent(args)
-    assert isinstance(agent, ParleyAgent)
     session = args.session or agent.new_session()
     if args.script is not None:
         return _scripted(agent, session, args.script, as_json=args.json)

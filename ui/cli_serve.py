@@ -6,7 +6,7 @@ import argparse
 import ipaddress
 from typing import Any
 
-from ui.cli_chat import add_agent_args, make_agent
+from ui.compose import add_agent_args, make_agent
 from ui.console import console
 
 
@@ -20,7 +20,6 @@ def _is_loopback(host: str) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from agent.agent import ParleyAgent
     from knowledge.errors import ParleyError
 
     try:
@@ -30,7 +29,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"the chat app needs gradio: pip install 'gradio>=6,<7' ({exc})"
         ) from None
     agent = make_agent(args)
-    assert isinstance(agent, ParleyAgent)
     if not _is_loopback(args.host):
         console.print(
             f"[yellow]Serving on {args.host}: anyone who can reach this address can chat, "

@@ -95,7 +95,7 @@ def cmd_tools_run(args: argparse.Namespace) -> int:
     """Validate the input, run the tool on the pack, print the output as JSON."""
     from knowledge.pack import load_pack
     from tools.registry import default_registry
-    from ui.cli import resolve_pack
+    from ui.compose import resolve_pack
 
     spec = default_registry().get(args.name)
     data = spec.cls.parse_input(read_json_object(args.input))  # before loading anything

@@ -19,7 +19,8 @@ from agent.evaluation.dialogues import EvalTurn, TurnFile
 from agent.evaluation.metrics import TurnScore, recall_curve, summarize
 from agent.evaluation.run_info import run_info
 from agent.evaluation.workers import Progress, run_tasks
-from agent.offline import ContextRanking, rank_context
+from agent.offline import rank_context
+from agent.ranking import PLUGIN_WEIGHT
 
 RANK_DEPTH = 100
 """Items every tool ranks per turn (Recall@50 needs at least 50)."""
@@ -28,16 +29,20 @@ CUT = 50
 
 @dataclass
 class StaticResult:
-    """One turn's rankings, and which of its targets could be scored."""
+    """One turn's ranking under every variant, and which of its targets could be scored."""
 
     key: str
-    ranking: ContextRanking
+    orderings: dict[str, list[str]]
+    """Variant name -> the top `CUT` items, best first."""
+    tools: list[str]
+    """The rankers that ranked something for this turn."""
     targets: list[str]
     mentioned_targets: int
 
 
 class StaticEvaluator:
-    """Loads the pack and the agent's tools once; ranks one turn per call."""
+    """Loads the pack and the agent's tools once; ranks one turn per call, every variant
+    from the same tool calls (the agent's own ranking function, `agent.ranking.order`)."""
 
     def __init__(self, pack_dir: str, settings: Mapping[str, Any] | None = None) -> None:
         from agent.agent import ParleyAgent
@@ -48,19 +53,31 @@ class StaticEvaluator:
             load_pack(Path(pack_dir)), settings=AgentSettings.from_mapping(settings or {})
         )
         self.agent.toolbox.warm_up()
+        self.tools = self.agent.toolbox.rankers()
 
     def __call__(self, turn: EvalTurn) -> StaticResult:
-        ranking = rank_context(self.agent.context, turn.context, k=RANK_DEPTH)
+        ctx = self.agent.context
+        ranking = rank_context(ctx, turn.context, k=RANK_DEPTH)
         kept = [t for t in turn.targets if t not in ranking.mentioned]
-        return StaticResult(turn.key, ranking, kept, len(turn.targets) - len(kept))
+        orderings = {}
+        if kept:
+            prefer = ctx.settings.prefer_wanted
+            orderings["fused"] = ranking.ordered(ctx, k=CUT)
+            flipped = "fused_without_wanted_first" if prefer else "fused_with_wanted_first"
+            orderings[flipped] = ranking.ordered(ctx, prefer_wanted=not prefer, k=CUT)
+            for name, weights in variants(self.tools, ctx.settings.fusion_weights).items():
+                orderings[name] = ranking.ordered(ctx, weights, k=CUT)
+        tools = [t for t in self.tools if ranking.rankings.lists.get(t)]
+        return StaticResult(turn.key, orderings, tools, kept, len(turn.targets) - len(kept))
 
 
 def variants(tools: list[str], weights: Mapping[str, float]) -> dict[str, dict[str, float]]:
-    """The fused weights, each tool alone, and the fusion without each tool."""
-    fused = {t: float(weights.get(t, 0.0)) for t in tools}
-    out = {"fused": fused}
+    """Each tool alone, the fusion without each tool, and popularity alone (the baseline)."""
+    fused = {t: float(weights.get(t, PLUGIN_WEIGHT)) for t in tools}
+    out: dict[str, dict[str, float]] = {}
     for tool in tools:
         if tool == "popular":
+            out["popularity"] = {tool: 1.0}
             continue
         out[f"{tool}_only"] = {tool: 1.0}
         if fused.get(tool, 0) > 0 and sum(1 for w in fused.values() if w > 0) > 1:
@@ -90,27 +107,18 @@ def evaluate_static(
         progress=progress,
     )
     scored = [r for r in results if r.targets]
-    tools = sorted({t for r in scored for t in r.ranking.rankings})
-    agent_settings = AgentSettings.from_mapping(settings or {})
-    weights, prefer = agent_settings.fusion_weights, agent_settings.prefer_wanted
-    rrf_k = agent_settings.rrf_k
+    names = sorted({name for r in scored for name in r.orderings})
 
-    def score(w: Mapping[str, float], prefer_wanted: bool = prefer) -> list[TurnScore]:
-        return [
-            TurnScore.of(r.ranking.fused(w, rrf_k, k=CUT, prefer_wanted=prefer_wanted), r.targets)
-            for r in scored
-        ]
+    def score(name: str) -> list[TurnScore]:
+        return [TurnScore.of(r.orderings[name], r.targets) for r in scored if name in r.orderings]
 
-    ways = variants(tools, weights)
-    runs = {name: score(w) for name, w in ways.items()}
-    # The fusion with the opposite setting of the asked-for-values preference.
-    runs["fused_without_wanted_first" if prefer else "fused_with_wanted_first"] = score(
-        ways["fused"], not prefer
-    )
-    baseline = score({"popular": 1.0}) if "popular" in tools else []
-    fused = summarize(runs["fused"], seed=seed)
-    report: dict[str, Any] = {"protocol": "static", **fused}
-    report["weights"] = dict(ways["fused"])
+    runs = {name: score(name) for name in names if name != "popularity"}
+    baseline = score("popularity") if "popularity" in names else []
+    report: dict[str, Any] = {"protocol": "static", **summarize(runs["fused"], seed=seed)}
+    report["weights"] = {
+        t: float(AgentSettings.from_mapping(settings or {}).fusion_weights.get(t, PLUGIN_WEIGHT))
+        for t in sorted({t for r in scored for t in r.tools})
+    }
     report["ablations"] = {
         name: summarize(s, seed=seed) for name, s in runs.items() if name != "fused"
     }

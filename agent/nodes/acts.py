@@ -2,75 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 from langgraph.runtime import Runtime
 
-from agent.nodes.retrieve import evidence_for
-from agent.nodes.understand import last_user_text
+from agent.evidence import attribute_evidence, evidence_for
+from agent.profile import Profile
+from agent.questions import ASKABLE, QUESTIONS, best_question
 from agent.runtime import AgentContext
-from agent.state import AgentState, Candidate, Profile, ReplyPlan
-from knowledge.items import Item
+from agent.state import AgentState, Candidate, ReplyPlan, last_user_text
 from prompts import render
 from tools.lookup import LookupOutput
 
-ASKABLE = ("genre", "era", "director", "star")
-
-
-def _item(ctx: AgentContext, item_id: str) -> Item:
-    return ctx.catalog[item_id]
-
-
-def _era(year: int | None) -> str | None:
-    return f"{year // 10 * 10}s" if year else None
-
-
-def _values(ctx: AgentContext, attribute: str, item: Item) -> list[str]:
-    if attribute == "era":
-        era = _era(item.year)
-        return [era] if era else []
-    return item.values(attribute)
-
-
-def best_question(
-    ctx: AgentContext, pool: list[Candidate], asked: list[str]
-) -> tuple[str, list[str]]:
-    """The attribute that best splits the candidates (highest entropy), with its top values."""
-    best: tuple[float, str, list[str]] = (-1.0, "genre", [])
-    head = pool[:20]
-    for attribute in ASKABLE:
-        if attribute in asked:
-            continue
-        counts: Counter[str] = Counter()
-        for candidate in head:
-            counts.update(set(_values(ctx, attribute, _item(ctx, candidate.item_id))))
-        total = sum(counts.values())
-        if total == 0 or len(counts) < 2:
-            continue
-        entropy = -sum(n / total * math.log(n / total) for n in counts.values())
-        # Recurring values make a useful question; one-off names do not.
-        useful = sum(1 for n in counts.values() if n > 1) / len(counts)
-        score = entropy * useful
-        if score > best[0]:
-            best = (score, attribute, [v for v, _ in counts.most_common(4)])
-    if best[0] < 0:
-        genres = Counter(ctx.catalog.attribute_values("genre")).most_common(5)
-        return "genre", [g for g, _ in genres]
-    return best[1], best[2]
-
-
-QUESTIONS = {
-    "genre": "What kind of movie are you in the mood for?",
-    "era": "Do you prefer something recent or an older film?",
-    "director": "Is there a director whose films you enjoy?",
-    "star": "Any actor or actress you'd like to see?",
-    "opener": "What's a movie you loved recently, or a genre you're in the mood for?",
-}
-
 
 def _known(profile: Profile, ctx: AgentContext) -> list[str]:
-    known = [f"liked {_item(ctx, i).display_title}" for i in profile.liked if i in ctx.catalog]
+    known = [f"liked {ctx.catalog[i].display_title}" for i in profile.liked if i in ctx.catalog]
     known += [f"wants {attr} {', '.join(v)}" for attr, v in profile.wanted.items()]
     known += [f"avoids {attr} {', '.join(v)}" for attr, v in profile.avoided.items()]
     return known
@@ -99,10 +45,10 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
         ack = "Hi! I'm Parley."
     elif intent == "reject":
         ack = "Got it."
-    if pool:
+    if pool and intent != "greet":
         # Never ask about what the user already said (a wanted genre, a year range).
         known = [a for a in ASKABLE if profile.wanted.get(a)]
-        if profile.year_min is not None or profile.year_max is not None:
+        if profile.has_years():
             known.append("era")
         attribute, options = best_question(ctx, pool, asked + known)
     else:
@@ -142,8 +88,8 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     if call is not None:
         trace.append(call)
     for candidate in chosen:
-        item = _item(ctx, candidate.item_id)
-        candidate.evidence = paths.get(candidate.item_id, [])[:2] or _attribute_evidence(
+        item = ctx.catalog[candidate.item_id]
+        candidate.evidence = paths.get(candidate.item_id, [])[:2] or attribute_evidence(
             profile, item
         )
     rows = [
@@ -151,11 +97,11 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
             "title": c.title,
             "year": c.year,
             "evidence": c.evidence,
-            "description": _item(ctx, c.item_id).description,
+            "description": ctx.catalog[c.item_id].description,
         }
         for c in chosen
     ]
-    liked = [_item(ctx, i).display_title for i in profile.liked if i in ctx.catalog]
+    liked = [ctx.catalog[i].display_title for i in profile.liked if i in ctx.catalog]
     intro = (
         "Here are some picks for you:"
         if not liked
@@ -198,27 +144,6 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     }
 
 
-def _attribute_evidence(profile: Profile, item: Item) -> list[str]:
-    """Why an item fits when no graph path does: the wanted values it has."""
-    matched = []
-    for attribute, values in profile.wanted.items():
-        have = {v.lower() for v in item.values(attribute)}
-        for value in values:
-            if value in have:
-                label = next(v for v in item.values(attribute) if v.lower() == value)
-                matched.append(
-                    f"{attribute} {label}" if attribute != "genre" else f"a {label} film"
-                )
-    if matched:
-        return [f"matches what you asked for: {', '.join(matched)}"]
-    genres = item.values("genre")
-    return (
-        [f"a {' and '.join(genres[:2])} film" + (f" from {item.year}" if item.year else "")]
-        if genres
-        else []
-    )
-
-
 def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
     """Answer a question about an item or a person from the catalog's facts."""
     ctx = runtime.context
@@ -250,7 +175,7 @@ def explain(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, obje
     profile = state.get("profile") or Profile()
     focus = [i for i in state.get("focus", []) if i in ctx.catalog][:1]
     trace = list(state.get("trace", []))
-    item = _item(ctx, focus[0])
+    item = ctx.catalog[focus[0]]
     shown = next((c for c in state.get("recommended", []) if c.item_id == item.item_id), None)
     candidate = shown or Candidate(
         item_id=item.item_id, title=item.title, year=item.year, score=0.0
@@ -258,7 +183,7 @@ def explain(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, obje
     paths, call = evidence_for(ctx, profile, [candidate])
     if call is not None:
         trace.append(call)
-    reasons = paths.get(item.item_id) or candidate.evidence or _attribute_evidence(profile, item)
+    reasons = paths.get(item.item_id) or candidate.evidence or attribute_evidence(profile, item)
     if reasons:
         template = f"{item.display_title}: {'; '.join(reasons[:3])}."
     else:
@@ -280,7 +205,7 @@ def close(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object
     ctx = runtime.context
     profile = state.get("profile") or Profile()
     liked = (
-        _item(ctx, profile.liked[-1]).title
+        ctx.catalog[profile.liked[-1]].title
         if profile.liked and profile.liked[-1] in ctx.catalog
         else ""
     )

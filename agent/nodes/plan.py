@@ -1,4 +1,4 @@
-"""plan: choose the dialogue act from the state (the deterministic policy)."""
+"""plan: choose the dialogue act from the state (the deterministic policy). It only decides."""
 
 from __future__ import annotations
 
@@ -7,19 +7,12 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
-from agent.nodes.acts import ASKABLE
-from agent.nodes.retrieve import build_pool
+from agent.profile import Profile
+from agent.questions import ASKABLE
 from agent.runtime import AgentContext
-from agent.state import AgentState, Candidate, Profile
+from agent.state import AgentState, Candidate, DialogueAct
 
 Route = Literal["ask", "recommend", "answer", "explain", "close"]
-
-
-def signals(profile: Profile) -> int:
-    """How many preferences are known (liked items, wanted values, wishes, year limits)."""
-    wanted = sum(len(v) for v in profile.wanted.values())
-    years = int(profile.year_min is not None or profile.year_max is not None)
-    return len(profile.liked) + wanted + len(profile.notes) + years
 
 
 def genres_split(pool: list[Candidate], ctx: AgentContext, top: int = 10) -> bool:
@@ -35,26 +28,21 @@ def genres_split(pool: list[Candidate], ctx: AgentContext, top: int = 10) -> boo
     return counts.most_common(1)[0][1] / len(head) < ctx.settings.genre_split_ratio
 
 
-def plan(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Decide: ask, recommend, answer, explain or close; build the candidate pool when needed."""
-    ctx = runtime.context
+def decide(state: AgentState, ctx: AgentContext) -> DialogueAct:
+    """The dialogue act for this turn."""
     intent = state.get("intent", "statement")
     profile = state.get("profile") or Profile()
-    asks = state.get("asks_in_row", 0)
-    trace = list(state.get("trace", []))
-    may_ask = asks < ctx.settings.max_asks_in_row
+    pool = state.get("candidates", [])
+    may_ask = state.get("asks_in_row", 0) < ctx.settings.max_asks_in_row
 
     if intent == "question":
-        return {"act": "answer"}
+        return "answer"
     if intent == "why":
-        return {"act": "explain" if state.get("focus") else "answer"}
+        return "explain" if state.get("focus") else "answer"
     if intent in {"close", "accept"}:
-        return {"act": "close"}
+        return "close"
     if intent in {"greet", "unknown_title"} and may_ask:
-        return {"act": "ask", "candidates": []}
-
-    pool, calls = build_pool(ctx, profile, state.get("shown", []))
-    trace.extend(calls)
+        return "ask"
     unasked = [a for a in ASKABLE if a not in state.get("asked", [])]
     if (
         intent == "reject"
@@ -62,22 +50,23 @@ def plan(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]
         and may_ask
         and unasked
     ):
-        # A miss and nothing new said: ask instead of guessing again.
-        return {"act": "ask", "candidates": pool, "trace": trace}
+        return "ask"  # a miss and nothing new said: ask instead of guessing again
     feedback = intent in {"seen", "reject", "more_like", "more"}
     if may_ask and not feedback:
-        thin = signals(profile) < ctx.settings.min_signals_to_recommend
+        thin = profile.signals() < ctx.settings.min_signals_to_recommend
         undecided = (
             not profile.liked and not profile.wanted.get("genre") and genres_split(pool, ctx)
         )
         if thin or undecided or (not pool and profile.is_empty()):
-            return {"act": "ask", "candidates": pool, "trace": trace}
-    return {"act": "recommend", "candidates": pool, "trace": trace}
+            return "ask"
+    return "recommend"
+
+
+def plan(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
+    """Decide: ask, recommend, answer, explain or close."""
+    return {"act": decide(state, runtime.context)}
 
 
 def route(state: AgentState) -> Route:
     """Send the turn to the node of its dialogue act."""
-    act = state.get("act", "ask")
-    if act == "greet":
-        return "ask"
-    return act
+    return state.get("act", "ask")

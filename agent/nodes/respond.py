@@ -20,11 +20,11 @@ from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
 from agent.state import AgentState, Profile
 from knowledge.items import Item
+from knowledge.text import SENTENCE_BREAK
 from prompts import render
 
 log = logging.getLogger(__name__)
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 UNAVAILABLE = "The language model is unavailable right now, so I'm replying from templates."
 
 
@@ -57,7 +57,7 @@ def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, obje
     try:
         for piece in ctx.llm.stream(messages, options):
             pending += piece
-            parts = _SENTENCE.split(pending)
+            parts = SENTENCE_BREAK.split(pending)
             for sentence in parts[:-1]:
                 if not _release(ctx, sentence, allowed, plan.facts):
                     return _abandon(released)

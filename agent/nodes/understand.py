@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping
 
-from langchain_core.messages import BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from agent.extraction import extract
-from agent.reading import GENRE_WORDS, Polarity, Reading, polarity, read
+from agent.reading import Polarity, Reading, polarity, read
 from agent.runtime import AgentContext
-from agent.state import AgentState, Candidate, Profile, ToolCall
+from agent.sessions import LongTermProfiles
+from agent.state import AgentState, Candidate, Profile, ToolCall, last_user_text
 from knowledge.graph import KNOWN_RELATIONS
+from knowledge.lexicon import genre_words
 from tools.lookup import LookupOutput, Mention
 
 # Relations from an item to a person, as attribute names ("directed_by" -> "director").
@@ -23,24 +24,15 @@ _UNKNOWN_TITLE = re.compile(
     r"\b(?:loved|liked|like|love|enjoyed|seen|watched|about|called|fan of)\s+[\"“']?"
     r"((?:[A-Z0-9][\w'’:-]*)(?:\s+(?:of|the|a|and|in|[A-Z0-9][\w'’:-]*)){0,6})"
 )
-MAX_NOTES = 5
-
-
-def last_user_text(messages: Sequence[BaseMessage]) -> str:
-    """The text of the latest user message."""
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            content = message.content
-            return content if isinstance(content, str) else str(content)
-    return ""
 
 
 def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
     """Read the latest message: entities, polarity, intent, years, feedback on shown items."""
     ctx = runtime.context
     text = last_user_text(state.get("messages", []))
-    profile = (state.get("profile") or Profile()).model_copy(deep=True)
-    reading = read(text)
+    profile = (state.get("profile") or _session_start(state, runtime)).model_copy(deep=True)
+    genre_table = genre_words(ctx.catalog.attribute_values("genre"))
+    reading = read(text, genres=genre_table)
     output, call = ctx.toolbox.call("lookup", {"text": text, "facts": False})
     mentions = output.mentions if isinstance(output, LookupOutput) else []
     trace = [call]
@@ -53,33 +45,33 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         if best.kind == "item" and best.item is not None:
             focus.append(best.item.item_id)
             if not asking:
-                _apply_item(profile, best.item.item_id, pol)
+                profile.apply_item(best.item.item_id, pol)
         elif not asking:
             for attribute in _attributes_of(ctx, mention):
-                _apply_value(profile, attribute, best.label, pol)
+                profile.apply_value(attribute, best.label, pol)
 
     linked_genres = {m.best.label.lower() for m in mentions if m.best.kind == "genre"}
     known_genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
     for genre, pol in reading.genre_words:
         if genre in known_genres and genre not in linked_genres and not asking:
-            _apply_value(profile, "genre", genre, pol)
+            profile.apply_value("genre", genre, pol)
 
     if ctx.settings.llm_extraction and not asking:
         _apply_extraction(ctx, text, profile, focus, trace)
 
-    set_years(profile, reading.year_min, reading.year_max)
+    profile.set_years(reading.year_min, reading.year_max)
 
     intent: str = reading.intent
     targets = _shown_targets(state.get("recommended", []), reading, bool(focus))
     if intent == "seen":
         for item_id in targets or focus:
-            _apply_item(profile, item_id, "seen")
+            profile.apply_item(item_id, "seen")
     elif intent == "reject":
         for item_id in targets:
-            _apply_item(profile, item_id, "dislike")
+            profile.apply_item(item_id, "dislike")
     elif intent in {"more_like", "accept"}:
         for item_id in targets if intent == "more_like" else (targets or focus)[:1]:
-            _apply_item(profile, item_id, "like")
+            profile.apply_item(item_id, "like")
     if intent in {"why", "question"} and not focus:
         focus = targets
     if (
@@ -92,8 +84,8 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         unknown = _UNKNOWN_TITLE.search(text)
         if unknown and len(unknown.group(1)) > 1:
             intent, focus = "unknown_title", [unknown.group(1)]
-    if intent == "statement" and _has_free_wishes(text, mentions):
-        profile.notes = [*profile.notes, text][-MAX_NOTES:]
+    if intent == "statement" and _has_free_wishes(text, mentions, genre_table):
+        profile.add_note(text)
     before = state.get("profile") or Profile()
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
     # "Not that one" and "something else" are answered with more items.
@@ -101,7 +93,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         intent == "reject"
         and reading.refers_to_all
         and _NEGATION.search(text) is not None
-        and _taste(profile) == _taste(before)
+        and profile.taste() == before.taste()
     )
     rejects = state.get("rejects_in_row", 0) + 1 if bare_reject else 0
     return {
@@ -114,13 +106,15 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     }
 
 
+def _session_start(state: AgentState, runtime: Runtime[AgentContext]) -> Profile:
+    """A new session's profile: the user's long-term dislikes and seen items."""
+    if runtime.store is None:
+        return Profile()
+    user = state.get("user") or runtime.context.user_id
+    return LongTermProfiles(runtime.store).get(user).session_start()
+
+
 _NEGATION = re.compile(r"\b(no|not|none|nope|nah|don'?t|doesn'?t|never)\b", re.IGNORECASE)
-
-
-def _taste(profile: Profile) -> tuple[object, ...]:
-    """What the user has told about their taste (dislikes and seen items aside)."""
-    wanted = tuple(sorted((k, tuple(v)) for k, v in profile.wanted.items()))
-    return (tuple(profile.liked), wanted, tuple(profile.notes), profile.year_min, profile.year_max)
 
 
 def _fresh_turn() -> dict[str, object]:
@@ -151,10 +145,10 @@ def _apply_extraction(
             if best.kind == "item" and best.item is not None:
                 if best.item.item_id not in focus:
                     focus.append(best.item.item_id)
-                    _apply_item(profile, best.item.item_id, pol)
+                    profile.apply_item(best.item.item_id, pol)
             elif best.kind == "person":
                 for attribute in _attributes_of(ctx, output.mentions[0]):
-                    _apply_value(profile, attribute, best.label, pol)
+                    profile.apply_value(attribute, best.label, pol)
     genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
     kinds: tuple[tuple[list[str], Polarity], ...] = (
         (found.genres_wanted, "like"),
@@ -163,51 +157,9 @@ def _apply_extraction(
     for values, pol in kinds:
         for genre in values:
             if genre.lower() in genres:
-                _apply_value(profile, "genre", genre.lower(), pol)
+                profile.apply_value("genre", genre.lower(), pol)
     if profile.year_min is None and profile.year_max is None:
-        set_years(profile, found.year_min, found.year_max)
-
-
-def set_years(profile: Profile, year_min: int | None, year_max: int | None) -> None:
-    """Apply a new year limit; an older limit that contradicts it gives way."""
-    if year_min is not None and year_max is not None and year_min > year_max:
-        year_min, year_max = year_max, year_min
-    if year_min is not None:
-        profile.year_min = year_min
-        if profile.year_max is not None and profile.year_max < year_min and year_max is None:
-            profile.year_max = None
-    if year_max is not None:
-        profile.year_max = year_max
-        if profile.year_min is not None and profile.year_min > year_max and year_min is None:
-            profile.year_min = None
-
-
-def _apply_item(profile: Profile, item_id: str, pol: Polarity) -> None:
-    if pol == "dislike":
-        profile.liked = [i for i in profile.liked if i != item_id]
-        _add(profile.disliked, item_id)
-    elif pol == "seen":
-        _add(profile.seen, item_id)
-    elif pol == "like":
-        profile.disliked = [i for i in profile.disliked if i != item_id]
-        _add(profile.liked, item_id)
-
-
-def _apply_value(profile: Profile, attribute: str, value: str, pol: Polarity) -> None:
-    value = value.lower()
-    if pol == "dislike":
-        profile.wanted[attribute] = [v for v in profile.wanted.get(attribute, []) if v != value]
-        _add(profile.avoided.setdefault(attribute, []), value)
-    elif pol in {"like", "neutral"}:
-        profile.avoided[attribute] = [v for v in profile.avoided.get(attribute, []) if v != value]
-        _add(profile.wanted.setdefault(attribute, []), value)
-    profile.wanted = {k: v for k, v in profile.wanted.items() if v}
-    profile.avoided = {k: v for k, v in profile.avoided.items() if v}
-
-
-def _add(values: list[str], value: str) -> None:
-    if value not in values:
-        values.append(value)
+        profile.set_years(found.year_min, found.year_max)
 
 
 def _attributes_of(ctx: AgentContext, mention: Mention) -> list[str]:
@@ -280,12 +232,14 @@ _FILLER = frozenset(
 )
 
 
-def _has_free_wishes(text: str, mentions: list[Mention]) -> bool:
+def _has_free_wishes(
+    text: str, mentions: list[Mention], genre_table: Mapping[str, tuple[str, ...]]
+) -> bool:
     """True when the message says more than the names it links ("something dark about grief")."""
     rest = text
     for mention in sorted(mentions, key=lambda m: -m.start):
         rest = rest[: mention.start] + " " + rest[mention.end :]
-    for phrase in GENRE_WORDS:
+    for phrase in genre_table:
         rest = re.sub(rf"\b{re.escape(phrase)}\b", " ", rest, flags=re.I)
     words = [w for w in re.findall(r"[a-zA-Z]{4,}", rest.lower()) if w not in _FILLER]
     return len(words) >= 2

@@ -8,6 +8,7 @@ import pytest
 
 from agent.agent import ParleyAgent, TurnResult
 from agent.llm import OpenAICompatibleLLM
+from agent.profile import Belief
 from knowledge.pack import Pack
 
 
@@ -110,7 +111,7 @@ def test_card_feedback_and_forgetting(demo_agent: ParleyAgent) -> None:
     demo_agent.feedback(session, disliked, "dislike")
     again = demo_agent.turn(session, "show me more")
     assert disliked not in {i.item_id for i in again.items}
-    demo_agent.forget(session, "liked", demo_agent.profile(session).liked[0])
+    demo_agent.forget(session, Belief(kind="liked", value=demo_agent.profile(session).liked[0]))
     assert demo_agent.profile(session).liked == []
 
 
@@ -157,7 +158,7 @@ def test_streaming_yields_the_reply(demo_agent: ParleyAgent) -> None:
 def test_a_failing_turn_costs_one_reply_not_the_session(
     demo_agent: ParleyAgent, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import agent.nodes.plan as plan_module
+    import agent.nodes.retrieve as retrieve_module
 
     session = demo_agent.new_session()
     demo_agent.turn(session, "I loved Inception")
@@ -165,7 +166,7 @@ def test_a_failing_turn_costs_one_reply_not_the_session(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(plan_module, "build_pool", broken)
+    monkeypatch.setattr(retrieve_module, "rank", broken)
     failed = demo_agent.turn(session, "show me more")
     assert failed.act == "error" and "went wrong" in failed.reply
     monkeypatch.undo()
@@ -181,7 +182,7 @@ def test_long_term_memory_is_per_user(demo_pack: Pack) -> None:
     agent.feedback(ann, disliked, "dislike")
     assert disliked in agent.profile(agent.new_session(user="ann")).disliked
     assert agent.profile(agent.new_session(user="bob")).disliked == []
-    agent.forget(ann, "disliked", disliked)
+    agent.forget(ann, Belief(kind="disliked", value=disliked))
     assert agent.profile(agent.new_session(user="ann")).disliked == []
 
 

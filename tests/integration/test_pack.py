@@ -13,7 +13,7 @@ from knowledge.graph import KnowledgeGraph
 from knowledge.items import Catalog
 from knowledge.loaders import LoadReport, LoadResult
 from knowledge.pack import BuildStats, build_pack, load_pack
-from tests.conftest import make_items
+from tests.fixtures.catalogs import make_items
 
 MANIFEST_KEYS = {
     "items",

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.pack import Pack
-from tests.unit.tools_contract import write_small_pack
+from tests.fixtures.sources import write_small_pack
 from tools.registry import default_registry
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import pytest
 from langgraph.store.memory import InMemoryStore
 
 from agent.context import AgentSettings
-from agent.nodes.retrieve import fuse
+from agent.ranking import fuse
 from agent.sessions import LongTermProfiles
 from agent.state import Profile
 from knowledge.errors import ParleyError
@@ -77,9 +77,7 @@ def test_new_year_limits_replace_contradicting_ones(
     new: tuple[int | None, int | None],
     after: tuple[int | None, int | None],
 ) -> None:
-    from agent.nodes.understand import set_years
-
     profile = Profile(year_min=before[0], year_max=before[1])
-    set_years(profile, *new)
+    profile.set_years(*new)
     assert (profile.year_min, profile.year_max) == after
     profile.hard_filter()  # always a valid filter

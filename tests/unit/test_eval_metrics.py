@@ -12,7 +12,7 @@ from agent.evaluation.dialogues import load_turns
 from agent.evaluation.metrics import TurnScore, recall_curve, summarize
 from agent.evaluation.report import write_report
 from knowledge.errors import CatalogError
-from tests.unit.tools_contract import small_catalog
+from tests.fixtures.catalogs import small_catalog
 
 
 def test_turn_score_ranks_each_target() -> None:

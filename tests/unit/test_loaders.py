@@ -10,7 +10,7 @@ import pytest
 from knowledge.errors import CatalogError
 from knowledge.loaders import load_catalog, load_jsonl, load_movielens, load_redial, write_jsonl
 from knowledge.loaders.movielens import movielens_title
-from tests.conftest import make_items
+from tests.fixtures.catalogs import make_items
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:

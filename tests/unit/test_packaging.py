@@ -44,7 +44,10 @@ def _declared() -> set[str]:
     import tomllib
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    specs = [*project["dependencies"], *(d for ds in project["optional-dependencies"].values() for d in ds)]
+    specs = [
+        *project["dependencies"],
+        *(d for ds in project["optional-dependencies"].values() for d in ds),
+    ]
     names = set()
     for spec in specs:
         name = spec.split(";")[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.reading import clause_bounds, polarity, read
+from knowledge.lexicon import genre_words
 
 
 def pol(text: str, phrase: str) -> str:
@@ -72,7 +73,8 @@ def test_years_and_references() -> None:
 
 
 def test_genre_words_carry_polarity() -> None:
-    assert read("something funny, nothing scary").genre_words == [
+    genres = genre_words(["comedy", "horror", "drama"])
+    assert read("something funny, nothing scary", genres=genres).genre_words == [
         ("comedy", "like"),
         ("horror", "dislike"),
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.errors import ParleyError
-from tests.unit.tools_contract import write_small_pack
+from tests.fixtures.sources import write_small_pack
 from tools.base import ToolInputError
 from tools.registry import UnknownToolError
 from ui import cli_tools

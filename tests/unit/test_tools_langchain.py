@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_core.messages import ToolMessage
 
-from tests.unit.tools_contract import SmallSource
+from tests.fixtures.sources import SmallSource
 from tools.kg_paths import KgPathsOutput
 from tools.langchain import langchain_tools, read_artifact, to_langchain
 from tools.lookup import LookupTool

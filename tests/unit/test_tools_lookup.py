@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from knowledge.items import Catalog
-from tests.unit.tools_contract import SmallSource, ToolContract, small_items
+from tests.fixtures.catalogs import small_items
+from tests.fixtures.sources import SmallSource
+from tests.unit.tools_contract import ToolContract
 from tools.lookup import LookupOutput, LookupTool
 
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.tools_contract import SmallSource, ToolContract
+from tests.fixtures.sources import SmallSource
+from tests.unit.tools_contract import ToolContract
 from tools.popular import PopularOutput, PopularTool
 
 

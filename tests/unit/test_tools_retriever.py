@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.unit.tools_contract import SmallSource, ToolContract
-from tools.bm25 import BM25Index
+from knowledge.bm25 import BM25Index
+from tests.fixtures.sources import SmallSource
+from tests.unit.tools_contract import ToolContract
 from tools.retriever import RetrieverTool, query_terms
 
 

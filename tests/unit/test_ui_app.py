@@ -13,9 +13,10 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from agent.agent import ShownItem, StreamEvent, TurnResult
 from agent.llm import NoLLM
+from agent.profile import Belief
 from agent.state import Profile, ToolCall
 from knowledge.items import Catalog
-from tests.conftest import make_items
+from tests.fixtures.catalogs import make_items
 from ui import cli_serve
 from ui.app import MAX_RECENT, ChatAdapter, TurnUpdate, create_app
 
@@ -23,15 +24,10 @@ SESSION = "a" * 32
 
 
 @dataclass
-class _Pack:
-    catalog: Catalog
-
-
-@dataclass
 class FakeAgent:
     """The parts of `ParleyAgent`'s facade the app uses, answering from a script."""
 
-    pack: _Pack = field(default_factory=lambda: _Pack(Catalog(make_items(), name="tiny")))
+    catalog: Catalog = field(default_factory=lambda: Catalog(make_items(), name="tiny"))
     llm: Any = field(default_factory=NoLLM)
     events: list[StreamEvent] = field(default_factory=list)
     profiles: dict[str, Profile] = field(default_factory=dict)
@@ -58,14 +54,15 @@ class FakeAgent:
         return TurnResult(user=text, reply="", act="none")
 
     def feedback(self, session: str, item_id: str, kind: str) -> Profile:
-        if item_id not in self.pack.catalog:
+        if item_id not in self.catalog:
             raise KeyError(item_id)
         self.calls.append(("feedback", item_id, kind))
         bucket = {"like": "liked", "dislike": "disliked", "seen": "seen"}[kind]
         getattr(self.profile(session), bucket).append(item_id)
         return self.profile(session)
 
-    def forget(self, session: str, kind: str, value: str) -> Profile:
+    def forget(self, session: str, belief: Belief) -> Profile:
+        kind, value = belief.kind, belief.value
         self.calls.append(("forget", kind, value))
         profile = self.profile(session)
         setattr(profile, kind, [i for i in getattr(profile, kind) if i != value])

@@ -8,10 +8,11 @@ from html.parser import HTMLParser
 from langchain_core.messages import AIMessage, HumanMessage
 
 from agent.agent import ShownItem
+from agent.profile import Belief
 from agent.state import Profile, ToolCall
 from knowledge.items import Catalog
 from ui.cards import (
-    Belief,
+    BeliefRow,
     beliefs,
     card_html,
     header_html,
@@ -124,22 +125,22 @@ def test_beliefs_list_every_part_of_the_profile() -> None:
         disliked=["b"],
         seen=["c"],
         wanted={"genre": ["comedy"]},
-        avoided={"genre": ["horror"], "star": ["X"]},
+        avoided={"genre": ["horror"], "star": ["x"]},
         year_min=1990,
         year_max=1999,
         notes=["something uplifting"],
     )
     found = beliefs(profile, title_of=lambda i: f"Title {i}")
-    kinds = [(b.group, b.kind, b.value, b.label) for b in found]
+    kinds = [(b.group, b.kind, b.attribute, b.value, b.label) for b in found]
     assert kinds == [
-        ("Liked", "liked", "a", "Title a"),
-        ("Disliked", "disliked", "b", "Title b"),
-        ("Seen", "seen", "c", "Title c"),
-        ("Wants", "wanted:genre", "comedy", "genre: comedy"),
-        ("Avoids", "avoided:genre", "horror", "genre: horror"),
-        ("Avoids", "avoided:star", "X", "star: X"),
-        ("Years", "years", "", "1990–1999"),
-        ("Wishes", "notes", "something uplifting", "something uplifting"),
+        ("Liked", "liked", None, "a", "Title a"),
+        ("Disliked", "disliked", None, "b", "Title b"),
+        ("Seen", "seen", None, "c", "Title c"),
+        ("Wants", "wanted", "genre", "comedy", "genre: comedy"),
+        ("Avoids", "avoided", "genre", "horror", "genre: horror"),
+        ("Avoids", "avoided", "star", "x", "star: x"),
+        ("Years", "years", None, "", "1990–1999"),
+        ("Wishes", "note", None, "something uplifting", "something uplifting"),
     ]
     assert [b.removable for b in found][-1] is False
     assert item_marks(found) == {"a": {"liked"}, "b": {"disliked"}, "c": {"seen"}}
@@ -227,5 +228,6 @@ def test_example_prompts_come_from_the_catalog(tiny_catalog: Catalog) -> None:
 
 
 def test_belief_round_trips_through_page_state() -> None:
-    belief = Belief("Avoids", "avoided:genre", "horror", "genre: horror")
-    assert Belief(**asdict(belief)) == belief
+    row = BeliefRow("Avoids", "avoided", "horror", "genre", "genre: horror")
+    assert BeliefRow(**asdict(row)) == row
+    assert row.belief() == Belief(kind="avoided", attribute="genre", value="horror")

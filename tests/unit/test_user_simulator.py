@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.unit.tools_contract import SmallSource, ToolContract
+from tests.fixtures.sources import SmallSource
+from tests.unit.tools_contract import ToolContract
 from tools.base import ToolInputError
 from tools.user_simulator import (
     LeakGuard,

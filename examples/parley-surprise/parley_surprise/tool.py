@@ -38,6 +38,8 @@ class SurpriseTool(Tool[SurpriseInput, SurpriseOutput]):
     )
     Input = SurpriseInput
     Output = SurpriseOutput
+    # A ranker: the agent asks it for candidates on every recommendation and fuses its list.
+    roles = frozenset({"rank"})
 
     _obscure: list[Item]
 

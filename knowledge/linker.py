@@ -24,7 +24,17 @@ from rapidfuzz.distance import OSA
 
 from knowledge.graph import KnowledgeGraph, item_node, relation_for, value_node
 from knowledge.items import Catalog, Item, split_title_year
-from tools.text import COMMON_WORDS, FUNCTION_WORDS, STOPWORDS, Token, singular, tokenize, words
+from knowledge.lexicon import GENRE_WORDS
+from knowledge.text import (
+    COMMON_WORDS,
+    FUNCTION_WORDS,
+    STOPWORDS,
+    Token,
+    plural,
+    singular,
+    tokenize,
+    words,
+)
 
 # How much each way of naming is trusted before the evidence of the text.
 BASE = {"title": 0.92, "alias": 0.85, "loose": 0.72, "name": 0.92, "surname": 0.65}
@@ -51,33 +61,6 @@ FILM_WORDS = frozenset(
     {"movie", "movies", "film", "films", "flick", "flicks", "genre", "genres", "show", "shows"}
 )
 
-# Everyday words for genres, used only when the catalog has the genre they point to.
-GENRE_ALIASES: dict[str, tuple[str, ...]] = {
-    "romantic": ("romance",),
-    "romcom": ("romance", "comedy"),
-    "rom com": ("romance", "comedy"),
-    "scary": ("horror",),
-    "horrors": ("horror",),
-    "comedic": ("comedy",),
-    "animated": ("animation",),
-    "cartoon": ("animation",),
-    "cartoons": ("animation",),
-    "anime": ("animation",),
-    "sci fi": ("sci-fi",),
-    "scifi": ("sci-fi",),
-    "science fiction": ("sci-fi",),
-    "biopic": ("biography",),
-    "biopics": ("biography",),
-    "historical": ("history",),
-    "sports": ("sport",),
-    "noir": ("film-noir",),
-    "suspense": ("thriller",),
-    "dramatic": ("drama",),
-    "kids": ("family",),
-    "documentaries": ("documentary",),
-    "docs": ("documentary",),
-    "superhero": ("superhero",),
-}
 _YEAR_AFTER = re.compile(
     r"^[!?.]?\s*[(\[]\s*((?:18|19|20)\d\d)\s*[)\]]|^\s*,?\s*((?:18|19|20)\d\d)\b"
 )
@@ -207,7 +190,7 @@ class EntityLinker:
                 Entity(node, kind, label, rank_key=(0.0, 0.0, float(deg)), prior=float(deg))
             )
             self._add_value(index, kind, label)
-        for alias, targets in GENRE_ALIASES.items():
+        for alias, targets in GENRE_WORDS.items():
             for target in targets:
                 found = self._by_id.get(value_node("genre", target))
                 if found is not None:
@@ -276,9 +259,9 @@ class EntityLinker:
                 self._add(index, [surname], "surname")
             return
         self._add(index, tokens, "title")
-        plural = [*tokens[:-1], _plural(tokens[-1])]
-        if plural != tokens:
-            self._add(index, plural, "alias")
+        plural_form = [*tokens[:-1], plural(tokens[-1])]
+        if plural_form != tokens:
+            self._add(index, plural_form, "alias")
 
     def _add(self, index: int, tokens: Sequence[str], variant: str) -> None:
         tokens = list(tokens)
@@ -532,14 +515,6 @@ class EntityLinker:
         else:
             candidates.sort(key=lambda e: e.rank_key, reverse=True)
         return [(e, round(found[1] / 100 * 0.8, 4)) for e in candidates]
-
-
-def _plural(word: str) -> str:
-    if word.endswith("y") and len(word) > 3 and word[-2] not in "aeiou":
-        return word[:-1] + "ies"
-    if word.endswith(("s", "x", "ch", "sh")):
-        return word + "es"
-    return word + "s"
 
 
 def _year_after(text: str, end: int) -> tuple[int | None, int]:

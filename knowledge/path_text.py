@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tools.graph_paths import Path, Step
+from knowledge.graph_paths import Path, Step
 
 # Per relation: noun for a shared value, phrase from the item's side, phrase from the value's side.
 _NOUN = {

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*|&")
 _SENTENCE_END = re.compile(r"[.!?]\s*$")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+"""Where one sentence ends and the next begins: after ., ! or ? and a space, or a newline."""
 
 # Roman numerals that are unambiguous as sequel numbers ("Rocky II" = "Rocky 2").
 # "i", "v" and "x" stay words: "I, Robot", "V for Vendetta", "X-Men".
@@ -124,3 +126,17 @@ def singular(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+def plural(word: str) -> str:
+    """The plural of an English noun the simple way: ``comedy`` -> ``comedies``."""
+    if word.endswith("y") and len(word) > 3 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a text, stripped, empty ones dropped."""
+    return [part.strip() for part in SENTENCE_BREAK.split(text) if part.strip()]

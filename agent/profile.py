@@ -1,0 +1,223 @@
+"""What the agent believes about the user, and every rule that changes it.
+
+`Profile` is the one home of these beliefs: the reader (`understand`), the card buttons,
+the profile panel, long-term memory and the evaluators all change a profile through its
+methods, so a rule ("liking an item undoes disliking it") lives in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from knowledge.filters import ItemFilter
+
+Polarity = Literal["like", "dislike", "seen", "neutral"]
+"""The attitude of a message towards what it names."""
+
+BeliefKind = Literal["liked", "disliked", "seen", "wanted", "avoided", "years", "note"]
+
+MAX_NOTES = 5
+"""Free-text wishes kept (the latest ones)."""
+
+
+class Belief(BaseModel):
+    """One thing the agent believes: an item liked, a genre avoided, a year range..."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: BeliefKind
+    value: str = ""
+    """The item id (liked, disliked, seen), the attribute value (wanted, avoided), the wish
+    (note); empty for ``years``."""
+    attribute: str | None = None
+    """The attribute of a wanted or avoided value (``genre``, ``director``...)."""
+
+
+class Profile(BaseModel):
+    """What the agent believes about the user; every item id is a catalog id."""
+
+    liked: list[str] = Field(default_factory=list)
+    """Items the user likes (named as liked, or accepted)."""
+    disliked: list[str] = Field(default_factory=list)
+    """Items the user rejected; never recommended again."""
+    seen: list[str] = Field(default_factory=list)
+    """Items the user has already watched; never recommended again."""
+    wanted: dict[str, list[str]] = Field(default_factory=dict)
+    """Attribute values the user asked for, e.g. ``{"genre": ["comedy"]}`` (lowercase)."""
+    avoided: dict[str, list[str]] = Field(default_factory=dict)
+    """Attribute values the user rules out, e.g. ``{"genre": ["horror"]}`` (lowercase)."""
+    year_min: int | None = None
+    """Earliest release year the user accepts."""
+    year_max: int | None = None
+    """Latest release year the user accepts."""
+    notes: list[str] = Field(default_factory=list)
+    """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def blocked(self) -> set[str]:
+        """Items that must never be recommended: disliked or already seen."""
+        return set(self.disliked) | set(self.seen)
+
+    def hard_filter(self) -> ItemFilter:
+        """The constraints every recommendation must satisfy."""
+        return ItemFilter(exclude=self.avoided, year_min=self.year_min, year_max=self.year_max)
+
+    def is_empty(self) -> bool:
+        """True when nothing is known yet."""
+        return not (
+            self.liked
+            or self.wanted
+            or self.notes
+            or self.disliked
+            or self.avoided
+            or self.year_min
+            or self.year_max
+        )
+
+    def signals(self) -> int:
+        """How many preferences are known (liked items, wanted values, wishes, year limits)."""
+        wanted = sum(len(v) for v in self.wanted.values())
+        years = int(self.year_min is not None or self.year_max is not None)
+        return len(self.liked) + wanted + len(self.notes) + years
+
+    def taste(self) -> tuple[object, ...]:
+        """What the user has told about their taste (dislikes and seen items aside)."""
+        wanted = tuple(sorted((k, tuple(v)) for k, v in self.wanted.items()))
+        return (tuple(self.liked), wanted, tuple(self.notes), self.year_min, self.year_max)
+
+    def has_years(self) -> bool:
+        """True when a year limit is set."""
+        return self.year_min is not None or self.year_max is not None
+
+    def beliefs(self) -> list[Belief]:
+        """Every belief, in the order the profile panel lists them."""
+        found = [Belief(kind="liked", value=i) for i in self.liked]
+        found += [Belief(kind="disliked", value=i) for i in self.disliked]
+        found += [Belief(kind="seen", value=i) for i in self.seen]
+        for attribute, values in sorted(self.wanted.items()):
+            found += [Belief(kind="wanted", attribute=attribute, value=v) for v in values]
+        for attribute, values in sorted(self.avoided.items()):
+            found += [Belief(kind="avoided", attribute=attribute, value=v) for v in values]
+        if self.has_years():
+            found.append(Belief(kind="years"))
+        found += [Belief(kind="note", value=note) for note in self.notes]
+        return found
+
+    # --- changing ---------------------------------------------------------------------------
+
+    def like(self, item_id: str) -> None:
+        """The user likes an item: it is no longer disliked."""
+        self.disliked = [i for i in self.disliked if i != item_id]
+        _add(self.liked, item_id)
+
+    def dislike(self, item_id: str) -> None:
+        """The user rejects an item: it is no longer liked, and never recommended again."""
+        self.liked = [i for i in self.liked if i != item_id]
+        _add(self.disliked, item_id)
+
+    def see(self, item_id: str) -> None:
+        """The user has watched an item (liked or not, it is not recommended again)."""
+        _add(self.seen, item_id)
+
+    def apply_item(self, item_id: str, polarity: Polarity) -> None:
+        """Record what a message says about an item (``neutral`` changes nothing)."""
+        if polarity == "like":
+            self.like(item_id)
+        elif polarity == "dislike":
+            self.dislike(item_id)
+        elif polarity == "seen":
+            self.see(item_id)
+
+    def want(self, attribute: str, value: str) -> None:
+        """The user asks for an attribute value: it is no longer avoided."""
+        value = value.lower()
+        _remove(self.avoided, attribute, value)
+        _add(self.wanted.setdefault(attribute, []), value)
+
+    def avoid(self, attribute: str, value: str) -> None:
+        """The user rules an attribute value out: it is no longer wanted."""
+        value = value.lower()
+        _remove(self.wanted, attribute, value)
+        _add(self.avoided.setdefault(attribute, []), value)
+
+    def apply_value(self, attribute: str, value: str, polarity: Polarity) -> None:
+        """Record what a message says about an attribute value (a neutral mention wants it)."""
+        if polarity == "dislike":
+            self.avoid(attribute, value)
+        elif polarity in {"like", "neutral"}:
+            self.want(attribute, value)
+
+    def set_years(self, year_min: int | None, year_max: int | None) -> None:
+        """Apply a new year limit; an older limit that contradicts it gives way."""
+        if year_min is not None and year_max is not None and year_min > year_max:
+            year_min, year_max = year_max, year_min
+        if year_min is not None:
+            self.year_min = year_min
+            if self.year_max is not None and self.year_max < year_min and year_max is None:
+                self.year_max = None
+        if year_max is not None:
+            self.year_max = year_max
+            if self.year_min is not None and self.year_min > year_max and year_min is None:
+                self.year_min = None
+
+    def add_note(self, text: str) -> None:
+        """Keep a free-text wish (the latest `MAX_NOTES`)."""
+        self.notes = [*self.notes, text][-MAX_NOTES:]
+
+    def forget(self, belief: Belief) -> None:
+        """Drop one belief (the profile panel's ✕); unknown beliefs change nothing."""
+        if belief.kind in {"liked", "disliked", "seen"}:
+            bucket: list[str] = getattr(self, belief.kind)
+            setattr(self, belief.kind, [i for i in bucket if i != belief.value])
+        elif belief.kind in {"wanted", "avoided"} and belief.attribute:
+            _remove(getattr(self, belief.kind), belief.attribute, belief.value.lower())
+        elif belief.kind == "years":
+            self.year_min = self.year_max = None
+        elif belief.kind == "note":
+            self.notes = [n for n in self.notes if n != belief.value]
+
+    # --- long-term memory -------------------------------------------------------------------
+
+    def session_start(self) -> Profile:
+        """A new session's profile from this long-term one: dislikes and seen items carry over
+        (likes do not: a new conversation may be about something else)."""
+        return Profile(disliked=list(self.disliked), seen=list(self.seen))
+
+    def remembered(self, session: Profile) -> Profile:
+        """This long-term profile with a session's item likes, dislikes and seen items merged
+        in; what the session says wins over what was remembered."""
+        disliked = _merge(self.disliked, session.disliked)
+        liked = [i for i in _merge(self.liked, session.liked) if i not in set(session.disliked)]
+        return Profile(
+            liked=liked,
+            disliked=[i for i in disliked if i not in set(session.liked)],
+            seen=_merge(self.seen, session.seen),
+        )
+
+    def without_item(self, item_id: str) -> Profile:
+        """This long-term profile with an item dropped from likes, dislikes and seen items."""
+        return Profile(
+            liked=[i for i in self.liked if i != item_id],
+            disliked=[i for i in self.disliked if i != item_id],
+            seen=[i for i in self.seen if i != item_id],
+        )
+
+
+def _add(values: list[str], value: str) -> None:
+    if value not in values:
+        values.append(value)
+
+
+def _remove(table: dict[str, list[str]], attribute: str, value: str) -> None:
+    kept = [v for v in table.get(attribute, []) if v != value]
+    if kept:
+        table[attribute] = kept
+    else:
+        table.pop(attribute, None)
+
+
+def _merge(old: list[str], new: list[str]) -> list[str]:
+    return list(dict.fromkeys([*old, *new]))

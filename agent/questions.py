@@ -1,0 +1,59 @@
+"""Clarifying questions: which attribute to ask about, and how to ask it."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from agent.runtime import AgentContext
+from agent.state import Candidate
+from knowledge.items import Item
+
+ASKABLE = ("genre", "era", "director", "star")
+
+
+def _era(year: int | None) -> str | None:
+    return f"{year // 10 * 10}s" if year else None
+
+
+def _values(attribute: str, item: Item) -> list[str]:
+    if attribute == "era":
+        era = _era(item.year)
+        return [era] if era else []
+    return item.values(attribute)
+
+
+def best_question(
+    ctx: AgentContext, pool: list[Candidate], asked: list[str]
+) -> tuple[str, list[str]]:
+    """The attribute that best splits the candidates (highest entropy), with its top values."""
+    best: tuple[float, str, list[str]] = (-1.0, "genre", [])
+    head = pool[:20]
+    for attribute in ASKABLE:
+        if attribute in asked:
+            continue
+        counts: Counter[str] = Counter()
+        for candidate in head:
+            counts.update(set(_values(attribute, ctx.catalog[candidate.item_id])))
+        total = sum(counts.values())
+        if total == 0 or len(counts) < 2:
+            continue
+        entropy = -sum(n / total * math.log(n / total) for n in counts.values())
+        # Recurring values make a useful question; one-off names do not.
+        useful = sum(1 for n in counts.values() if n > 1) / len(counts)
+        score = entropy * useful
+        if score > best[0]:
+            best = (score, attribute, [v for v, _ in counts.most_common(4)])
+    if best[0] < 0:
+        genres = Counter(ctx.catalog.attribute_values("genre")).most_common(5)
+        return "genre", [g for g, _ in genres]
+    return best[1], best[2]
+
+
+QUESTIONS = {
+    "genre": "What kind of movie are you in the mood for?",
+    "era": "Do you prefer something recent or an older film?",
+    "director": "Is there a director whose films you enjoy?",
+    "star": "Any actor or actress you'd like to see?",
+    "opener": "What's a movie you loved recently, or a genre you're in the mood for?",
+}

@@ -1,0 +1,192 @@
+"""The one ranking function: what live turns show and what `parley eval static` scores.
+
+`rank` asks every ranking tool for candidates (in parallel), fuses their lists, and lets
+through only catalog items that are not blocked and meet the hard constraints; the soft
+ones (asked-for values) reorder what is left. `collect` and `order` are its two halves,
+so the offline evaluation can score several fusions of one set of tool calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from agent.profile import Profile
+from agent.runtime import AgentContext
+from agent.state import Candidate, ToolCall
+from knowledge.items import Catalog, Item
+from tools.base import RankRequest
+
+PLUGIN_WEIGHT = 0.1
+"""Fusion weight of a ranker the settings do not name (a plug-in)."""
+
+
+@dataclass
+class Rankings:
+    """Each ranker's list for one request, best first, with the tool's score of each item."""
+
+    lists: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    trace: list[ToolCall] = field(default_factory=list)
+
+    def ids(self, tool: str) -> list[str]:
+        """The items one tool ranked, best first."""
+        return [item_id for item_id, _ in self.lists.get(tool, [])]
+
+
+def query_text(profile: Profile, catalog: Catalog) -> str:
+    """Text for dense and lexical retrieval: the user's wishes, wanted values, liked items."""
+    parts = list(profile.notes[-3:])
+    for values in profile.wanted.values():
+        parts.extend(values)
+    for item_id in profile.liked[-3:]:
+        item = catalog.get(item_id)
+        if item is not None:
+            parts.append(f"{', '.join(item.values('genre'))}. {item.description}")
+    return " ".join(p for p in parts if p).strip()
+
+
+def graph_sources(profile: Profile) -> list[str]:
+    """Graph entities the user likes: liked items and wanted people, genres, tags."""
+    sources = [f"item:{i}" for i in profile.liked[-8:]]
+    for attribute, values in profile.wanted.items():
+        kind = "person" if attribute in {"director", "star", "writer"} else attribute
+        sources.extend(f"{kind}:{v.lower()}" for v in values)
+    return sources
+
+
+def request_for(
+    ctx: AgentContext, profile: Profile, exclude: Iterable[str], k: int | None = None
+) -> RankRequest:
+    """The rankers' request for a profile: ``exclude`` (items already shown or mentioned), the
+    liked and the blocked items are left out, so no ranker spends its list on them."""
+    never = [*exclude, *profile.liked, *profile.disliked, *profile.seen]
+    return RankRequest(
+        text=query_text(profile, ctx.catalog),
+        liked=tuple(profile.liked),
+        sources=tuple(graph_sources(profile)),
+        filters=profile.hard_filter(),
+        exclude=tuple(dict.fromkeys(never)),
+        k=k or ctx.settings.pool_size,
+    )
+
+
+def collect(ctx: AgentContext, request: RankRequest) -> Rankings:
+    """Call every ranker that has something to work from, in parallel."""
+    calls = {}
+    for name in ctx.toolbox.rankers():
+        payload = ctx.toolbox.tools[name].rank_input(request)
+        if payload is not None:
+            calls[name] = payload
+    if not calls:
+        return Rankings()
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = {name: pool.submit(ctx.toolbox.call, name, p) for name, p in calls.items()}
+        results = {name: f.result() for name, f in futures.items()}
+    rankings = Rankings()
+    for name, (output, call) in results.items():
+        rankings.trace.append(call)
+        if isinstance(output, BaseModel):
+            rankings.lists[name] = ctx.toolbox.tools[name].ranking(output)
+    return rankings
+
+
+def order(
+    ctx: AgentContext,
+    profile: Profile,
+    rankings: Rankings,
+    blocked: Iterable[str] = (),
+    *,
+    weights: Mapping[str, float] | None = None,
+    prefer_wanted: bool | None = None,
+) -> list[Candidate]:
+    """Fuse the rankers' lists into candidates: admissible items only, soft wishes first.
+
+    ``blocked`` adds items never to show (already shown, mentioned) to the profile's own.
+    ``weights`` and ``prefer_wanted`` default to the agent's settings (what users get);
+    with explicit ``weights`` a ranker they do not name is left out (an ablation).
+    """
+    fused = fuse(
+        {tool: rankings.ids(tool) for tool in rankings.lists},
+        ctx.settings.fusion_weights if weights is None else weights,
+        ctx.settings.rrf_k,
+        default_weight=PLUGIN_WEIGHT if weights is None else 0.0,
+    )
+    never = set(blocked) | profile.blocked() | set(profile.liked)
+    candidates = admissible(ctx.catalog, fused, never, profile)
+    if ctx.settings.prefer_wanted if prefer_wanted is None else prefer_wanted:
+        ids = wanted_first(ctx.catalog, profile, [c.item_id for c in candidates])
+        by_id = {c.item_id: c for c in candidates}
+        candidates = [by_id[i] for i in ids]
+    return candidates
+
+
+def rank(
+    ctx: AgentContext, profile: Profile, exclude: Sequence[str]
+) -> tuple[list[Candidate], list[ToolCall]]:
+    """The candidate pool for a profile, best first (``exclude``: items already shown)."""
+    rankings = collect(ctx, request_for(ctx, profile, exclude))
+    return order(ctx, profile, rankings, exclude), rankings.trace
+
+
+def fuse(
+    rankings: Mapping[str, Sequence[str]],
+    weights: Mapping[str, float],
+    rrf_k: int,
+    default_weight: float = PLUGIN_WEIGHT,
+) -> list[tuple[str, float, dict[str, int]]]:
+    """Weighted reciprocal-rank fusion: score = sum over tools of w / (rrf_k + rank)."""
+    scores: dict[str, float] = {}
+    ranks: dict[str, dict[str, int]] = {}
+    for tool, ids in rankings.items():
+        weight = weights.get(tool, default_weight)
+        if weight <= 0:
+            continue
+        for rank_, item_id in enumerate(ids, start=1):
+            scores[item_id] = scores.get(item_id, 0.0) + weight / (rrf_k + rank_)
+            ranks.setdefault(item_id, {})[tool] = rank_
+    ordered = sorted(scores, key=lambda i: (-scores[i], i))
+    return [(i, scores[i], ranks[i]) for i in ordered]
+
+
+def admissible(
+    catalog: Catalog,
+    fused: Iterable[tuple[str, float, dict[str, int]]],
+    blocked: set[str],
+    profile: Profile,
+) -> list[Candidate]:
+    """Catalog items only, never blocked ones, always within the profile's hard filter."""
+    filt = profile.hard_filter()
+    out: list[Candidate] = []
+    for item_id, score, ranks in fused:
+        item = catalog.get(item_id)
+        if item is None or item_id in blocked or not filt.matches(item):
+            continue
+        out.append(
+            Candidate(item_id=item_id, title=item.title, year=item.year, score=score, tools=ranks)
+        )
+    return out
+
+
+def wanted_matches(profile: Profile, item: Item) -> int:
+    """How many of the attributes the user asked for (genre, director, ...) the item meets."""
+    met = 0
+    for attribute, values in profile.wanted.items():
+        have = {v.lower() for v in item.values(attribute)}
+        if have & {v.lower() for v in values}:
+            met += 1
+    return met
+
+
+def wanted_first(catalog: Catalog, profile: Profile, ids: Sequence[str]) -> list[str]:
+    """Items meeting more of the asked-for attributes first; the fused order within ties.
+
+    What the user asks for ("a comedy", "something with Tom Hanks") is a soft constraint:
+    it reorders the pool rather than filtering it, so a thin pool still has candidates.
+    """
+    if not profile.wanted:
+        return list(ids)
+    met = {i: wanted_matches(profile, catalog[i]) for i in ids if i in catalog}
+    return sorted((i for i in ids if i in met), key=lambda i: -met[i])
