@@ -1,8 +1,9 @@
-"""The Gradio chat app: a thin adapter from the browser to `ChatAgent`.
+"""The Gradio chat app: the page's layout and events over `ui.adapter.ChatAdapter`.
 
-`ChatAdapter` turns the agent's facade into plain data for the page (chat messages, cards,
-beliefs); `create_app` lays the page out and wires its events; `launch` serves it. No
-recommendation logic lives here: every decision is the agent's.
+`create_app` lays the page out and wires its events; `launch` serves it. The adapter
+(`ui/adapter.py`) turns the agent's facade into plain data for the page, and the browser's
+own state (`ui/browser.py`) says which sessions are this browser's. No recommendation
+logic lives here: every decision is the agent's.
 
 A browser remembers its session ids in its own local storage (`gr.BrowserState`), so a reload
 resumes the conversation and the sessions of one person stay out of another's list; a
@@ -13,48 +14,19 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
-import threading
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
 from html import escape
-from typing import Any, Literal, TypedDict
+from typing import Any
 
 import gradio as gr
 
 from agent.agent import ChatAgent, ShownItem
-from agent.profile import Belief
-from ui.cards import (
-    CSS,
-    GROUPS,
-    BeliefRow,
-    beliefs,
-    card_html,
-    header_html,
-    item_marks,
-    notice_html,
-)
-from ui.transcript import (
-    ChatMessage,
-    assistant_message,
-    example_prompts,
-    history,
-    session_label,
-    thinking_message,
-    tool_steps,
-    user_message,
-)
+from ui.adapter import ChatAdapter, Kind, PageView
+from ui.browser import SESSION_ID, Stored, clean_stored, remember
+from ui.cards import CSS, GROUPS, BeliefRow, card_html, header_html, item_marks, notice_html
+from ui.transcript import ChatMessage, example_prompts
 
 log = logging.getLogger(__name__)
-
-Kind = Literal["like", "dislike", "seen"]
-
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-"""What a session id from a URL or the browser's storage must look like."""
-
-MAX_RECENT = 20
-"""How many of a browser's past sessions the "past conversations" list keeps."""
 
 FEEDBACK: tuple[tuple[Kind, str, str, str], ...] = (
     ("like", "liked", "✓ Like", "✓ Liked"),
@@ -62,18 +34,15 @@ FEEDBACK: tuple[tuple[Kind, str, str, str], ...] = (
     ("seen", "seen", "◉ Seen it", "◉ Seen"),
 )
 """Card buttons: the feedback, the profile list it lands in, the label, the label when set."""
-BUCKET: dict[Kind, Literal["liked", "disliked", "seen"]] = {
-    "like": "liked",
-    "dislike": "disliked",
-    "seen": "seen",
-}
-
 THEME = gr.themes.Soft(
     primary_hue="indigo",
     font=["ui-sans-serif", "system-ui", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "monospace"],
 )
 """Local fonts only: the page loads nothing from outside the server."""
+
+CONNECTING = "Connecting…"
+READY = "Tell Parley what you like, or ask about a title…"
 
 JS_DROP_SESSION_QUERY = """() => {
   const url = new URL(window.location.href);
@@ -82,190 +51,6 @@ JS_DROP_SESSION_QUERY = """() => {
     window.history.replaceState(window.history.state, "", url);
   }
 }"""
-
-ERROR_REPLY = "Sorry, something went wrong on my side ({error}). Please try again."
-
-
-class Stored(TypedDict):
-    """What the browser keeps in its local storage: its user id, current and past session ids."""
-
-    user: str
-    """A random id per browser: whose long-term likes and dislikes new sessions start from."""
-    current: str
-    recent: list[str]
-
-
-@dataclass
-class PageView:
-    """Everything the page shows for one session."""
-
-    session: str
-    history: list[ChatMessage]
-    cards: list[dict[str, Any]]
-    beliefs: list[dict[str, Any]]
-    notice: str
-
-
-@dataclass
-class TurnUpdate:
-    """One step of a streamed turn; ``None`` fields leave the page as it is."""
-
-    history: list[ChatMessage]
-    cards: list[dict[str, Any]] | None = None
-    beliefs: list[dict[str, Any]] | None = None
-    notice: str | None = None
-    textbox: str | None = None
-    done: bool = False
-
-
-@dataclass
-class ChatAdapter:
-    """The agent's facade as the page needs it; safe to share between browser sessions."""
-
-    agent: ChatAgent
-    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
-    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    # --- sessions -------------------------------------------------------------------------
-
-    def _lock(self, session: str) -> threading.Lock:
-        """One turn at a time per session (two tabs may share one)."""
-        with self._guard:
-            return self._locks.setdefault(session, threading.Lock())
-
-    def choose_session(self, stored: Stored, requested: str | None) -> str:
-        """The session to open: the URL's, else the browser's current one, else a new one."""
-        for candidate in (requested, stored["current"]):
-            if candidate and SESSION_ID.match(candidate):
-                return candidate
-        return self.agent.new_session(user=stored["user"])
-
-    def new_session(self, stored: Stored) -> str:
-        """A new session owned by this browser's user."""
-        return self.agent.new_session(user=stored["user"])
-
-    @staticmethod
-    def clean_stored(value: object) -> Stored:
-        """The browser's stored value, validated (it may be missing, old or tampered with)."""
-        current, recent, user = "", [], ""
-        if isinstance(value, dict):
-            if isinstance(value.get("user"), str) and SESSION_ID.match(value["user"]):
-                user = value["user"]
-            if isinstance(value.get("current"), str) and SESSION_ID.match(value["current"]):
-                current = value["current"]
-            if isinstance(value.get("recent"), list):
-                recent = [s for s in value["recent"] if isinstance(s, str) and SESSION_ID.match(s)]
-        return {"user": user or uuid.uuid4().hex, "current": current, "recent": recent[:MAX_RECENT]}
-
-    @staticmethod
-    def remember(stored: Stored, session: str) -> Stored:
-        """Make ``session`` the browser's current one, first in its recent list."""
-        recent = [session, *(s for s in stored["recent"] if s != session)][:MAX_RECENT]
-        return {"user": stored["user"], "current": session, "recent": recent}
-
-    def past_sessions(self, stored: Stored) -> list[tuple[str, str]]:
-        """(label, id) of this browser's conversations that have messages, latest first."""
-        choices = []
-        for session in stored["recent"]:
-            messages = self.agent.messages(session)
-            if messages:
-                choices.append((session_label(messages), session))
-        return choices
-
-    # --- what the page shows --------------------------------------------------------------
-
-    def title_of(self, item_id: str) -> str:
-        """An item's title with its year (its id when the pack no longer has it)."""
-        item = self.agent.catalog.get(item_id)
-        return item.display_title if item is not None else item_id
-
-    def beliefs(self, session: str) -> list[dict[str, Any]]:
-        """The session's profile as the profile panel lists it."""
-        return [asdict(b) for b in beliefs(self.agent.profile(session), self.title_of)]
-
-    @staticmethod
-    def cards(items: list[ShownItem]) -> list[dict[str, Any]]:
-        """Recommended items as the cards' state."""
-        return [item.model_dump() for item in items]
-
-    def view(self, session: str) -> PageView:
-        """A session as a reloaded page shows it: dialogue, latest cards, profile, notice."""
-        last = self.agent.last_turn(session)
-        return PageView(
-            session=session,
-            history=history(self.agent.messages(session), last.trace),
-            cards=self.cards(last.items),
-            beliefs=self.beliefs(session),
-            notice=last.notice or "",
-        )
-
-    # --- actions --------------------------------------------------------------------------
-
-    def turn(self, session: str, text: str, shown: list[ChatMessage]) -> Iterator[TurnUpdate]:
-        """Run one turn, yielding the chat as the reply streams in; empty text does nothing.
-
-        Nothing happens either before the page has its session (the text stays in the box).
-        """
-        if not text.strip() or not SESSION_ID.match(session):
-            return
-        key = f"t{len(shown)}"
-        asked = [*shown, user_message(text)]
-        thinking = thinking_message(f"{key}-thinking")
-        yield TurnUpdate([*asked, thinking], textbox="")
-        reply = ""
-        with self._lock(session):
-            try:
-                for event in self.agent.stream(session, text):
-                    if event.type == "token":
-                        reply += event.text
-                    elif event.type == "reset":
-                        reply = ""
-                    elif event.result is not None:
-                        result = event.result
-                        final = [
-                            *asked,
-                            *tool_steps(result.trace, key=f"{key}-steps"),
-                            assistant_message(result.reply),
-                        ]
-                        yield TurnUpdate(
-                            final,
-                            cards=self.cards(result.items) if result.act == "recommend" else None,
-                            beliefs=self.beliefs(session),
-                            notice=result.notice or "",
-                            # A refused message stays in the box, to be shortened.
-                            textbox=text if result.act == "refuse" else None,
-                            done=True,
-                        )
-                        return
-                    yield TurnUpdate([*asked, thinking, assistant_message(reply)])
-            except Exception as exc:  # the page must survive any failure of a turn
-                log.exception("turn failed in session %s", session)
-                error = ERROR_REPLY.format(error=type(exc).__name__)
-                yield TurnUpdate([*asked, assistant_message(error)], textbox=text, done=True)
-
-    def toggle_feedback(self, session: str, item_id: str, kind: Kind) -> str:
-        """Record a card's feedback, or withdraw it when it is already set; says what it did.
-
-        A click during a turn waits for the turn to end, so the two never race on the profile.
-        """
-        bucket = BUCKET[kind]
-        title = self.title_of(item_id)
-        with self._lock(session):
-            marks = item_marks([BeliefRow(**b) for b in self.beliefs(session)]).get(item_id, set())
-            if bucket in marks:
-                self.agent.forget(session, Belief(kind=bucket, value=item_id))
-                return f"Withdrawn: {title} is no longer marked as {bucket}."
-            self.agent.feedback(session, item_id, kind)
-        return {
-            "like": f"Noted: you like {title}. Parley will look for more like it.",
-            "dislike": f"Noted: {title} is not for you. It won't be recommended again.",
-            "seen": f"Noted: you've seen {title}. It won't be recommended again.",
-        }[kind]
-
-    def forget(self, session: str, belief: Belief) -> None:
-        """Remove one wrong belief from the session's profile."""
-        with self._lock(session):
-            self.agent.forget(session, belief)
 
 
 def _or_skip(value: Any) -> Any:
@@ -318,13 +103,16 @@ def create_app(
                     latex_delimiters=[],
                     buttons=["copy"],
                 )
+                # Disabled until the page has its session: a message typed earlier would
+                # have nowhere to go (on_load enables the box).
                 box = gr.Textbox(
                     elem_id="pl-input",
                     show_label=False,
-                    placeholder="Tell Parley what you like, or ask about a title…",
+                    placeholder=CONNECTING,
                     submit_btn="Send",
                     max_lines=6,
                     autofocus=True,
+                    interactive=False,
                 )
                 gr.Markdown("### Recommendations")
 
@@ -407,10 +195,10 @@ def create_app(
                 info = gr.HTML("", elem_classes="pl-session")
 
         # --- events -----------------------------------------------------------------------
-        page = [session, stored, chatbot, cards, believed, notice, past, info]
+        page = [session, stored, chatbot, cards, believed, notice, past, info, box]
 
         def show(view: PageView, keep: Stored) -> tuple[Any, ...]:
-            keep = ChatAdapter.remember(keep, view.session)
+            keep = remember(keep, view.session)
             choices = adapter.past_sessions(keep)
             ids = {c[1] for c in choices}
             return (
@@ -422,19 +210,20 @@ def create_app(
                 _notice(view.notice),
                 gr.update(choices=choices, value=view.session if view.session in ids else None),
                 _session_info(view.session),
+                gr.update(interactive=True, placeholder=READY),
             )
 
         def on_load(value: object, request: gr.Request) -> tuple[Any, ...]:
-            keep = ChatAdapter.clean_stored(value)
+            keep = clean_stored(value)
             wanted = request.query_params.get("session") if request is not None else None
             return show(adapter.view(adapter.choose_session(keep, wanted)), keep)
 
         def on_new(value: object) -> tuple[Any, ...]:
-            keep = ChatAdapter.clean_stored(value)
+            keep = clean_stored(value)
             return show(adapter.view(adapter.new_session(keep)), keep)
 
         def on_pick(chosen: str | None, value: object) -> tuple[Any, ...]:
-            keep = ChatAdapter.clean_stored(value)
+            keep = clean_stored(value)
             if not chosen or not SESSION_ID.match(chosen):
                 return tuple(gr.skip() for _ in page)
             return show(adapter.view(chosen), keep)
@@ -464,8 +253,10 @@ def create_app(
             value = example.value
             return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
-        def on_past(value: object, sid: str) -> Any:
-            choices = adapter.past_sessions(ChatAdapter.clean_stored(value))
+        def on_past(value: object, sid: str, listed: str | None) -> Any:
+            if listed == sid:
+                return gr.skip()  # already in the list: no need to read every past session
+            choices = adapter.past_sessions(clean_stored(value))
             return gr.update(choices=choices, value=sid if sid in {c[1] for c in choices} else None)
 
         turn_outputs = [chatbot, box, cards, believed, notice, new, past]
@@ -485,7 +276,7 @@ def create_app(
         }
         refresh_past: dict[str, Any] = {
             "fn": on_past,
-            "inputs": [stored, session],
+            "inputs": [stored, session, past],
             "outputs": [past],
             "show_progress": "hidden",
         }

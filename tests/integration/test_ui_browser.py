@@ -281,6 +281,25 @@ def test_chat_cards_feedback_resume(browser: Any, served: Served, shots: Path) -
     assert served.outside == []
 
 
+def test_a_message_typed_as_soon_as_the_page_appears_is_answered(
+    browser: Any, served: Served
+) -> None:
+    """The box takes input only once the browser's session exists, so an eager first message
+    is never dropped (it was when the box was live 0.5-1.2 s before the session)."""
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(served.url, wait_until="domcontentloaded")
+    box = page.locator("#pl-input textarea")
+    box.fill(FIRST)  # waits until the box is editable, then types at once
+    box.press("Enter")
+    page.wait_for_function(JS_TURN_DONE, arg=1)
+    assert _users(page) == [FIRST]
+    assert _cards(page)
+    assert page.get_attribute("#pl-input textarea", "placeholder") != "Connecting…"
+    context.close()
+
+
 def test_two_people_at_once(browser: Any, served: Served, shots: Path) -> None:
     ann_context, ann = _page(browser, served)
     bob_context, bob = _page(browser, served)

@@ -18,7 +18,9 @@ from agent.state import Profile, ToolCall
 from knowledge.items import Catalog
 from tests.fixtures.catalogs import make_items
 from ui import cli_serve
-from ui.app import MAX_RECENT, ChatAdapter, TurnUpdate, create_app
+from ui.adapter import ChatAdapter, TurnUpdate
+from ui.app import create_app
+from ui.browser import MAX_RECENT, clean_stored, remember
 
 SESSION = "a" * 32
 
@@ -178,7 +180,7 @@ def test_titles_fall_back_to_ids() -> None:
 
 def test_stored_sessions_are_validated() -> None:
     def clean(value: object) -> dict[str, object]:
-        stored = dict(ChatAdapter.clean_stored(value))
+        stored = dict(clean_stored(value))
         assert isinstance(stored.pop("user"), str)  # a new random user id unless one was kept
         return stored
 
@@ -186,15 +188,15 @@ def test_stored_sessions_are_validated() -> None:
     assert clean("junk") == {"current": "", "recent": []}
     tampered = {"current": "../../etc", "recent": [SESSION, 3, "<script>", "b" * 32], "user": "<x>"}
     assert clean(tampered) == {"current": "", "recent": [SESSION, "b" * 32]}
-    assert ChatAdapter.clean_stored({"user": "u" * 32})["user"] == "u" * 32
-    assert ChatAdapter.clean_stored(None)["user"] != ChatAdapter.clean_stored(None)["user"]
+    assert clean_stored({"user": "u" * 32})["user"] == "u" * 32
+    assert clean_stored(None)["user"] != clean_stored(None)["user"]
     many = {"current": SESSION, "recent": [f"{n:032d}" for n in range(50)]}
     assert len(clean(many)["recent"]) == MAX_RECENT
 
 
 def test_remember_puts_the_session_first() -> None:
     stored = {"user": "u" * 32, "current": "b" * 32, "recent": ["b" * 32, SESSION]}
-    assert ChatAdapter.remember(stored, SESSION) == {  # type: ignore[arg-type]
+    assert remember(stored, SESSION) == {  # type: ignore[arg-type]
         "user": "u" * 32,
         "current": SESSION,
         "recent": [SESSION, "b" * 32],
