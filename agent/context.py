@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_type_hints
 
 from knowledge.errors import ParleyError
 
@@ -30,14 +30,21 @@ class AgentSettings:
 
     items_per_turn: int = 3
     """Items shown in one recommendation."""
-    pool_size: int = 60
-    """Candidates each retrieval tool returns before fusion."""
+    pool_size: int = 100
+    """Candidates each ranking tool proposes before fusion (the learned model is trained with
+    the same number)."""
     fusion_weights: dict[str, float] = field(default_factory=_default_weights)
     """Weight of each tool's ranking in reciprocal-rank fusion (missing tools count 0)."""
     rrf_k: int = 60
     """The rank offset of reciprocal-rank fusion: 1 / (rrf_k + rank)."""
+    fusion: Literal["learned", "rrf"] = "learned"
+    """How the rankers' lists become one: the pack's learned model (when it has one), or
+    weighted reciprocal-rank fusion."""
     prefer_wanted: bool = True
-    """Rank items that meet more of the asked-for attribute values first (soft constraints)."""
+    """With reciprocal-rank fusion: rank items that meet more of the asked-for attribute
+    values first (soft constraints)."""
+    prefer_wanted_learned: bool = True
+    """The same with the learned fusion (which also sees the asked-for values as features)."""
     max_asks_in_row: int = 2
     """Clarifying questions allowed before the agent must recommend."""
     rejects_before_asking: int = 1
@@ -82,6 +89,11 @@ class AgentSettings:
 
 
 def _convert(name: str, value: Any, hint: Any) -> Any:
+    if getattr(hint, "__origin__", None) is Literal:
+        if value not in hint.__args__:
+            choices = ", ".join(map(str, hint.__args__))
+            raise ParleyError(f"agent setting {name}: {value!r} is not one of {choices}")
+        return value
     if not isinstance(value, str):
         return value
     try:

@@ -1,8 +1,17 @@
-"""Evidence: why an item fits this user, from real graph paths and the asked-for values."""
+"""Evidence: why an item fits this user, the strongest real reason first, said as a person would.
+
+Reasons come from what the user said (liked items, asked-for values) and from real data
+only: a shared director, writer or star is a two-hop path in the knowledge graph (found
+by the `kg_paths` tool); "people who liked X also liked it" is a weight of the
+collaborative model, learned from real interactions; "a thriller, as you asked" is an
+attribute the item has. A three-hop path through an item the user never mentioned is
+never used. Reasons are ranked by how much they say, and the two strongest are kept.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel
 
@@ -10,45 +19,179 @@ from agent.profile import Profile
 from agent.ranking import graph_sources
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
-from knowledge.items import Item
+from knowledge.items import Catalog, Item
+from tools.facts import join_names
+
+# How much each kind of reason says (higher first).
+STRENGTH = {
+    "directed_by": 1.0,
+    "written_by": 0.8,
+    "collab": 0.75,
+    "wanted": 0.7,
+    "stars": 0.6,
+    "genre": 0.3,
+    "popular": 0.1,
+}
+REASONS_PER_ITEM = 2
+POPULAR = "one of the most popular films in the catalog"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason, how strong it is, and the liked item it leans on (if any)."""
+
+    text: str
+    strength: float
+    about: str | None = None
 
 
 def evidence_for(
     ctx: AgentContext, profile: Profile, chosen: Sequence[Candidate]
 ) -> tuple[dict[str, list[str]], ToolCall | None]:
-    """Path explanations from what the user likes to each chosen item (real graph edges only)."""
-    sources = graph_sources(profile)
-    if not sources or not chosen or not ctx.toolbox.has("kg_paths"):
-        return {}, None
-    output, call = ctx.toolbox.call(
-        "kg_paths",
-        {"sources": sources, "targets": [c.item_id for c in chosen], "paths_per_target": 2},
-    )
-    found: dict[str, list[str]] = {}
-    if isinstance(output, BaseModel):
-        for connection in getattr(output, "results", []):
-            item = connection.entity.item
-            if item is not None:
-                found[item.item_id] = [p.sentence for p in connection.paths if p.sentence]
-    return found, call
+    """The reasons for each chosen item, strongest first, and the graph tool's call."""
+    reasons: dict[str, list[Reason]] = {c.item_id: [] for c in chosen}
+    call = _graph_reasons(ctx, profile, chosen, reasons)
+    liked = [i for i in profile.liked if i in ctx.catalog]
+    collab = getattr(ctx.toolbox.source, "collab", None)
+    popular = ctx.most_popular
+    for candidate in chosen:
+        item = ctx.catalog[candidate.item_id]
+        found = reasons[candidate.item_id]
+        if collab is not None and liked:
+            fans = [i for i, _ in collab.because(liked, item.item_id)][:2]
+            if fans:
+                titles = join_names([ctx.catalog[i].display_title for i in fans])
+                found.append(Reason(f"people who liked {titles} also liked it", STRENGTH["collab"]))
+        found.extend(_wanted_reasons(profile, item))
+        if not any(r.strength > STRENGTH["genre"] for r in found):
+            found.extend(_genre_reasons(ctx.catalog, liked, item))
+        if not found and item.item_id in popular:
+            found.append(
+                Reason("one of the most popular films in the catalog", STRENGTH["popular"])
+            )
+    return {item_id: _best(found) for item_id, found in reasons.items()}, call
 
 
 def attribute_evidence(profile: Profile, item: Item) -> list[str]:
-    """Why an item fits when no graph path does: the wanted values it has."""
-    matched = []
-    for attribute, values in profile.wanted.items():
-        have = {v.lower() for v in item.values(attribute)}
-        for value in values:
-            if value in have:
-                label = next(v for v in item.values(attribute) if v.lower() == value)
-                matched.append(
-                    f"{attribute} {label}" if attribute != "genre" else f"a {label} film"
-                )
-    if matched:
-        return [f"matches what you asked for: {', '.join(matched)}"]
+    """Why an item fits without graph or collaborative evidence: the asked-for values it
+    has, else what kind of film it is."""
+    wanted = [r.text for r in _wanted_reasons(profile, item)]
+    if wanted:
+        return wanted[:REASONS_PER_ITEM]
     genres = item.values("genre")
-    return (
-        [f"a {' and '.join(genres[:2])} film" + (f" from {item.year}" if item.year else "")]
-        if genres
-        else []
+    if not genres:
+        return []
+    when = f" from {item.year}" if item.year else ""
+    return [f"{_article(genres[0])} {' and '.join(genres[:2])} film{when}"]
+
+
+def _graph_reasons(
+    ctx: AgentContext,
+    profile: Profile,
+    chosen: Sequence[Candidate],
+    reasons: dict[str, list[Reason]],
+) -> ToolCall | None:
+    """Shared directors, writers and stars with the liked items (two-hop graph paths)."""
+    sources = [s for s in graph_sources(profile) if s.startswith("item:")]
+    if not sources or not chosen or not ctx.toolbox.has("kg_paths"):
+        return None
+    output, call = ctx.toolbox.call(
+        "kg_paths",
+        {
+            "sources": sources,
+            "targets": [c.item_id for c in chosen],
+            "max_hops": 2,
+            "paths_per_target": 6,
+        },
     )
+    if not isinstance(output, BaseModel):
+        return call
+    for connection in getattr(output, "results", []):
+        item = connection.entity.item
+        if item is None or item.item_id not in reasons:
+            continue
+        for path in connection.paths:
+            steps = path.steps
+            if len(steps) != 2 or steps[0].relation != steps[1].relation:
+                continue
+            relation = steps[0].relation
+            if relation not in {"directed_by", "written_by", "stars"}:
+                continue
+            liked = ctx.catalog.get(path.source.removeprefix("item:"))
+            if liked is None:
+                continue
+            name = _label(ctx, steps[0].target)
+            reasons[item.item_id].append(
+                Reason(
+                    _shared(relation, name, liked.display_title), STRENGTH[relation], liked.item_id
+                )
+            )
+    return call
+
+
+def _shared(relation: str, name: str, liked: str) -> str:
+    if relation == "directed_by":
+        return f"directed by {name}, like {liked}"
+    if relation == "written_by":
+        return f"written by {name}, who also wrote {liked}"
+    return f"{name} stars in it, as in {liked}"
+
+
+def _wanted_reasons(profile: Profile, item: Item) -> list[Reason]:
+    """The asked-for values the item has: "a thriller, as you asked"."""
+    found = []
+    for attribute, values in profile.wanted.items():
+        have = {v.lower(): v for v in item.values(attribute)}
+        met = [have[v] for v in values if v in have]
+        if not met:
+            continue
+        if attribute == "genre":
+            text = f"{_article(met[0])} {' and '.join(met[:2])} film, as you asked"
+        elif attribute == "director":
+            text = f"directed by {join_names(met)}, as you asked"
+        elif attribute == "writer":
+            text = f"written by {join_names(met)}, as you asked"
+        elif attribute == "star":
+            text = f"with {join_names(met)}, as you asked"
+        else:
+            text = f"{attribute} {join_names(met)}, as you asked"
+        found.append(Reason(text, STRENGTH["wanted"]))
+    return found
+
+
+def _genre_reasons(catalog: Catalog, liked: Sequence[str], item: Item) -> list[Reason]:
+    """The genres the item shares with a liked item: "a sci-fi thriller like Inception"."""
+    mine = item.values("genre")
+    best: tuple[int, str, list[str]] | None = None
+    for liked_id in liked:
+        shared = [
+            g for g in mine if g.lower() in {v.lower() for v in catalog[liked_id].values("genre")}
+        ]
+        if shared and (best is None or len(shared) > best[0]):
+            best = (len(shared), liked_id, shared)
+    if best is None:
+        return []
+    _, liked_id, shared = best
+    kind = " and ".join(shared[:2])
+    text = f"{_article(shared[0])} {kind} film like {catalog[liked_id].display_title}"
+    return [Reason(text, STRENGTH["genre"], liked_id)]
+
+
+def _best(found: list[Reason]) -> list[str]:
+    """The strongest reasons, one per text, at most one per kind of liked-item reason."""
+    out: list[str] = []
+    for reason in sorted(found, key=lambda r: -r.strength):
+        if reason.text not in out:
+            out.append(reason.text)
+        if len(out) == REASONS_PER_ITEM:
+            break
+    return out
+
+
+def _label(ctx: AgentContext, node: str) -> str:
+    graph = ctx.toolbox.source.graph.graph
+    return str(graph.nodes[node].get("label", node)) if node in graph else node
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"

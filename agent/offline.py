@@ -47,6 +47,11 @@ class ContextRanking:
         )
         return [c.item_id for c in candidates[:k]]
 
+    def without(self, tool: str) -> ContextRanking:
+        """This context as if a ranker were not installed (for ablations)."""
+        lists = {t: ranked for t, ranked in self.rankings.lists.items() if t != tool}
+        return ContextRanking(self.profile, self.mentioned, Rankings(lists, self.rankings.trace))
+
 
 def read_context(
     ctx: AgentContext, utterances: Sequence[str], seeker_first: bool = True

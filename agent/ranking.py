@@ -14,14 +14,17 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
+from agent.learned import candidate_features
 from agent.profile import Profile
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
 from knowledge.items import Catalog, Item
+from knowledge.twins import Twins
 from tools.base import RankRequest
 
 PLUGIN_WEIGHT = 0.1
 """Fusion weight of a ranker the settings do not name (a plug-in)."""
+RRF_K = 60
 
 
 @dataclass
@@ -62,13 +65,13 @@ def request_for(
 ) -> RankRequest:
     """The rankers' request for a profile: ``exclude`` (items already shown or mentioned), the
     liked and the blocked items are left out, so no ranker spends its list on them."""
-    never = [*exclude, *profile.liked, *profile.disliked, *profile.seen]
+    never = unshowable(ctx, profile, exclude)
     return RankRequest(
         text=query_text(profile, ctx.catalog),
         liked=tuple(profile.liked),
         sources=tuple(graph_sources(profile)),
         filters=profile.hard_filter(),
-        exclude=tuple(dict.fromkeys(never)),
+        exclude=tuple(sorted(never)),
         k=k or ctx.settings.pool_size,
     )
 
@@ -102,25 +105,61 @@ def order(
     weights: Mapping[str, float] | None = None,
     prefer_wanted: bool | None = None,
 ) -> list[Candidate]:
-    """Fuse the rankers' lists into candidates: admissible items only, soft wishes first.
+    """Fuse the rankers' lists into candidates: admissible items only, best first.
 
-    ``blocked`` adds items never to show (already shown, mentioned) to the profile's own.
-    ``weights`` and ``prefer_wanted`` default to the agent's settings (what users get);
-    with explicit ``weights`` a ranker they do not name is left out (an ablation).
+    With the pack's learned model (`agent.learned`) and no explicit ``weights``, every
+    admissible candidate any ranker proposed is scored by the model; otherwise the lists
+    are fused by weighted reciprocal rank. ``blocked`` adds items never to show (already
+    shown, mentioned) to the profile's own. ``weights`` and ``prefer_wanted`` default to
+    the agent's settings (what users get); with explicit ``weights`` the fusion is
+    reciprocal-rank and a ranker they do not name is left out (an ablation).
     """
-    fused = fuse(
-        {tool: rankings.ids(tool) for tool in rankings.lists},
-        ctx.settings.fusion_weights if weights is None else weights,
-        ctx.settings.rrf_k,
-        default_weight=PLUGIN_WEIGHT if weights is None else 0.0,
-    )
-    never = set(blocked) | profile.blocked() | set(profile.liked)
-    candidates = admissible(ctx.catalog, fused, never, profile)
-    if ctx.settings.prefer_wanted if prefer_wanted is None else prefer_wanted:
+    never = unshowable(ctx, profile, blocked)
+    learned = ctx.learned if weights is None and ctx.settings.fusion == "learned" else None
+    if learned is not None:
+        pool = proposed(ctx, profile, rankings, never)
+        features = candidate_features(
+            ctx.catalog_index, profile, rankings.lists, [c.item_id for c in pool]
+        )
+        for candidate, score in zip(pool, learned.scores(features), strict=True):
+            candidate.score = round(float(score), 5)
+        candidates = sorted(pool, key=lambda c: -c.score)  # stable: RRF order breaks ties
+        prefer = ctx.settings.prefer_wanted_learned
+    else:
+        fused = fuse(
+            _lists(rankings),
+            ctx.settings.fusion_weights if weights is None else weights,
+            ctx.settings.rrf_k,
+            default_weight=PLUGIN_WEIGHT if weights is None else 0.0,
+        )
+        candidates = admissible(ctx.catalog, fused, never, profile)
+        prefer = ctx.settings.prefer_wanted
+    candidates = one_per_film(candidates, ctx.twins)
+    if prefer if prefer_wanted is None else prefer_wanted:
         ids = wanted_first(ctx.catalog, profile, [c.item_id for c in candidates])
         by_id = {c.item_id: c for c in candidates}
         candidates = [by_id[i] for i in ids]
     return candidates
+
+
+def unshowable(ctx: AgentContext, profile: Profile, shown: Iterable[str]) -> set[str]:
+    """Items never to recommend now: shown, liked, disliked or seen ones, their twins (the
+    same film listed twice) and, for liked ones, their namesakes (a remake of the film the
+    user just named is an echo, not a recommendation)."""
+    liked = [n for i in profile.liked for n in ctx.namesakes.get(i, (i,))]
+    return ctx.twins.expand([*shown, *liked, *profile.disliked, *profile.seen])
+
+
+def proposed(
+    ctx: AgentContext, profile: Profile, rankings: Rankings, never: set[str]
+) -> list[Candidate]:
+    """Every admissible item any ranker proposed, in equal-weight reciprocal-rank order:
+    what the learned model scores (live, and when it is trained)."""
+    return admissible(ctx.catalog, fuse(_lists(rankings), {}, RRF_K, 1.0), never, profile)
+
+
+def _lists(rankings: Rankings) -> dict[str, list[str]]:
+    return {tool: rankings.ids(tool) for tool in rankings.lists}
 
 
 def rank(
@@ -167,6 +206,18 @@ def admissible(
         out.append(
             Candidate(item_id=item_id, title=item.title, year=item.year, score=score, tools=ranks)
         )
+    return out
+
+
+def one_per_film(candidates: list[Candidate], twins: Twins) -> list[Candidate]:
+    """The best-ranked record of each film: twins never appear side by side."""
+    seen: set[str] = set()
+    out = []
+    for candidate in candidates:
+        film = twins.canonical(candidate.item_id)
+        if film not in seen:
+            seen.add(film)
+            out.append(candidate)
     return out
 
 

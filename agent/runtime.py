@@ -7,10 +7,12 @@ from functools import cached_property
 
 from agent.context import AgentSettings
 from agent.grounding import GroundingCheck
+from agent.learned import CatalogIndex, LearnedRanker
 from agent.llm import ChatLLM, NoLLM
 from agent.toolbox import Toolbox
 from knowledge.items import Catalog
-from knowledge.lexicon import english_ranks
+from knowledge.lexicon import english_ranks, genre_words
+from knowledge.twins import Twins
 from tools.lookup import LookupOutput
 
 
@@ -28,6 +30,54 @@ class AgentContext:
     def catalog(self) -> Catalog:
         """The catalog of the pack the tools read."""
         return self.toolbox.source.catalog
+
+    @cached_property
+    def learned(self) -> LearnedRanker | None:
+        """The pack's learned fusion model, if it has one."""
+        path = getattr(self.toolbox.source, "path", None)
+        return LearnedRanker.load(path) if path is not None else None
+
+    @cached_property
+    def catalog_index(self) -> CatalogIndex:
+        """Per-item attribute sets for the learned model's features (built once)."""
+        graph = getattr(self.toolbox.source, "graph", None)
+        degree = {}
+        if graph is not None:
+            degree = {
+                str(node).removeprefix("item:"): int(d)
+                for node, d in graph.graph.degree()
+                if str(node).startswith("item:")
+            }
+        return CatalogIndex(self.catalog, degree)
+
+    @cached_property
+    def most_popular(self) -> frozenset[str]:
+        """The most popular 3 % of the catalog (by the pack's popularity prior)."""
+        ranked = sorted(
+            (i for i in self.catalog if i.popularity), key=lambda i: -(i.popularity or 0)
+        )
+        return frozenset(i.item_id for i in ranked[: max(1, len(self.catalog) * 3 // 100)])
+
+    @cached_property
+    def namesakes(self) -> dict[str, tuple[str, ...]]:
+        """Item -> every item with the same title (remakes: "The Lion King" 1994 and 2019)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for items in self.catalog.by_title().values():
+            ids = tuple(i.item_id for i in items)
+            for item_id in ids:
+                out[item_id] = ids
+        return out
+
+    @cached_property
+    def genre_words(self) -> dict[str, tuple[str, ...]]:
+        """Words that name the catalog's genres ("scary" -> horror), for the reader."""
+        return genre_words(self.catalog.attribute_values("genre"))
+
+    @cached_property
+    def twins(self) -> Twins:
+        """Which catalog records are the same film (none for a source that does not say)."""
+        found = getattr(self.toolbox.source, "twins", None)
+        return found if isinstance(found, Twins) else Twins()
 
     @cached_property
     def grounding(self) -> GroundingCheck:

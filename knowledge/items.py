@@ -126,6 +126,7 @@ class Catalog:
     items: list[Item]
     name: str = "catalog"
     _by_id: dict[str, Item] = field(init=False, repr=False)
+    _values: dict[str, dict[str, int]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_id = {}
@@ -162,13 +163,16 @@ class Catalog:
         return sorted({name for item in self.items for name in item.attributes})
 
     def attribute_values(self, attribute: str) -> dict[str, int]:
-        """Each value of an attribute with the number of items that have it."""
-        counts: dict[str, int] = {}
+        """Each value of an attribute with the number of items that have it (counted once per
+        catalog: a catalog's items do not change after it is made)."""
         name = canonical_attribute(attribute)
-        for item in self.items:
-            for value in item.attributes.get(name, []):
-                counts[value] = counts.get(value, 0) + 1
-        return counts
+        if name not in self._values:
+            counts: dict[str, int] = {}
+            for item in self.items:
+                for value in item.attributes.get(name, []):
+                    counts[value] = counts.get(value, 0) + 1
+            self._values[name] = counts
+        return dict(self._values[name])
 
     def by_title(self) -> dict[str, list[Item]]:
         """Items grouped by normalized title (without year); remakes share a key."""

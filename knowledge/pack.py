@@ -8,6 +8,8 @@ Layout of a pack directory::
     embedding_keys.json  hash of each item's embedding text (lets rebuilds reuse vectors)
     graph.json.gz        the knowledge graph
     chroma/              the persistent Chroma store (absent when the index lives on a server)
+    twins.json           records that are the same film (see `knowledge.twins`)
+    collab.npz, .json    the collaborative model, when the pack was built with interactions
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from knowledge import __version__
+from knowledge.collab import CollabModel, train_collab
 from knowledge.embed import DEFAULT_MODEL, get_embedder
 from knowledge.errors import PackError
 from knowledge.graph import KnowledgeGraph
@@ -38,6 +41,9 @@ from knowledge.lexicon import english_ranks
 from knowledge.linker import EntityLinker
 from knowledge.loaders import LoadResult, load_catalog
 from knowledge.loaders.jsonl import load_jsonl
+from knowledge.popularity import with_prior
+from knowledge.sequences import SequenceSet
+from knowledge.twins import Twins, find_twins
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +110,7 @@ def build_pack(
     batch_size: int = 64,
     strict: bool = True,
     catalog_spec: str | None = None,
+    interactions: Mapping[str, SequenceSet] | None = None,
 ) -> BuildStats:
     """Build a knowledge pack from a catalog spec (or a loaded catalog) into ``out``.
 
@@ -111,6 +118,8 @@ def build_pack(
     complete, so a failed build never leaves anything that looks like a pack. Embeddings
     of items whose text did not change are reused from a pack already at ``out``.
     With ``chroma_url`` the vectors go to a Chroma server instead of an embedded store.
+    ``interactions`` (spec -> sets, see `knowledge.sequences.load_sequences`) give the
+    popularity prior and the collaborative model.
     """
     started = time.perf_counter()
     stages: dict[str, float] = {}
@@ -118,7 +127,7 @@ def build_pack(
     progress("load catalog", 0, 1)
     result = load_catalog(source, strict=strict) if isinstance(source, str) else source
     spec = catalog_spec or (source if isinstance(source, str) else result.catalog.name)
-    catalog = result.catalog
+    catalog, popularity = with_prior(result.catalog, interactions or {})
     progress("load catalog", 1, 1)
     stages["load"] = time.perf_counter() - started
 
@@ -162,7 +171,16 @@ def build_pack(
         progress("knowledge graph", 1, 1)
         stages["graph"] = time.perf_counter() - t0
 
-        # 4. Vector index.
+        # 4. What people like together: twins, the collaborative model.
+        t0 = time.perf_counter()
+        twins = Twins(find_twins(catalog))
+        twins.save(tmp)
+        collab = train_collab(catalog, interactions) if interactions else None
+        if collab is not None:
+            collab.save(tmp)
+        stages["collab"] = time.perf_counter() - t0
+
+        # 5. Vector index.
         t0 = time.perf_counter()
         collection = f"parley-{catalog_sha[:16]}"
         if chroma_url:
@@ -194,6 +212,9 @@ def build_pack(
             "kg_edges": graph.num_edges,
             "kg_node_kinds": graph.node_kinds(),
             "kg_relations": graph.relation_counts(),
+            "popularity": popularity,
+            "twins": {"groups": len(twins.groups), "records": sum(len(g) for g in twins.groups)},
+            "collab": collab.info if collab is not None else None,
             "embedding_model": embedding_model,
             "embedding_dim": dim,
             "index": {
@@ -243,6 +264,8 @@ class Pack:
     _index: VectorIndex | None = None
     _embeddings: np.ndarray | None = None
     _linker: EntityLinker | None = None
+    _collab: CollabModel | None = None
+    _twins: Twins | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -273,6 +296,22 @@ class Pack:
             if self._linker is None:
                 self._linker = EntityLinker(self.catalog, self.graph, word_ranks=english_ranks())
             return self._linker
+
+    @property
+    def collab(self) -> CollabModel | None:
+        """The collaborative model (``None`` when the pack was built without interactions)."""
+        with self._lock:
+            if self._collab is None and self.manifest.get("collab"):
+                self._collab = CollabModel.load(self.path)
+            return self._collab
+
+    @property
+    def twins(self) -> Twins:
+        """Which records are the same film."""
+        with self._lock:
+            if self._twins is None:
+                self._twins = Twins.load(self.path)
+            return self._twins
 
     def item_embeddings(self) -> np.ndarray:
         """Item vectors, ``(n_items, dim)`` float32, row i = ``catalog.items[i]``."""
@@ -320,4 +359,6 @@ def load_pack(path: Path | str, *, eager: bool = False) -> Pack:
     if eager:
         _ = pack.graph
         _ = pack.index.collection
+        _ = pack.collab
+        _ = pack.twins
     return pack

@@ -141,6 +141,40 @@ def dialogue_comentions(path: Path | str, catalog: Catalog, *, min_length: int =
     return _finish(raw, result, min_length)
 
 
+def redial_liked(path: Path | str, catalog: Catalog, *, min_length: int = 1) -> SequenceSet:
+    """The movies each participant of a raw ReDial dialogue said they liked.
+
+    Raw ReDial dialogues (``train_dialogues_raw.jsonl``) carry, per movie mentioned, each
+    side's answers to "seen?" and "liked?" (``initiatorQuestions``/``respondentQuestions``,
+    keyed by ReDial movie id, which is the catalog item id of a ReDial pack; a catalog
+    built otherwise is matched by the ``movieMentions`` names). One sequence per speaker.
+    """
+    path = Path(path)
+    index = title_index(catalog)
+    raw: dict[str, list[str]] = {}
+    result = SequenceSet([], str(path))
+    for number, record in json_records(path):
+        if not isinstance(record, dict):
+            raise CatalogError(path, "not a raw ReDial dialogue", number)
+        names = record.get("movieMentions") or {}
+        dialog = str(record.get("conversationId", number))
+        for side in ("initiatorQuestions", "respondentQuestions"):
+            answers = record.get(side) or {}
+            if not isinstance(answers, dict):
+                continue
+            bucket = raw.setdefault(f"{dialog}:{side}", [])
+            for movie, answer in answers.items():
+                if not isinstance(answer, dict) or answer.get("liked") != 1:
+                    continue
+                result.interactions_read += 1
+                item_id = movie if movie in catalog else index.get(str(names.get(movie, "")))
+                if item_id is None:
+                    result.interactions_unmapped += 1
+                else:
+                    bucket.append(item_id)
+    return _finish(raw, result, min_length)
+
+
 def json_records(path: Path) -> Iterator[tuple[int, Any]]:
     """``(line number, parsed JSON)`` for each non-blank line; `CatalogError` names a bad line."""
     try:
@@ -157,24 +191,22 @@ def json_records(path: Path) -> Iterator[tuple[int, Any]]:
                 raise CatalogError(path, f"not JSON ({exc.msg})", line=number) from None
 
 
-def load_sequences(spec: str, catalog: Catalog) -> SequenceSet:
-    """Read interaction sequences from ``movielens:FOLDER`` or ``dialogues:FILE``."""
+SEQUENCE_KINDS = ("movielens", "dialogues", "redial-liked")
+"""What `load_sequences` reads: MovieLens ratings, dialogue co-mentions, ReDial liked answers."""
+
+
+def load_sequences(spec: str, catalog: Catalog, *, positive_only: bool = False) -> SequenceSet:
+    """Read interaction sequences from ``movielens:FOLDER``, ``dialogues:FILE`` (ReDial-format
+    turns) or ``redial-liked:FILE`` (raw ReDial dialogues). With ``positive_only``, MovieLens
+    keeps ratings of 4 and above (what a collaborative model learns as "liked")."""
     kind, _, path = spec.partition(":")
     if kind == "movielens" and path:
-        return movielens_sequences(path, catalog)
+        return movielens_sequences(path, catalog, min_rating=4.0 if positive_only else None)
     if kind == "dialogues" and path:
         return dialogue_comentions(path, catalog)
-    raise CatalogError(spec, "unknown sequence spec; use movielens:FOLDER or dialogues:FILE")
-
-
-def with_popularity(catalog: Catalog, sequences: SequenceSet) -> Catalog:
-    """A copy of the catalog whose popularity is each item's interaction count (0 if none)."""
-    counts: dict[str, int] = {}
-    for sequence in sequences.sequences:
-        for item_id in sequence.item_ids:
-            counts[item_id] = counts.get(item_id, 0) + 1
-    items = [
-        item.model_copy(update={"popularity": float(counts.get(item.item_id, 0))})
-        for item in catalog
-    ]
-    return Catalog(items, name=catalog.name)
+    if kind == "redial-liked" and path:
+        return redial_liked(path, catalog)
+    raise CatalogError(
+        spec,
+        "unknown interaction spec; use movielens:FOLDER, dialogues:FILE or redial-liked:FILE",
+    )

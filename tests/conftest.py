@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from knowledge.items import Catalog
+from knowledge.loaders import load_catalog
 from knowledge.pack import Pack, build_pack, load_pack
+from knowledge.sequences import load_sequences
 from tests.fixtures.catalogs import make_items
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,15 +54,15 @@ PACK_CACHE = Path(
 worktree) reuses the embeddings of an earlier run: a rebuild embeds only changed items."""
 
 
-def _build_key(spec: str) -> str:
-    """What a test pack depends on: the catalog spec and the code that builds packs."""
-    digest = hashlib.sha256(spec.encode())
+def _build_key(spec: str, interactions: list[str]) -> str:
+    """What a test pack depends on: the catalog and interaction specs, the build code."""
+    digest = hashlib.sha256("\n".join([spec, *interactions]).encode())
     for path in sorted((REPO / "knowledge").rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def _built_pack(spec: str, name: str) -> Pack:
+def _built_pack(spec: str, name: str, interactions: list[str] | None = None) -> Pack:
     """Build a pack once; later test runs reuse it while the build code is unchanged.
 
     When the code changed, the rebuild reuses the cached embeddings by text hash. A file
@@ -68,23 +70,39 @@ def _built_pack(spec: str, name: str) -> Pack:
     """
     PACK_CACHE.mkdir(parents=True, exist_ok=True)
     out = PACK_CACHE / name
-    key = _build_key(spec)
+    key = _build_key(spec, interactions or [])
     with (PACK_CACHE / f".{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             stamp = out / "test-build-key"
             if not (stamp.exists() and stamp.read_text() == key):
-                build_pack(spec, out)
+                result = load_catalog(spec)
+                sets = {
+                    s: load_sequences(s, result.catalog, positive_only=True)
+                    for s in interactions or []
+                }
+                build_pack(result, out, catalog_spec=spec, interactions=sets)
                 stamp.write_text(key)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return load_pack(out)
 
 
+def redial_interactions(redial_dir: Path) -> list[str]:
+    """The interaction data a ReDial pack learns from: the training dialogues (never the dev
+    set, which the evaluation scores on) and MovieLens ratings."""
+    movielens = require_shared("movielens", "ml-latest-small")
+    return [
+        f"dialogues:{redial_dir / 'train_dialogues.jsonl'}",
+        f"redial-liked:{redial_dir / 'train_dialogues_raw.jsonl'}",
+        f"movielens:{movielens}",
+    ]
+
+
 @pytest.fixture(scope="session")
 def redial_pack(redial_dir: Path) -> Pack:
-    """The ReDial reference catalog as a pack, built once per test session."""
-    return _built_pack(f"redial:{redial_dir}", "redial")
+    """The ReDial reference catalog as a pack with its interactions, built once."""
+    return _built_pack(f"redial:{redial_dir}", "redial", redial_interactions(redial_dir))
 
 
 @pytest.fixture(scope="session")

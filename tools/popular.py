@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.filters import ItemFilter
@@ -46,19 +48,27 @@ class PopularTool(Tool[PopularInput, PopularOutput]):
     roles = frozenset({"rank"})
 
     _ranked: list[tuple[Item, float]]
+    _degree: dict[str, int]
 
     def setup(self) -> None:
         """Order the catalog once by popularity (graph degree breaks ties and fills gaps)."""
         graph = self.source.graph.graph
-        degree = {item.item_id: graph.degree(f"item:{item.item_id}") for item in self.catalog}
-        has_popularity = any(item.popularity for item in self.catalog)
+        self._degree = {i.item_id: graph.degree(f"item:{i.item_id}") for i in self.catalog}
+        self.use_popularity({i.item_id: i.popularity or 0.0 for i in self.catalog})
+
+    def use_popularity(self, popularity: Mapping[str, float]) -> None:
+        """Rank by these popularity figures (graph degree where none is known). Training the
+        learned fusion swaps in figures that leave out the dialogues it learns from."""
+        has_popularity = any(popularity.values())
 
         def score(item: Item) -> float:
-            return float(item.popularity or 0.0) if has_popularity else float(degree[item.item_id])
+            if has_popularity:
+                return float(popularity.get(item.item_id, 0.0))
+            return float(self._degree[item.item_id])
 
         self._ranked = sorted(
             ((item, score(item)) for item in self.catalog),
-            key=lambda pair: (-pair[1], -degree[pair[0].item_id], pair[0].item_id),
+            key=lambda pair: (-pair[1], -self._degree[pair[0].item_id], pair[0].item_id),
         )
 
     def run(self, data: PopularInput) -> PopularOutput:

@@ -166,6 +166,7 @@ def _origin(ep: metadata.EntryPoint) -> str:
 
 def builtin_tools() -> list[ToolClass]:
     """The tool classes Parley ships."""
+    from tools.collab import CollabTool
     from tools.kg_paths import KgPathsTool
     from tools.lookup import LookupTool
     from tools.popular import PopularTool
@@ -173,7 +174,15 @@ def builtin_tools() -> list[ToolClass]:
     from tools.sid import SidTool
     from tools.user_simulator import UserSimulatorTool
 
-    return [LookupTool, RetrieverTool, KgPathsTool, PopularTool, SidTool, UserSimulatorTool]
+    return [
+        LookupTool,
+        RetrieverTool,
+        KgPathsTool,
+        CollabTool,
+        PopularTool,
+        SidTool,
+        UserSimulatorTool,
+    ]
 
 
 def default_registry(*, plugins: bool = True) -> ToolRegistry:

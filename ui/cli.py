@@ -14,7 +14,7 @@ from pathlib import Path
 from knowledge import __version__
 from knowledge.errors import ParleyError
 from knowledge.paths import default_pack_dir
-from ui import cli_chat, cli_eval, cli_serve, cli_sid, cli_tools
+from ui import cli_chat, cli_eval, cli_serve, cli_sid, cli_tools, cli_train
 from ui.compose import add_pack_arg, build_catalog, resolve_pack
 from ui.console import console, out
 
@@ -34,7 +34,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         chroma_url=args.chroma_url,
         strict=not args.skip_invalid,
         batch_size=args.batch_size,
-        popularity=args.popularity,
+        interactions=args.interactions,
     )
     return 0
 
@@ -159,11 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--batch-size", type=int, default=64, help="embedding batch size (default: 64)")
     p.add_argument(
-        "--popularity",
-        default=None,
+        "--interactions",
+        action="append",
         metavar="SPEC",
-        help="set each item's popularity to its interaction count from movielens:FOLDER "
-        "(ratings.csv, joined by IMDb id) or dialogues:FILE (ReDial-format mentions)",
+        help="interaction data, repeatable: movielens:FOLDER (ratings of 4+ in ratings.csv, "
+        "joined by IMDb id), dialogues:FILE (movies mentioned together in ReDial-format "
+        "training dialogues), redial-liked:FILE (liked answers of raw ReDial dialogues). "
+        "They give the popularity prior and the collaborative model (the collab tool). "
+        "Never pass the dialogues you evaluate on",
     )
     p.set_defaults(func=cmd_build)
 
@@ -206,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_chat.register(sub)
     cli_serve.register(sub)
     cli_sid.register(sub)
+    cli_train.register(sub)
     p = sub.add_parser(
         "eval",
         help="offline evaluation: static and interactive protocols, semantic-ID generator",

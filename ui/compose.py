@@ -46,19 +46,19 @@ def build_catalog(
     chroma_url: str | None = None,
     strict: bool = True,
     batch_size: int = 64,
-    popularity: str | None = None,
+    interactions: list[str] | None = None,
 ) -> None:
     """Build a catalog into a pack folder, with progress bars and a summary."""
     from knowledge.loaders import load_catalog
-    from knowledge.pack import build_pack
-    from knowledge.sequences import load_sequences, with_popularity
+    from knowledge.pack import build_pack, load_pack
+    from knowledge.sequences import load_sequences
 
     result = load_catalog(spec, strict=strict)
     console.print(result.report.summary())
-    if popularity:
-        sequences = load_sequences(popularity, result.catalog)
-        console.print(f"popularity from {sequences.summary()}")
-        result.catalog = with_popularity(result.catalog, sequences)
+    sets = {}
+    for source in interactions or []:
+        sets[source] = load_sequences(source, result.catalog, positive_only=True)
+        console.print(f"interactions from {sets[source].summary()}")
     with stage_progress() as progress:
         stats = build_pack(
             result,
@@ -67,7 +67,18 @@ def build_catalog(
             progress=progress,
             batch_size=batch_size,
             catalog_spec=spec,
+            interactions=sets,
         )
+    pack = load_pack(out_dir)
+    manifest = pack.manifest
+    console.print(f"popularity: {manifest['popularity']['source']}")
+    console.print(pack.twins.summary(pack.catalog))
+    collab = manifest.get("collab")
+    console.print(
+        f"collaborative model: EASE over {collab['items_with_interactions']:,} items"
+        if collab
+        else "collaborative model: none (no --interactions given)"
+    )
     console.print(
         f"[green]Built[/green] {out_dir}: {stats.items} items "
         f"({stats.embedded} embedded, {stats.reused} reused) in {stats.total_seconds:.1f}s"

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.evaluation.beyond import beyond_accuracy
 from agent.evaluation.dialogues import EvalTurn, TurnFile
 from agent.evaluation.metrics import CUTOFFS, TurnScore, summarize
 from agent.evaluation.run_info import run_info
@@ -198,6 +199,22 @@ def _best(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else min(a, b)
 
 
+def _beyond(pack_dir: Path, conversations: list[Conversation]) -> dict[str, Any]:
+    """Coverage, exposure, novelty and diversity of every recommendation shown."""
+    from knowledge.pack import load_pack
+
+    lists = [
+        step["items"]
+        for c in conversations
+        for step in c.transcript
+        if step.get("role") == "parley" and step.get("act") == "recommend" and step.get("items")
+    ]
+    pairs = [
+        (t, rank) for c in conversations for t, rank in zip(c.targets, c.best_ranks, strict=True)
+    ]
+    return beyond_accuracy(load_pack(pack_dir).catalog, lists, pairs)
+
+
 def evaluate_interactive(
     pack_dir: Path,
     turns: TurnFile,
@@ -250,6 +267,7 @@ def evaluate_interactive(
         "context_utterances_dropped": sum(c.context_dropped for c in conversations),
         "conversations_with_changed_context": sum(1 for c in conversations if c.context_changed),
     }
+    report["beyond_accuracy"] = _beyond(pack_dir, conversations)
     report["data"] = {"dialogues": str(turns.path), **turns.counts()}
     report.update(info)
     if mode == "free":

@@ -182,5 +182,37 @@ def summary_markdown(report: dict[str, Any]) -> str:
             f"The leak guard removed {counts.get('leaks_caught_by_guard', 0)} simulator "
             "sentences before they reached the agent.",
         ]
+    lines += beyond_markdown(report.get("beyond_accuracy") or {})
     lines += ["", *[f"![{p}]({p})" for p in report.get("plots", [])], ""]
     return "\n".join(lines)
+
+
+def beyond_markdown(beyond: dict[str, Any]) -> list[str]:
+    """The beyond-accuracy table (one row per ranking, or one for the interactive run)."""
+    if not beyond:
+        return []
+    rows = (
+        beyond
+        if all(isinstance(v, dict) and "coverage" in v for v in beyond.values())
+        else {"shown": beyond}
+    )
+    lines = [
+        "",
+        "Beyond accuracy (top 10 of each list; see `agent/evaluation/beyond.py`):",
+        "",
+        "| ranking | coverage | exposure Gini | novelty | ILD genre | ILD people | "
+        "R@10 head | R@10 torso | R@10 tail |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in rows.items():
+        by = row.get("recall@10_by_popularity", {})
+        cells = [
+            f"{by.get(b, {}).get('recall@10')} (n={by.get(b, {}).get('targets')})"
+            for b in ("head", "torso", "tail")
+        ]
+        ild = row.get("intra_list_diversity", {})
+        lines.append(
+            f"| {name} | {row['coverage']} | {row['exposure_gini']} | {row['novelty']} | "
+            f"{ild.get('genre')} | {ild.get('people')} | {' | '.join(cells)} |"
+        )
+    return lines

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.evaluation.beyond import beyond_accuracy
 from agent.evaluation.dialogues import EvalTurn, TurnFile
 from agent.evaluation.metrics import TurnScore, recall_curve, summarize
 from agent.evaluation.run_info import run_info
@@ -58,30 +59,74 @@ class StaticEvaluator:
     def __call__(self, turn: EvalTurn) -> StaticResult:
         ctx = self.agent.context
         ranking = rank_context(ctx, turn.context, k=RANK_DEPTH)
-        kept = [t for t in turn.targets if t not in ranking.mentioned]
+        said = ctx.twins.expand(ranking.mentioned)  # the same film, whichever record
+        kept = [t for t in turn.targets if t not in said]
         orderings = {}
         if kept:
-            prefer = ctx.settings.prefer_wanted
-            orderings["fused"] = ranking.ordered(ctx, k=CUT)
+            orderings["fused"] = ranking.ordered(ctx, k=CUT)  # exactly what users get
+            learned = ctx.learned is not None and ctx.settings.fusion == "learned"
+            weights = ctx.settings.fusion_weights
+            prefer = ctx.settings.prefer_wanted_learned if learned else ctx.settings.prefer_wanted
             flipped = "fused_without_wanted_first" if prefer else "fused_with_wanted_first"
             orderings[flipped] = ranking.ordered(ctx, prefer_wanted=not prefer, k=CUT)
-            for name, weights in variants(self.tools, ctx.settings.fusion_weights).items():
-                orderings[name] = ranking.ordered(ctx, weights, k=CUT)
+            if learned:
+                orderings["rrf"] = ranking.ordered(ctx, _rrf_weights(self.tools, weights), k=CUT)
+            for name, variant in variants(self.tools, weights, learned=learned).items():
+                if isinstance(variant, str):  # the learned fusion without one ranker
+                    orderings[name] = ranking.without(variant).ordered(ctx, k=CUT)
+                else:
+                    orderings[name] = ranking.ordered(ctx, variant, k=CUT)
         tools = [t for t in self.tools if ranking.rankings.lists.get(t)]
         return StaticResult(turn.key, orderings, tools, kept, len(turn.targets) - len(kept))
 
 
-def variants(tools: list[str], weights: Mapping[str, float]) -> dict[str, dict[str, float]]:
-    """Each tool alone, the fusion without each tool, and popularity alone (the baseline)."""
-    fused = {t: float(weights.get(t, PLUGIN_WEIGHT)) for t in tools}
-    out: dict[str, dict[str, float]] = {}
+def _rrf_weights(tools: list[str], weights: Mapping[str, float]) -> dict[str, float]:
+    return {t: float(weights.get(t, PLUGIN_WEIGHT)) for t in tools}
+
+
+def variants(
+    tools: list[str], weights: Mapping[str, float], *, learned: bool = False
+) -> dict[str, dict[str, float] | str]:
+    """Each tool alone, the fusion without each tool, and popularity alone (the baseline).
+
+    "Without" a tool is the learned fusion with that tool's list removed (a name) when the
+    pack has a learned model, else reciprocal-rank fusion with its weight at 0.
+    """
+    fused = _rrf_weights(tools, weights)
+    out: dict[str, dict[str, float] | str] = {}
     for tool in tools:
         if tool == "popular":
             out["popularity"] = {tool: 1.0}
             continue
         out[f"{tool}_only"] = {tool: 1.0}
-        if fused.get(tool, 0) > 0 and sum(1 for w in fused.values() if w > 0) > 1:
+        if learned:
+            out[f"without_{tool}"] = tool
+        elif fused.get(tool, 0) > 0 and sum(1 for w in fused.values() if w > 0) > 1:
             out[f"without_{tool}"] = {**fused, tool: 0.0}
+    return out
+
+
+def _beyond(
+    pack_dir: Path,
+    scored: list[StaticResult],
+    runs: Mapping[str, list[TurnScore]],
+    baseline: list[TurnScore],
+) -> dict[str, Any]:
+    """Coverage, exposure Gini, novelty, diversity and bucketed recall of the main variants."""
+    from knowledge.pack import load_pack
+
+    catalog = load_pack(pack_dir).catalog
+    out = {}
+    for name in ("fused", "rrf", "popularity"):
+        scores = baseline if name == "popularity" else runs.get(name)
+        if not scores:
+            continue
+        rows = [r for r in scored if name in r.orderings]
+        pairs = [
+            (t, rank) for r, s in zip(rows, scores, strict=True)
+            for t, rank in zip(r.targets, s.ranks, strict=True)
+        ]  # fmt: skip
+        out[name] = beyond_accuracy(catalog, [r.orderings[name] for r in rows], pairs)
     return out
 
 
@@ -123,6 +168,7 @@ def evaluate_static(
         name: summarize(s, seed=seed) for name, s in runs.items() if name != "fused"
     }
     report["baselines"] = {"popularity": summarize(baseline, seed=seed)} if baseline else {}
+    report["beyond_accuracy"] = _beyond(pack_dir, scored, runs, baseline)
     report["curves"] = {
         "fused": recall_curve(runs["fused"], CUT),
         **({"popularity": recall_curve(baseline, CUT)} if baseline else {}),

@@ -13,7 +13,6 @@ from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
 from agent.state import AgentState, Candidate, Profile, ToolCall, last_user_text
 from knowledge.graph import KNOWN_RELATIONS
-from knowledge.lexicon import genre_words
 from tools.lookup import LookupOutput, Mention
 
 # Relations from an item to a person, as attribute names ("directed_by" -> "director").
@@ -31,7 +30,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     ctx = runtime.context
     text = last_user_text(state.get("messages", []))
     profile = (state.get("profile") or _session_start(state, runtime)).model_copy(deep=True)
-    genre_table = genre_words(ctx.catalog.attribute_values("genre"))
+    genre_table = ctx.genre_words
     reading = read(text, genres=genre_table)
     output, call = ctx.toolbox.call("lookup", {"text": text, "facts": False})
     mentions = output.mentions if isinstance(output, LookupOutput) else []

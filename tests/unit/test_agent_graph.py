@@ -122,6 +122,6 @@ def test_rankers_are_the_tools_that_declare_the_role(ctx: AgentContext) -> None:
     assert ctx.toolbox.tools["kg_paths"].rank_input(empty) is None  # no sources
     assert ctx.toolbox.tools["retriever"].rank_input(empty) is None  # no text
     assert ctx.toolbox.tools["popular"].rank_input(empty) == {
-        "k": 60,
+        "k": 100,
         "filters": empty.filters.model_dump(),
     }

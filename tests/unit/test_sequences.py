@@ -64,7 +64,10 @@ def test_dialogue_comentions(tmp_path: Path) -> None:
 
 
 def test_popularity_from_interactions(tmp_path: Path) -> None:
-    from knowledge.sequences import load_sequences, with_popularity
+    import math
+
+    from knowledge.popularity import with_prior
+    from knowledge.sequences import load_sequences
 
     turns = [
         {"dialog_id": "d1", "entity": ["Heat (1995)"], "rec": ["Toy Story (1995)"]},
@@ -72,7 +75,41 @@ def test_popularity_from_interactions(tmp_path: Path) -> None:
     ]
     path = tmp_path / "d.jsonl"
     path.write_text("\n".join(json.dumps(t) for t in turns) + "\n")
-    catalog = with_popularity(_catalog(), load_sequences(f"dialogues:{path}", _catalog()))
-    assert [i.popularity for i in catalog] == [1.0, 1.0, 2.0]
-    with pytest.raises(CatalogError, match="unknown sequence spec"):
+    spec = f"dialogues:{path}"
+    catalog, info = with_prior(_catalog(), {spec: load_sequences(spec, _catalog())})
+    # Heat is in both dialogues, the other two in one each.
+    assert [i.popularity for i in catalog] == [
+        round(math.log1p(1), 4),
+        round(math.log1p(1), 4),
+        round(math.log1p(2), 4),
+    ]
+    assert info["source"] == f"interactions: {spec}" and info["items_with_signal"] == 3
+    unchanged, info = with_prior(_catalog(), {})
+    assert unchanged is not None and info["source"].startswith("graph degree")
+    with pytest.raises(CatalogError, match="unknown interaction spec"):
         load_sequences("ratings.csv", _catalog())
+
+
+def test_liked_answers_of_raw_redial_dialogues(tmp_path: Path) -> None:
+    from knowledge.sequences import redial_liked
+
+    catalog = _catalog()
+    ids = [i.item_id for i in catalog]
+    raw = {
+        "conversationId": "7",
+        "movieMentions": {ids[0]: "x", "999": catalog[ids[2]].display_title},
+        "initiatorQuestions": {
+            ids[0]: {"suggested": 0, "seen": 1, "liked": 1},
+            "999": {"suggested": 1, "seen": 0, "liked": 1},
+            ids[1]: {"suggested": 1, "seen": 1, "liked": 0},
+        },
+        "respondentQuestions": {"404": {"liked": 1}},
+    }
+    path = tmp_path / "raw.jsonl"
+    path.write_text(json.dumps(raw) + "\n")
+    found = redial_liked(path, catalog)
+    # The id in the catalog, and the one matched by its mention name; not the unliked one.
+    assert [(s.user_id, s.item_ids) for s in found.sequences] == [
+        ("7:initiatorQuestions", (ids[0], ids[2]))
+    ]
+    assert found.interactions_read == 3 and found.interactions_unmapped == 1

@@ -64,7 +64,12 @@ def test_run_reads_input_from_a_file_and_prints_a_summary(
         ("kg_paths", '{"sources": "Inception"}', ToolInputError, "field 'sources'"),
         ("lookup", '{"text": "x"', ParleyError, "not valid JSON"),
         ("lookup", '["x"]', ParleyError, "must be a JSON object"),
-        ("lookp", "{}", UnknownToolError, "known tools: kg_paths, lookup, popular, retriever, sid"),
+        (
+            "lookp",
+            "{}",
+            UnknownToolError,
+            "known tools: collab, kg_paths, lookup, popular, retriever, sid",
+        ),
     ],
 )
 def test_user_errors_are_parley_errors(

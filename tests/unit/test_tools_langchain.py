@@ -19,7 +19,15 @@ def call(tool: object, args: dict[str, object]) -> ToolMessage:
 
 def test_content_is_short_text_and_artifact_is_the_output() -> None:
     tools = {t.name: t for t in langchain_tools(default_registry(plugins=False), SmallSource())}
-    assert list(tools) == ["lookup", "retriever", "kg_paths", "popular", "sid", "user_simulator"]
+    assert list(tools) == [
+        "lookup",
+        "retriever",
+        "kg_paths",
+        "collab",
+        "popular",
+        "sid",
+        "user_simulator",
+    ]
     message = call(
         tools["kg_paths"], {"sources": ["Inception (2010)"], "targets": ["Interstellar (2014)"]}
     )

@@ -77,6 +77,7 @@ def test_a_failing_plugin_is_logged_and_skipped(caplog: pytest.LogCaptureFixture
         "lookup",
         "retriever",
         "kg_paths",
+        "collab",
         "popular",
         "sid",
         "user_simulator",

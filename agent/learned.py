@@ -1,0 +1,203 @@
+"""The learned fusion: a LightGBM LambdaRank model over per-candidate features.
+
+Every ranker proposes candidates; the model scores each one from what the rankers said
+(rank and score in each list), what the catalog knows (popularity, how much the item
+shares with the liked items, the year) and what the user asked for (wanted values, how
+much is known). It is trained by ``parley train-ranker`` on the ReDial training
+dialogues (each recommender turn is a query; the films the human recommended are the
+relevant candidates) and stored in the pack with its feature list. Hard constraints are
+never features: they filter the candidates before the model sees them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.profile import Profile
+from knowledge.errors import PackError
+from knowledge.items import Catalog, Item
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "ranker.txt"
+INFO_FILE = "ranker.json"
+RANKERS = ("retriever", "kg_paths", "collab", "sid", "popular")
+"""Rankers the model knows by name; any other (a plug-in) enters through `plugin_rrf`."""
+PEOPLE = ("director", "writer", "star")
+RRF_K = 60
+
+
+def feature_names() -> list[str]:
+    """The model's inputs, in column order."""
+    names = []
+    for tool in RANKERS:
+        names += [f"{tool}_rank", f"{tool}_score"]
+    names += ["plugin_rrf", "lists", "rrf"]
+    names += ["popularity", "log_degree"]
+    names += [f"liked_same_{p}" for p in PEOPLE]
+    names += ["liked_genre_overlap", "liked_genre_max"]
+    names += ["wanted_matches", "wanted_genre", "wanted_person", "avoided_near"]
+    names += ["year", "year_gap", "has_year"]
+    names += ["n_liked", "n_wanted", "has_notes"]
+    return names
+
+
+FEATURES = feature_names()
+
+
+@dataclass
+class CatalogIndex:
+    """Per-item attribute sets and figures, computed once per catalog."""
+
+    catalog: Catalog
+    degree: Mapping[str, int] = field(default_factory=dict)
+
+    @cached_property
+    def people(self) -> dict[str, dict[str, frozenset[str]]]:
+        """Role -> item -> lowercase names."""
+        return {
+            role: {i.item_id: frozenset(v.lower() for v in i.values(role)) for i in self.catalog}
+            for role in PEOPLE
+        }
+
+    @cached_property
+    def genres(self) -> dict[str, frozenset[str]]:
+        """Item -> lowercase genres."""
+        return {i.item_id: frozenset(v.lower() for v in i.values("genre")) for i in self.catalog}
+
+
+def candidate_features(
+    index: CatalogIndex,
+    profile: Profile,
+    lists: Mapping[str, Sequence[tuple[str, float]]],
+    candidates: Sequence[str],
+    popularity: Mapping[str, float] | None = None,
+) -> np.ndarray:
+    """The feature matrix ``(len(candidates), len(FEATURES))``; NaN where a value is unknown
+    (an item a ranker did not list), which LightGBM learns to route. ``popularity``
+    replaces the catalog's figures (training leaves out the dialogues it learns from)."""
+    catalog = index.catalog
+    n = len(candidates)
+    out = np.full((n, len(FEATURES)), np.nan, dtype=np.float32)
+    column = {name: j for j, name in enumerate(FEATURES)}
+    row = {item_id: r for r, item_id in enumerate(candidates)}
+
+    rrf = np.zeros(n, dtype=np.float32)
+    plugin = np.zeros(n, dtype=np.float32)
+    lists_in = np.zeros(n, dtype=np.float32)
+    for tool, ranked in lists.items():
+        if not ranked:
+            continue
+        top = max(abs(s) for _, s in ranked) or 1.0
+        for rank, (item_id, score) in enumerate(ranked, start=1):
+            r = row.get(item_id)
+            if r is None:
+                continue
+            lists_in[r] += 1
+            rrf[r] += 1.0 / (RRF_K + rank)
+            if tool in RANKERS:
+                out[r, column[f"{tool}_rank"]] = rank
+                out[r, column[f"{tool}_score"]] = score / top
+            else:
+                plugin[r] += 1.0 / (RRF_K + rank)
+    out[:, column["plugin_rrf"]] = plugin
+    out[:, column["lists"]] = lists_in
+    out[:, column["rrf"]] = rrf
+
+    liked = [i for i in profile.liked if i in catalog]
+    liked_years = [y for y in (catalog[i].year for i in liked) if y is not None]
+    mean_year = sum(liked_years) / len(liked_years) if liked_years else None
+    wanted_genres = {v.lower() for v in profile.wanted.get("genre", [])}
+    wanted_people = {v.lower() for p in PEOPLE for v in profile.wanted.get(p, [])}
+    avoided = {v.lower() for vs in profile.avoided.values() for v in vs}
+    n_wanted = sum(len(v) for v in profile.wanted.values())
+    for r, item_id in enumerate(candidates):
+        item: Item = catalog[item_id]
+        out[r, column["popularity"]] = (
+            item.popularity or 0.0 if popularity is None else popularity.get(item_id, 0.0)
+        )
+        out[r, column["log_degree"]] = math.log1p(index.degree.get(item_id, 0))
+        for role in PEOPLE:
+            mine = index.people[role][item_id]
+            out[r, column[f"liked_same_{role}"]] = sum(
+                1 for i in liked if mine & index.people[role][i]
+            )
+        genres = index.genres[item_id]
+        overlaps = [_jaccard(genres, index.genres[i]) for i in liked]
+        out[r, column["liked_genre_overlap"]] = sum(overlaps) / len(overlaps) if overlaps else 0
+        out[r, column["liked_genre_max"]] = max(overlaps, default=0.0)
+        met = 0
+        for attribute, values in profile.wanted.items():
+            have = {v.lower() for v in item.values(attribute)}
+            met += bool(have & {v.lower() for v in values})
+        out[r, column["wanted_matches"]] = met
+        out[r, column["wanted_genre"]] = len(genres & wanted_genres)
+        people = set().union(*(index.people[p][item_id] for p in PEOPLE))
+        out[r, column["wanted_person"]] = len(people & wanted_people)
+        out[r, column["avoided_near"]] = len((genres | people) & avoided)
+        if item.year:
+            out[r, column["year"]] = item.year
+            if mean_year is not None:
+                out[r, column["year_gap"]] = abs(item.year - mean_year)
+        out[r, column["has_year"]] = float(item.year is not None)
+    out[:, column["n_liked"]] = len(liked)
+    out[:, column["n_wanted"]] = n_wanted
+    out[:, column["has_notes"]] = float(bool(profile.notes))
+    return out
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+@dataclass
+class LearnedRanker:
+    """A trained model and what it was trained on."""
+
+    booster: Any
+    info: dict[str, Any]
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        """One score per candidate row, higher is better."""
+        if features.shape[0] == 0:
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
+
+    def save(self, folder: Path) -> None:
+        """Write the model and its description into a pack folder."""
+        self.booster.save_model(str(folder / MODEL_FILE))
+        (folder / INFO_FILE).write_text(json.dumps(self.info, indent=2, ensure_ascii=False))
+
+    @classmethod
+    def load(cls, folder: Path) -> LearnedRanker | None:
+        """The pack's model, or ``None`` when it has none; an unusable one is an error."""
+        if not (folder / MODEL_FILE).exists():
+            return None
+        try:
+            import lightgbm as lgb
+        except ImportError as exc:
+            raise PackError(
+                f"{folder} has a learned ranker, which needs lightgbm: pip install lightgbm"
+            ) from exc
+        try:
+            info = json.loads((folder / INFO_FILE).read_text())
+            booster = lgb.Booster(model_file=str(folder / MODEL_FILE))
+        except (OSError, ValueError, lgb.basic.LightGBMError) as exc:
+            raise PackError(f"{folder}: the learned ranker is unreadable ({exc})") from exc
+        if info.get("features") != FEATURES:
+            raise PackError(
+                f"{folder}: the learned ranker was trained on other features than this "
+                "Parley computes; retrain it with `parley train-ranker`"
+            )
+        return cls(booster, info)

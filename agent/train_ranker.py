@@ -1,0 +1,265 @@
+"""Train the learned fusion (`agent.learned`) on real dialogues: ``parley train-ranker``.
+
+Each recommender turn of the training dialogues is a query: the agent reads its context
+exactly as a live turn would (`agent.offline.rank_context`), every ranker proposes
+candidates, and the candidates the human recommended are the relevant ones. A share of
+the dialogues (by id) is held out to choose the number of boosting rounds and to report
+how the model compares with reciprocal-rank fusion; the final model is then refitted on
+all of them. Train on training dialogues only: never on the dialogues you evaluate on.
+
+The pack's collaborative model and popularity prior were learned from these same
+dialogues, so on a training turn they would already "know" the answer (the film the
+human recommended is co-mentioned with the context). Training therefore cross-fits: the
+dialogues are split into `FOLDS` folds, and a turn's collaborative list and popularity
+come from models learned without its fold. Live turns and evaluation on other dialogues
+use the pack's models, learned from all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.evaluation.dialogues import EvalTurn, TurnFile
+from agent.evaluation.workers import Progress, run_tasks
+from agent.learned import FEATURES, LearnedRanker, candidate_features
+from agent.offline import rank_context
+from knowledge.collab import CollabModel, train_collab
+from knowledge.pack import Pack
+from knowledge.popularity import with_prior
+from knowledge.sequences import SequenceSet, load_sequences
+
+PARAMS: dict[str, Any] = {
+    "objective": "lambdarank",
+    "metric": "ndcg",
+    "eval_at": [10, 50],
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.9,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambdarank_truncation_level": 60,
+    "verbosity": -1,
+}
+ROUNDS = 600
+EARLY_STOP = 60
+HELD_OUT = 0.2
+"""Share of the training dialogues held out to pick the number of rounds."""
+
+
+@dataclass
+class Query:
+    """One training turn: its candidates' features, which are relevant, and its RRF order."""
+
+    key: str
+    dialog_id: str
+    features: np.ndarray
+    labels: np.ndarray
+    targets: int
+    """Targets of the turn not already mentioned (the pool may miss some of them)."""
+
+
+FOLDS = 5
+DIALOGUE_SOURCES = ("dialogues", "redial-liked")
+"""Interaction sources whose sets are dialogues (their ids are dialogue ids)."""
+
+
+@dataclass
+class Fold:
+    """The interaction-learned models of one fold: learned without that fold's dialogues."""
+
+    collab: CollabModel | None
+    popularity: dict[str, float]
+
+
+def fold_of(dialog_id: str) -> int:
+    """A dialogue's fold (stable: a hash of its id)."""
+    return int(hashlib.sha1(f"fold:{dialog_id}".encode()).hexdigest()[:8], 16) % FOLDS
+
+
+def fold_models(pack: Pack) -> list[Fold] | None:
+    """One `Fold` per fold, from the interactions the pack was built with (``None`` when the
+    pack has none: nothing can leak)."""
+    specs = pack.manifest.get("popularity", {}).get("specs") or []
+    if not specs:
+        return None
+    catalog = pack.catalog
+    sets = {spec: load_sequences(spec, catalog, positive_only=True) for spec in specs}
+    folds = []
+    for fold in range(FOLDS):
+        kept = {}
+        for spec, found in sets.items():
+            if spec.partition(":")[0] in DIALOGUE_SOURCES:
+                sequences = [
+                    s for s in found.sequences if fold_of(s.user_id.partition(":")[0]) != fold
+                ]
+                found = SequenceSet(sequences, found.source)
+            kept[spec] = found
+        prior, _ = with_prior(catalog, kept)
+        collab = train_collab(catalog, kept) if pack.collab is not None else None
+        folds.append(Fold(collab, {i.item_id: i.popularity or 0.0 for i in prior}))
+    return folds
+
+
+class QueryBuilder:
+    """Loads the pack once (per worker process) and turns one dialogue turn into a query."""
+
+    def __init__(
+        self,
+        pack_dir: str,
+        settings: Mapping[str, Any] | None = None,
+        folds: list[Fold] | None = None,
+    ) -> None:
+        from agent.agent import ParleyAgent
+        from agent.context import AgentSettings
+        from knowledge.pack import load_pack
+
+        values = {**(settings or {}), "fusion": "rrf"}
+        self.agent = ParleyAgent(
+            load_pack(Path(pack_dir)), settings=AgentSettings.from_mapping(values)
+        )
+        self.agent.toolbox.warm_up()
+        self.folds = folds
+
+    def _use_fold(self, fold: Fold) -> None:
+        tools = self.agent.toolbox.tools
+        if "collab" in tools and fold.collab is not None:
+            tools["collab"].model = fold.collab  # type: ignore[attr-defined]
+        if "popular" in tools:
+            tools["popular"].use_popularity(fold.popularity)  # type: ignore[attr-defined]
+
+    def __call__(self, turn: EvalTurn) -> Query:
+        from agent.ranking import proposed, unshowable
+
+        fold = self.folds[fold_of(turn.dialog_id)] if self.folds else None
+        if fold is not None:
+            self._use_fold(fold)
+        ctx = self.agent.context
+        ranking = rank_context(ctx, turn.context)
+        profile = ranking.profile
+        never = unshowable(ctx, profile, ranking.mentioned)
+        pool = [c.item_id for c in proposed(ctx, profile, ranking.rankings, never)]
+        films = {ctx.twins.canonical(t) for t in turn.targets if t not in never}
+        labels = np.array([ctx.twins.canonical(i) in films for i in pool], dtype=np.float32)
+        features = candidate_features(
+            ctx.catalog_index,
+            profile,
+            ranking.rankings.lists,
+            pool,
+            popularity=fold.popularity if fold is not None else None,
+        )
+        return Query(turn.key, turn.dialog_id, features, labels, len(films))
+
+
+def held_out(dialog_id: str, share: float = HELD_OUT) -> bool:
+    """Whether a dialogue is in the held-out part (stable: a hash of its id)."""
+    digest = int(hashlib.sha1(dialog_id.encode()).hexdigest()[:8], 16)
+    return digest % 1000 < share * 1000
+
+
+def recall_at(queries: Sequence[Query], scores: Sequence[np.ndarray], k: int) -> float:
+    """Share of the targets (all of them, found by the pool or not) ranked in the top k."""
+    hits = total = 0
+    for query, score in zip(queries, scores, strict=True):
+        total += query.targets
+        if len(score):
+            top = np.argsort(-score, kind="stable")[:k]
+            hits += int(query.labels[top].sum())
+    return hits / max(1, total)
+
+
+def _dataset(queries: Sequence[Query]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    useful = [q for q in queries if q.labels.any()]
+    features = np.vstack([q.features for q in useful])
+    labels = np.concatenate([q.labels for q in useful])
+    return features, labels, [len(q.labels) for q in useful]
+
+
+def train_ranker(
+    pack_dir: Path,
+    turns: TurnFile,
+    *,
+    workers: int = 1,
+    seed: int = 0,
+    settings: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> tuple[LearnedRanker, dict[str, Any]]:
+    """Build the queries, pick the rounds on held-out dialogues, refit on all; the model and
+    its report (held-out Recall@10/50 of the model and of equal-weight reciprocal rank)."""
+    import lightgbm as lgb
+
+    from knowledge.pack import load_pack
+
+    started = time.perf_counter()
+    folds = fold_models(load_pack(pack_dir))
+    queries = run_tasks(
+        QueryBuilder,
+        (str(pack_dir), dict(settings or {}), folds),
+        turns.turns,
+        workers=workers,
+        progress=progress,
+    )
+    queries = [q for q in queries if q.targets]
+    fit = [q for q in queries if not held_out(q.dialog_id)]
+    valid = [q for q in queries if held_out(q.dialog_id)]
+    params = {**PARAMS, "seed": seed, "deterministic": True, "num_threads": max(1, workers)}
+
+    x, y, groups = _dataset(fit)
+    vx, vy, vgroups = _dataset(valid)
+    booster = lgb.train(
+        params,
+        lgb.Dataset(x, y, group=groups, feature_name=FEATURES),
+        num_boost_round=ROUNDS,
+        valid_sets=[lgb.Dataset(vx, vy, group=vgroups, feature_name=FEATURES)],
+        callbacks=[lgb.early_stopping(EARLY_STOP, verbose=False)],
+    )
+    rounds = int(booster.best_iteration or ROUNDS)
+    held = LearnedRanker(booster, {})
+    model_scores = [held.scores(q.features) for q in valid]
+    rrf_column = FEATURES.index("rrf")
+    rrf_scores = [q.features[:, rrf_column] for q in valid]
+    pool_recall = sum(int(q.labels.sum()) for q in valid) / max(1, sum(q.targets for q in valid))
+
+    ax, ay, agroups = _dataset(queries)
+    final = lgb.train(
+        params,
+        lgb.Dataset(ax, ay, group=agroups, feature_name=FEATURES),
+        num_boost_round=rounds,
+    )
+    gain = final.feature_importance(importance_type="gain")
+    report: dict[str, Any] = {
+        "trained_on": str(turns.path),
+        "queries": len(queries),
+        "queries_with_a_target_in_the_pool": sum(1 for q in queries if q.labels.any()),
+        "candidates_per_query": round(float(np.mean([len(q.labels) for q in queries])), 1),
+        "rounds": rounds,
+        "cross_fitted_folds": FOLDS if folds else 0,
+        "held_out": {
+            "dialogues_share": HELD_OUT,
+            "queries": len(valid),
+            "pool_recall": round(pool_recall, 4),
+            "learned": {
+                "recall@10": round(recall_at(valid, model_scores, 10), 4),
+                "recall@50": round(recall_at(valid, model_scores, 50), 4),
+            },
+            "rrf_equal_weights": {
+                "recall@10": round(recall_at(valid, rrf_scores, 10), 4),
+                "recall@50": round(recall_at(valid, rrf_scores, 50), 4),
+            },
+        },
+        "feature_gain": {
+            name: round(float(g), 1)
+            for name, g in sorted(zip(FEATURES, gain, strict=True), key=lambda p: -p[1])
+        },
+        "params": {k: v for k, v in params.items() if k != "num_threads"},
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    info = {"features": FEATURES, **report}
+    return LearnedRanker(final, info), report

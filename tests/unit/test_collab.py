@@ -1,0 +1,106 @@
+"""The collaborative model (EASE), twins, and the beyond-accuracy figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.evaluation.beyond import beyond_accuracy, buckets, gini
+from knowledge.collab import CollabModel, fit_ease, train_collab
+from knowledge.items import Catalog, Item
+from knowledge.sequences import InteractionSequence, SequenceSet
+from knowledge.twins import Twins, find_twins
+
+
+def _catalog(n: int = 6) -> Catalog:
+    return Catalog([Item(item_id=f"i{k}", title=f"Film {k}", year=2000 + k) for k in range(n)])
+
+
+def _sets(*groups: tuple[str, ...]) -> SequenceSet:
+    return SequenceSet([InteractionSequence(f"u{k}", g) for k, g in enumerate(groups)], "test")
+
+
+def test_ease_learns_what_people_like_together(tmp_path: Path) -> None:
+    catalog = _catalog()
+    # i0 and i1 always go together; i2 and i3 together; i4 with everything; i5 with nothing.
+    rows = [("i0", "i1", "i4")] * 5 + [("i2", "i3", "i4")] * 5 + [("i5",)]
+    model = train_collab(catalog, {"dialogues:x": _sets(*rows)}, l2=1.0)
+    assert model is not None
+    top = [item_id for item_id, _ in model.top(["i0"], 3)]
+    assert top[0] == "i1"
+    assert "i2" not in top[:2] and "i3" not in top[:2]
+    assert "i0" not in top  # never the liked item itself
+    assert [i for i, _ in model.because(["i0", "i2"], "i1")] == ["i0"]
+    assert not model.scores(["i5"]).any()  # an item nobody shares says nothing
+    model.save(tmp_path)
+    loaded = CollabModel.load(tmp_path)
+    assert loaded is not None and loaded.top(["i0"], 3) == model.top(["i0"], 3)
+    assert CollabModel.load(tmp_path / "nothing") is None
+
+
+def test_ease_keeps_only_positive_weights_per_item() -> None:
+    from scipy import sparse
+
+    matrix = sparse.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 1]], float))
+    weights = fit_ease(matrix, l2=0.5, keep=1)
+    assert weights.shape == (3, 3)
+    assert (weights.data > 0).all()
+    assert max(np.diff(weights.indptr)) <= 1
+    assert weights.diagonal().sum() == 0
+
+
+def test_no_interactions_no_model() -> None:
+    assert train_collab(_catalog(), {}) is None
+    assert train_collab(_catalog(), {"dialogues:x": _sets(("nope",))}) is None
+
+
+def test_twins_are_one_film_listed_twice() -> None:
+    items = [
+        Item(item_id="a", title="The Conjuring", external_ids={"imdb": "tt1"}),
+        Item(item_id="b", title="Conjuring", external_ids={"imdb": "tt1"}),
+        Item(item_id="c", title="The Conjuring", year=2013, external_ids={"imdb": "tt1"}),
+        # One IMDb id on two different films (a data error): not twins.
+        Item(item_id="d", title="Spider", year=2007, external_ids={"imdb": "tt2"}),
+        Item(item_id="e", title="Spider-Man 3", year=2007, external_ids={"imdb": "tt2"}),
+        # Same id, years that disagree: a remake mislabelled, not a twin.
+        Item(item_id="f", title="Romeo and Juliet", year=1968, external_ids={"imdb": "tt3"}),
+        Item(item_id="g", title="Romeo and Juliet", year=2007, external_ids={"imdb": "tt3"}),
+        # Without external ids: the same title, one without a year.
+        Item(item_id="h", title="Back to the Future", year=1985),
+        Item(item_id="i", title="Back To The Future"),
+        Item(item_id="j", title="Heat", year=1995),
+        Item(item_id="k", title="Heat", year=1986),
+    ]
+    groups = find_twins(Catalog(items))
+    assert groups == [["c", "a", "b"], ["h", "i"]]  # the record with a year stands for the film
+    twins = Twins(groups)
+    assert twins.canonical("b") == "c" and twins.of("j") == ("j",)
+    assert twins.expand(["a", "j"]) == {"a", "b", "c", "j"}
+
+
+def test_gini_and_buckets() -> None:
+    assert gini([1, 1, 1, 1]) == pytest.approx(0.0)
+    assert gini([0, 0, 0, 10]) == pytest.approx(0.75)
+    assert gini([]) == 0.0
+    found = buckets({"a": 50.0, "b": 30.0, "c": 10.0, "d": 10.0})
+    assert found == {"a": "head", "b": "torso", "c": "tail", "d": "tail"}
+
+
+def test_beyond_accuracy_figures() -> None:
+    items = [
+        Item(item_id="a", title="A", attributes={"genre": ["drama"]}, popularity=8.0),
+        Item(item_id="b", title="B", attributes={"genre": ["drama"]}, popularity=1.0),
+        Item(item_id="c", title="C", attributes={"genre": ["comedy"]}, popularity=1.0),
+        Item(item_id="d", title="D", attributes={"genre": ["horror"]}),
+    ]
+    catalog = Catalog(items)
+    lists = [["a", "b"], ["a", "c"]]
+    found = beyond_accuracy(catalog, lists, [("a", 1), ("c", None), ("d", 3)], k=10)
+    assert found["coverage"] == 0.75
+    assert found["intra_list_diversity"] == {"genre": 0.5, "people": 0.0}
+    by = found["recall@10_by_popularity"]
+    assert by["head"] == {"targets": 1, "recall@10": 1.0}
+    assert by["tail"]["targets"] == 2 and by["tail"]["recall@10"] == 0.5
+    assert found["novelty"] > 0 and 0 < found["exposure_gini"] < 1
