@@ -7,7 +7,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 
-from agent.nodes.acts import answer, ask, close, explain, recommend
+from agent.nodes.acts import ask, close, recommend
+from agent.nodes.answer import answer, explain
 from agent.nodes.plan import plan, route
 from agent.nodes.respond import ground, respond
 from agent.nodes.retrieve import retrieve
