@@ -38,11 +38,10 @@ POPULAR = "one of the most popular films in the catalog"
 
 @dataclass(frozen=True)
 class Reason:
-    """One reason, how strong it is, and the liked item it leans on (if any)."""
+    """One reason and how strong it is."""
 
     text: str
     strength: float
-    about: str | None = None
 
 
 def evidence_for(
@@ -106,6 +105,7 @@ def _graph_reasons(
     )
     if not isinstance(output, BaseModel):
         return call
+    shared: dict[tuple[str, str, str], list[str]] = {}  # (item, relation, name): liked titles
     for connection in getattr(output, "results", []):
         item = connection.entity.item
         if item is None or item.item_id not in reasons:
@@ -121,11 +121,12 @@ def _graph_reasons(
             if liked is None:
                 continue
             name = _label(ctx, steps[0].target)
-            reasons[item.item_id].append(
-                Reason(
-                    _shared(relation, name, liked.display_title), STRENGTH[relation], liked.item_id
-                )
-            )
+            titles = shared.setdefault((item.item_id, relation, name), [])
+            if liked.display_title not in titles:
+                titles.append(liked.display_title)
+    for (item_id, relation, name), titles in shared.items():
+        text = _shared(relation, name, join_names(titles[:2]))
+        reasons[item_id].append(Reason(text, STRENGTH[relation] + 0.05 * (len(titles) - 1)))
     return call
 
 
@@ -138,25 +139,22 @@ def _shared(relation: str, name: str, liked: str) -> str:
 
 
 def _wanted_reasons(profile: Profile, item: Item) -> list[Reason]:
-    """The asked-for values the item has: "a thriller, as you asked"."""
-    found = []
+    """The asked-for values the item has, in one reason: "a comedy with Tom Hanks, as you
+    asked" (the more it meets, the stronger)."""
+    met: dict[str, list[str]] = {}
     for attribute, values in profile.wanted.items():
         have = {v.lower(): v for v in item.values(attribute)}
-        met = [have[v] for v in values if v in have]
-        if not met:
-            continue
-        if attribute == "genre":
-            text = f"{_article(met[0])} {' and '.join(met[:2])} film, as you asked"
-        elif attribute == "director":
-            text = f"directed by {join_names(met)}, as you asked"
-        elif attribute == "writer":
-            text = f"written by {join_names(met)}, as you asked"
-        elif attribute == "star":
-            text = f"with {join_names(met)}, as you asked"
-        else:
-            text = f"{attribute} {join_names(met)}, as you asked"
-        found.append(Reason(text, STRENGTH["wanted"]))
-    return found
+        found = [have[v] for v in values if v in have]
+        if found:
+            met[attribute] = found
+    if not met:
+        return []
+    genres = met.pop("genre", [])
+    head = f"{_article(genres[0])} {' and '.join(genres[:2])} film" if genres else ""
+    lead = {"director": "directed by", "writer": "written by", "star": "with"}
+    parts = [f"{lead.get(a, a)} {join_names(v)}" for a, v in met.items()]
+    text = " ".join([head or ("a film" if parts else ""), *parts]).strip()
+    return [Reason(f"{text}, as you asked", STRENGTH["wanted"] + 0.05 * (len(met) + bool(genres)))]
 
 
 def _genre_reasons(catalog: Catalog, liked: Sequence[str], item: Item) -> list[Reason]:
@@ -174,7 +172,7 @@ def _genre_reasons(catalog: Catalog, liked: Sequence[str], item: Item) -> list[R
     _, liked_id, shared = best
     kind = " and ".join(shared[:2])
     text = f"{_article(shared[0])} {kind} film like {catalog[liked_id].display_title}"
-    return [Reason(text, STRENGTH["genre"], liked_id)]
+    return [Reason(text, STRENGTH["genre"])]
 
 
 def _best(found: list[Reason]) -> list[str]:

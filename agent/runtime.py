@@ -10,6 +10,7 @@ from agent.grounding import GroundingCheck
 from agent.learned import CatalogIndex, LearnedRanker
 from agent.llm import ChatLLM, NoLLM
 from agent.toolbox import Toolbox
+from knowledge.graph import value_node
 from knowledge.items import Catalog
 from knowledge.lexicon import english_ranks, genre_words
 from knowledge.twins import Twins
@@ -67,6 +68,15 @@ class AgentContext:
             for item_id in ids:
                 out[item_id] = ids
         return out
+
+    def label(self, attribute: str, value: str) -> str:
+        """How the catalog writes an attribute value (profiles keep values lowercase)."""
+        kind = "person" if attribute in {"director", "star", "writer"} else attribute
+        graph = getattr(self.toolbox.source, "graph", None)
+        node = value_node(kind, value)
+        if graph is not None and node in graph.graph:
+            return str(graph.graph.nodes[node].get("label", value))
+        return value
 
     @cached_property
     def genre_words(self) -> dict[str, tuple[str, ...]]:

@@ -12,6 +12,7 @@ from agent.profile import Profile
 from agent.questions import ASKABLE, QUESTIONS, best_question
 from agent.runtime import AgentContext
 from agent.state import AgentState, ReplyPlan, last_user_text
+from agent.wording import variant, wish_phrase
 from prompts import render
 
 
@@ -41,10 +42,8 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
             "asks_in_row": state.get("asks_in_row", 0) + 1,
             "recommended": [],
         }
-    if intent == "greet":
-        ack = "Hi! I'm Parley."
-    elif intent == "reject":
-        ack = "Got it."
+    if intent in {"greet", "reject"}:
+        ack = intent
     if pool and intent != "greet":
         # Never ask about what the user already said (a wanted genre, a year range).
         known = [a for a in ASKABLE if profile.wanted.get(a)]
@@ -57,7 +56,10 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
             [g for g, _ in Counter(ctx.catalog.attribute_values("genre")).most_common(5)],
         )
     question = QUESTIONS[attribute]
-    template = render("replies/ask", ack=ack, question=question, options=options)
+    turn = len(state.get("messages", []))
+    template = render(
+        "replies/ask", ack=ack, attribute=attribute, options=options, variant=variant(f"ask{turn}")
+    )
     prompt = render("ask", known=_known(profile, ctx), question=question, options=options)
     return {
         "plan": ReplyPlan(act="ask", template=template, prompt=prompt, facts=[question, *options]),
@@ -78,7 +80,8 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         constraints = [f"no {', '.join(v)}" for v in profile.avoided.values()]
         if profile.year_min or profile.year_max:
             constraints.append(f"years {profile.year_min or '…'}–{profile.year_max or '…'}")
-        template = render("replies/empty", ack="", constraints=constraints)
+        turn = len(state.get("messages", []))
+        template = render("replies/empty", constraints=constraints, variant=variant(f"e{turn}"))
         return {
             "plan": ReplyPlan(act="ask", template=template),
             "recommended": [],
@@ -102,16 +105,18 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         for c in chosen
     ]
     liked = [ctx.catalog[i].display_title for i in profile.liked if i in ctx.catalog]
-    intro = (
-        "Here are some picks for you:"
-        if not liked
-        else f"Since you liked {liked[-1]}, you might enjoy:"
-    )
+    intent = state.get("intent", "statement")
+    turn = len(state.get("messages", []))
+    wish = wish_phrase(profile, ctx.label)
+    said = last_user_text(state.get("messages", [])).lower()
+    fresh = any(v in said for values in profile.wanted.values() for v in values)
     template = render(
         "replies/recommend",
-        intro=intro,
+        mood="reject" if intent == "reject" else "more" if intent in {"more", "seen"} else "",
+        liked=[] if fresh else liked,  # a wish said just now leads the reply
+        wish=wish,
         items=rows,
-        outro="Tell me if you've seen any of them or want something different.",
+        variant=variant(f"rec{turn}"),
     )
     prompt = render(
         "recommend",
@@ -153,7 +158,8 @@ def close(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object
         if profile.liked and profile.liked[-1] in ctx.catalog
         else ""
     )
-    template = render("replies/close", liked=liked)
+    turn = len(state.get("messages", []))
+    template = render("replies/close", liked=liked, variant=variant(f"close{turn}"))
     return {
         "plan": ReplyPlan(act="close", template=template, allowed=profile.liked[-1:]),
         "asks_in_row": 0,
