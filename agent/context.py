@@ -45,6 +45,13 @@ class AgentSettings:
     values first (soft constraints)."""
     prefer_wanted_learned: bool = True
     """The same with the learned fusion (which also sees the asked-for values as features)."""
+    planner: Literal["policy", "llm"] = "policy"
+    """Who chooses the tools of a turn: the deterministic policy, or (for a capable served
+    LLM that supports tool calls) the LLM, with the policy as the fallback."""
+    planner_calls: int = 3
+    """Tool-calling rounds the LLM planner may take in one turn."""
+    planner_seconds: float = 20.0
+    """Time budget of the LLM planner in one turn (then the policy decides)."""
     max_asks_in_row: int = 2
     """Clarifying questions allowed before the agent must recommend."""
     rejects_before_asking: int = 1

@@ -212,6 +212,7 @@ class OpenAICompatibleLLM:
         """How ``response_format`` carries a JSON schema; see the class docstring."""
         self.retries = retries
         self.backoff = backoff
+        self.api_key = api_key
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(
             base_url=self.base_url,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from agent.context import AgentSettings
 from agent.grounding import GroundingCheck
 from agent.learned import CatalogIndex, LearnedRanker
 from agent.llm import ChatLLM, NoLLM
+from agent.tool_llm import planner_model
 from agent.toolbox import Toolbox
 from knowledge.graph import value_node
 from knowledge.items import Catalog
@@ -82,6 +84,14 @@ class AgentContext:
     def genre_words(self) -> dict[str, tuple[str, ...]]:
         """Words that name the catalog's genres ("scary" -> horror), for the reader."""
         return genre_words(self.catalog.attribute_values("genre"))
+
+    @cached_property
+    def planner_model(self) -> Any:
+        """The LLM with the registry's tools bound (LangChain), for ``--planner llm``; ``None``
+        when the LLM is not a served one (the embedded model and ``none`` cannot plan)."""
+        if self.settings.planner != "llm":
+            return None
+        return planner_model(self.llm, self.toolbox, self.settings)
 
     @cached_property
     def twins(self) -> Twins:

@@ -19,6 +19,8 @@ STATE_TYPES = [
     ("agent.state", "Candidate"),
     ("agent.state", "ToolCall"),
     ("agent.state", "ReplyPlan"),
+    ("tools.base", "ToolAnswer"),
+    ("tools.base", "ItemRef"),
 ]
 
 

@@ -11,10 +11,19 @@ from pydantic import BaseModel, Field
 
 from agent.profile import Profile
 from agent.reading import Intent
+from tools.base import ToolAnswer
 
 DialogueAct = Literal["ask", "recommend", "answer", "explain", "close"]
 
-__all__ = ["AgentState", "Candidate", "DialogueAct", "Profile", "ReplyPlan", "ToolCall"]
+__all__ = [
+    "AgentState",
+    "Candidate",
+    "DialogueAct",
+    "Profile",
+    "ReplyPlan",
+    "ToolAnswer",
+    "ToolCall",
+]
 
 
 def last_user_text(messages: Sequence[BaseMessage]) -> str:
@@ -95,6 +104,10 @@ class AgentState(TypedDict, total=False):
     """What the latest user message wants, as read by `understand`."""
     plan: ReplyPlan
     """What this turn's reply must say."""
+    answered: ToolAnswer | None
+    """An answering tool's answer chosen for this turn by the LLM planner."""
+    answerer: str | None
+    """The answering plug-in whose declared intents the latest message matches."""
     draft: str | None
     """The LLM's reply before the final grounding check (None without an LLM)."""
     reply: str

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel
@@ -49,6 +51,24 @@ class Toolbox:
         ``roles = frozenset({"rank"})`` and the agent calls it beside the built-in rankers.
         """
         return [name for name, tool in self.tools.items() if "rank" in tool.roles]
+
+    def answerer_for(self, text: str) -> str | None:
+        """The answering tool (other than ``lookup``) whose declared intents match a message."""
+        for name, patterns in self._intents.items():
+            if any(p.search(text) for p in patterns):
+                return name
+        return None
+
+    @cached_property
+    def _intents(self) -> dict[str, list[re.Pattern[str]]]:
+        found = {}
+        for name, tool in self.tools.items():
+            if "answer" in tool.roles and tool.intents and name != "lookup":
+                try:
+                    found[name] = [re.compile(p, re.IGNORECASE) for p in tool.intents]
+                except re.error as exc:  # a plug-in's bad pattern costs its intents only
+                    log.warning("tool %s declares an invalid intent pattern: %s", name, exc)
+        return found
 
     def warm_up(self, names: Iterable[str] | None = None) -> None:
         """Run the tools' setup now (indexes, linkers) instead of on the first turn."""

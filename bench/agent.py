@@ -1,16 +1,22 @@
-"""Benchmark the agent: turn latency over scripted conversations.
+"""Benchmark the agent: start-up, time to the first reply, and turn latency.
 
     python bench/agent.py --pack /tmp/redial --llm none
     python bench/agent.py --pack /tmp/redial --llm embedded
 
-Tools are warmed up first (a server does that at start); each conversation runs in a new
-session. Prints the median and p90 turn latency, per act and overall.
+First, in fresh processes (``--fresh N`` of them), the agent is built exactly as
+``parley serve`` and ``parley chat`` build it (pack opened, models and indexes warmed) and
+the first message is timed: start-up and time to the first reply, medians over the runs.
+Then, in this process, the scripted conversations run (each in a new session) and the
+median and p90 turn latency are printed, per act and overall, with where replies came from.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -48,12 +54,58 @@ SCRIPTS = [
 ]
 
 
+FIRST = "Hi! I loved Inception and The Prestige."
+FRESH = """
+import json, sys, time
+started = time.perf_counter()
+from ui.compose import make_agent
+import argparse
+args = argparse.Namespace(pack=sys.argv[1], llm=sys.argv[2], model=None, sessions=sys.argv[3])
+agent = make_agent(args)
+ready = time.perf_counter() - started
+t0 = time.perf_counter()
+result = agent.turn(agent.new_session(), sys.argv[4])
+print(json.dumps({"startup_s": ready, "first_reply_s": time.perf_counter() - t0,
+                  "act": result.act, "items": len(result.items)}))
+"""
+
+
+def fresh_runs(pack: Path, llm: str, runs: int, folder: Path) -> list[dict[str, float]]:
+    """Start-up and first-reply times of ``runs`` fresh processes."""
+    out = []
+    for n in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", FRESH, str(pack), llm, str(folder / f"s{n}.sqlite"), FIRST],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            check=True,
+        )
+        out.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pack", type=Path, required=True)
     parser.add_argument("--llm", default="none", help="none, embedded, or an http(s)://.../v1 URL")
     parser.add_argument("--rounds", type=int, default=2, help="times to run every script")
+    parser.add_argument(
+        "--fresh", type=int, default=3, help="fresh processes timing start-up and first reply"
+    )
     args = parser.parse_args()
+
+    if args.fresh:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            runs = fresh_runs(args.pack, args.llm, args.fresh, Path(tmp))
+        startup = statistics.median(r["startup_s"] for r in runs)
+        first = statistics.median(r["first_reply_s"] for r in runs)
+        print(f"fresh processes      {len(runs)} (load average {os.getloadavg()[0]:.1f})")
+        print(f"start-up median      {startup:.1f} s (pack, models and indexes loaded)")
+        print(f"first reply median   {1000 * first:.0f} ms ({runs[0]['act']}, {FIRST!r})")
 
     agent = ParleyAgent(load_pack(args.pack), llm=make_llm(args.llm))
     started = time.perf_counter()

@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
@@ -99,6 +99,14 @@ class ItemRef(BaseModel):
     def display_title(self) -> str:
         """``Title (Year)``, or the bare title when the year is unknown."""
         return f"{self.title} ({self.year})" if self.year else self.title
+
+
+class ToolAnswer(BaseModel):
+    """An answering tool's answer to a question, as the agent passes it on."""
+
+    text: str = Field(description="the answer, one or two sentences")
+    items: list[ItemRef] = Field(default_factory=list, description="catalog items it is about")
+    tool: str = Field(default="", description="the tool that answered")
 
 
 def input_error(tool: str, exc: ValidationError) -> ToolInputError:
@@ -272,6 +280,36 @@ class Tool(ABC, Generic[InputT, OutputT]):
         every catalog item it refers to, in order, scored by reciprocal rank."""
         ids = list(dict.fromkeys(referenced_item_ids(output)))
         return [(item_id, 1.0 / rank) for rank, item_id in enumerate(ids, start=1)]
+
+    intents: ClassVar[tuple[str, ...]] = ()
+    """For an ``answer`` tool: regular expressions (case-insensitive) of the questions it
+    answers, e.g. ``r"\\bwhere can i (watch|stream)\\b"``. The deterministic policy sends a
+    user message that matches one to this tool; the LLM planner may call it any time."""
+
+    def answer_input(self, question: str, items: Sequence[str]) -> dict[str, Any] | None:
+        """This answering tool's input for a question about ``items`` (catalog ids, the
+        focus of the conversation); by default ``text``/``question`` and ``item_ids``/``items``
+        fields get them. ``None`` when it cannot answer."""
+        payload: dict[str, Any] = {}
+        fields = self.Input.model_fields
+        for name in ("text", "question"):
+            if name in fields:
+                payload[name] = question[:4000]
+        for name in ("item_ids", "items"):
+            if name in fields and items:
+                payload[name] = list(items)
+        required = [n for n, f in fields.items() if f.is_required()]
+        return payload if all(n in payload for n in required) else None
+
+    def answer(self, output: OutputT) -> ToolAnswer | None:
+        """The answer an output gives; by default its ``answer`` or ``sentence`` text and the
+        items it refers to. ``None`` when it has none."""
+        text = getattr(output, "answer", None) or getattr(output, "sentence", None)
+        if not isinstance(text, str) or not text.strip():
+            return None
+        items = list(dict.fromkeys(referenced_item_ids(output)))
+        refs = [ItemRef.of(self.catalog[i]) for i in items if i in self.catalog]
+        return ToolAnswer(text=text.strip(), items=refs, tool=self.name)
 
     def summarize(self, output: OutputT) -> str:
         """Render an output as a short text for an LLM (the full output stays structured)."""

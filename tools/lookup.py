@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.linker import EntityLinker, Match
-from tools.base import ItemRef, Tool, ToolInputError, linker_of
+from tools.base import ItemRef, Tool, ToolAnswer, ToolInputError, linker_of
 from tools.facts import (
     Answer,
     ItemFacts,
@@ -192,6 +192,12 @@ class LookupTool(Tool[LookupInput, LookupOutput]):
         best = max(items, key=lambda c: c.score)
         assert best.item is not None
         return answer_about_item(asks, self.catalog[best.item.item_id])
+
+    def answer(self, output: LookupOutput) -> ToolAnswer | None:
+        """The direct answer to a question, when the text asked one."""
+        if output.answer is None:
+            return None
+        return ToolAnswer(text=output.answer.sentence, items=output.answer.items, tool=self.name)
 
     def summarize(self, output: LookupOutput) -> str:
         """One line per mention, then the answer."""

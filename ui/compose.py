@@ -7,6 +7,7 @@ everywhere and the command modules never import one another.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,6 +107,13 @@ def add_agent_args(parser: argparse.ArgumentParser) -> None:
         default=None,
         help=f"SQLite file of saved sessions (default: {parley_home() / 'sessions.sqlite'})",
     )
+    parser.add_argument(
+        "--planner",
+        choices=("policy", "llm"),
+        default=None,
+        help="who chooses each turn's tools: the deterministic policy (default), or a served "
+        "LLM that supports tool calls (--llm URL), with the policy as the fallback",
+    )
 
 
 def make_agent(args: argparse.Namespace, *, warm: bool = True) -> ParleyAgent:
@@ -122,7 +130,10 @@ def make_agent(args: argparse.Namespace, *, warm: bool = True) -> ParleyAgent:
         make_llm(args.llm, model=args.model) if args.llm.startswith("http") else make_llm(args.llm)
     )
     sessions = args.sessions or parley_home() / "sessions.sqlite"
-    agent = ParleyAgent(pack, llm=llm, settings=AgentSettings.from_env(), sessions=sessions)
+    settings = AgentSettings.from_env()
+    if getattr(args, "planner", None):
+        settings = dataclasses.replace(settings, planner=args.planner)
+    agent = ParleyAgent(pack, llm=llm, settings=settings, sessions=sessions)
     if warm:
         with console.status("Loading the models and indexes…"):
             agent.warm_up()

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from langgraph.runtime import Runtime
+from pydantic import BaseModel
 
 from agent.evidence import attribute_evidence, evidence_for
 from agent.profile import Profile
 from agent.runtime import AgentContext
-from agent.state import AgentState, Candidate, ReplyPlan, last_user_text
+from agent.state import AgentState, Candidate, ReplyPlan, ToolAnswer, ToolCall, last_user_text
 from prompts import render
 from tools.lookup import LookupOutput
 
 
 def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Answer a question about an item or a person from the catalog's facts."""
+    """Answer a question about an item or a person from the catalog's facts (or with the
+    answer an answering tool gave this turn)."""
     ctx = runtime.context
     text = last_user_text(state.get("messages", []))
     trace = list(state.get("trace", []))
+    given = state.get("answered")
+    answerer = state.get("answerer")
+    if given is None and answerer is not None:
+        given, call = ask_tool(ctx, answerer, text, state.get("focus", []))
+        trace.append(call)
+    if given is not None:
+        plan = tool_answer_plan(ctx, given)
+        return {"plan": plan, "focus": [i.item_id for i in given.items], "trace": trace}
     output, call = ctx.toolbox.call("lookup", {"text": text, "facts": True})
     trace.append(call)
     found = output.answer if isinstance(output, LookupOutput) else None
@@ -35,6 +45,34 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
         act="answer", template=found.sentence, prompt=prompt, allowed=items, facts=facts
     )
     return {"plan": plan, "trace": trace, "focus": items[:1]}
+
+
+NOT_SURE = "I can't answer that reliably, sorry."
+
+
+def ask_tool(
+    ctx: AgentContext, name: str, question: str, focus: list[str]
+) -> tuple[ToolAnswer | None, ToolCall]:
+    """An answering tool's answer to the question about the focus items."""
+    tool = ctx.toolbox.tools[name]
+    payload = tool.answer_input(question, [i for i in focus if i in ctx.catalog])
+    if payload is None:
+        return None, ToolCall(tool=name, input={}, summary="nothing to answer from", ms=0.0)
+    output, call = ctx.toolbox.call(name, payload)
+    return (tool.answer(output) if isinstance(output, BaseModel) else None), call
+
+
+def tool_answer_plan(ctx: AgentContext, given: ToolAnswer) -> ReplyPlan:
+    """The reply plan of an answering tool's answer. The tool may know things the catalog
+    does not (where to stream a film), but every film it names must be one of the catalog
+    items it returned: an answer naming another title is not passed on."""
+    allowed = {i.item_id for i in given.items}
+    linked = ctx.grounding.link(given.text)
+    for mention in linked.mentions:
+        best = mention.best
+        if best.kind == "item" and best.item is not None and best.item.item_id not in allowed:
+            return ReplyPlan(act="answer", template=NOT_SURE)
+    return ReplyPlan(act="answer", template=given.text, allowed=sorted(allowed), facts=[given.text])
 
 
 def explain(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:

@@ -7,6 +7,7 @@ from typing import Literal
 
 from langgraph.runtime import Runtime
 
+from agent.planner import plan_with_llm
 from agent.profile import Profile
 from agent.questions import ASKABLE
 from agent.runtime import AgentContext
@@ -63,8 +64,15 @@ def decide(state: AgentState, ctx: AgentContext) -> DialogueAct:
 
 
 def plan(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Decide: ask, recommend, answer, explain or close."""
-    return {"act": decide(state, runtime.context)}
+    """Decide: ask, recommend, answer, explain or close (the LLM planner first, when on)."""
+    ctx = runtime.context
+    if ctx.settings.planner == "llm":
+        chosen = plan_with_llm(state, ctx)
+        if chosen is not None and "act" in chosen:
+            return chosen
+        if chosen is not None:  # the planner's tool calls stay in the trace
+            return {"act": decide(state, ctx), **chosen}
+    return {"act": decide(state, ctx)}
 
 
 def route(state: AgentState) -> Route:

@@ -32,6 +32,9 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     profile = (state.get("profile") or _session_start(state, runtime)).model_copy(deep=True)
     genre_table = ctx.genre_words
     reading = read(text, genres=genre_table)
+    answerer = ctx.toolbox.answerer_for(text)
+    if answerer is not None:  # a plug-in answers this kind of question
+        reading.intent = "question"
     output, call = ctx.toolbox.call("lookup", {"text": text, "facts": False})
     mentions = output.mentions if isinstance(output, LookupOutput) else []
     trace = [call]
@@ -102,6 +105,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         "focus": focus,
         "trace": trace,
         "rejects_in_row": rejects,
+        "answerer": answerer,
     }
 
 
@@ -118,7 +122,7 @@ _NEGATION = re.compile(r"\b(no|not|none|nope|nah|don'?t|doesn'?t|never)\b", re.I
 
 def _fresh_turn() -> dict[str, object]:
     """Per-turn fields that must not leak from the previous turn."""
-    return {"draft": None, "notice": None}
+    return {"draft": None, "notice": None, "answered": None}
 
 
 def _apply_extraction(

@@ -1,0 +1,156 @@
+"""The LLM planner (``--planner llm``): a capable served model chooses the tools of a turn.
+
+The model sees the conversation, what the agent believes about the user, and every tool
+of the registry (built-ins and plug-ins alike) through LangChain's tool binding. It may
+call tools in a bounded loop (`AgentSettings.planner_calls` calls, a time budget); each
+call runs through the agent's toolbox, so its result is the tool's typed output, recorded
+in the turn's trace. What the model chose then becomes the turn's act:
+
+* items from ranking tools become the candidate pool, through the same admission filter
+  as every recommendation (hard constraints, blocked items, twins): act ``recommend``;
+* an answer from an answering tool (``lookup``'s facts, a plug-in's answer) becomes the
+  answer the ``answer`` act gives;
+* anything else (a plain reply, an unknown tool, an error, a time-out) gives the turn back
+  to the deterministic policy, which is also the default (``--planner policy``).
+
+Nothing the model writes here reaches the user: replies are written later, from the
+chosen items and facts, and pass the grounding check.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from pydantic import BaseModel
+
+from agent.profile import Profile
+from agent.ranking import Rankings, order
+from agent.runtime import AgentContext
+from agent.state import AgentState, Candidate, ToolAnswer, ToolCall
+from prompts import render
+
+log = logging.getLogger(__name__)
+
+HISTORY = 6
+"""Dialogue messages the planner sees (the latest ones)."""
+
+
+@dataclass
+class Outcome:
+    """What the planner's tool calls produced."""
+
+    rankings: Rankings = field(default_factory=Rankings)
+    answer: ToolAnswer | None = None
+    trace: list[ToolCall] = field(default_factory=list)
+    failed: str | None = None
+    """Why the planner gave the turn back to the policy (None when it did not)."""
+
+
+def plan_with_llm(state: AgentState, ctx: AgentContext) -> dict[str, object] | None:
+    """The act and its material chosen by the LLM, or ``None`` for the deterministic policy."""
+    model = ctx.planner_model
+    if model is None:
+        return None
+    outcome = run_loop(state, ctx, model)
+    trace = [*state.get("trace", []), *outcome.trace]
+    if outcome.failed:
+        log.info("LLM planner gave the turn back to the policy: %s", outcome.failed)
+        return {"trace": trace} if outcome.trace else None
+    profile = state.get("profile") or Profile()
+    if outcome.answer is not None:
+        return {"act": "answer", "answered": outcome.answer, "trace": trace}
+    if outcome.rankings.lists:
+        weights = {name: 1.0 for name in outcome.rankings.lists}
+        pool = order(ctx, profile, outcome.rankings, state.get("shown", []), weights=weights)
+        if pool:
+            return {"act": "recommend", "candidates": pool, "trace": trace}
+    return {"trace": trace} if outcome.trace else None
+
+
+def run_loop(state: AgentState, ctx: AgentContext, model: Any) -> Outcome:
+    """Let the model call tools until it stops, the call budget or the time budget ends."""
+    outcome = Outcome()
+    messages: list[BaseMessage] = [
+        SystemMessage(render("planner", tools=ctx.toolbox.names())),
+        HumanMessage(_brief(state, ctx)),
+    ]
+    deadline = time.monotonic() + ctx.settings.planner_seconds
+    for _ in range(ctx.settings.planner_calls):
+        if time.monotonic() > deadline:
+            outcome.failed = "out of time"
+            return outcome
+        try:
+            reply = model.invoke(messages)
+        except Exception as exc:  # a down or confused server: the policy takes over
+            outcome.failed = f"{type(exc).__name__}: {exc}"
+            return outcome
+        if not isinstance(reply, AIMessage) or not reply.tool_calls:
+            return outcome
+        messages.append(reply)
+        for request in reply.tool_calls:
+            name = request.get("name", "")
+            if not ctx.toolbox.has(name) or "simulate" in ctx.toolbox.tools[name].roles:
+                outcome.failed = f"asked for an unknown tool {name!r}"
+                return outcome
+            output, call = ctx.toolbox.call(name, request.get("args") or {})
+            outcome.trace.append(call.model_copy(update={"summary": f"(planner) {call.summary}"}))
+            messages.append(
+                ToolMessage(content=call.summary or call.error or "", tool_call_id=request["id"])
+            )
+            if isinstance(output, BaseModel):
+                _collect(ctx, name, output, outcome)
+        if outcome.answer is not None:
+            return outcome
+    return outcome
+
+
+def _collect(ctx: AgentContext, name: str, output: BaseModel, outcome: Outcome) -> None:
+    """Keep a tool's output: a ranking, or an answer."""
+    tool = ctx.toolbox.tools[name]
+    if "answer" in tool.roles:
+        answer = tool.answer(output)
+        if answer is not None:
+            outcome.answer = answer.model_copy(update={"tool": name})
+            return
+    if "rank" in tool.roles:
+        ranked = tool.ranking(output)
+        if ranked:
+            outcome.rankings.lists[name] = ranked
+
+
+def _brief(state: AgentState, ctx: AgentContext) -> str:
+    """The conversation and the profile, as the planner reads them (data, not instructions)."""
+    profile = state.get("profile") or Profile()
+    liked = [ctx.catalog[i].display_title for i in profile.liked if i in ctx.catalog]
+    shown = [ctx.catalog[i].display_title for i in state.get("shown", [])[-6:] if i in ctx.catalog]
+    facts = {
+        "liked": liked[-5:],
+        "wanted": profile.wanted,
+        "avoided": profile.avoided,
+        "years": [profile.year_min, profile.year_max],
+        "already_shown": shown,
+    }
+    lines = [f"What the user likes: {json.dumps(facts, ensure_ascii=False)}", "Conversation:"]
+    for message in _recent(state.get("messages", [])):
+        who = "user" if isinstance(message, HumanMessage) else "assistant"
+        lines.append(f"{who}: {str(message.content)[:500]}")
+    return "\n".join(lines)
+
+
+def _recent(messages: Sequence[BaseMessage]) -> Sequence[BaseMessage]:
+    return messages[-HISTORY:]
+
+
+__all__ = ["Candidate", "Outcome", "plan_with_llm", "run_loop"]
