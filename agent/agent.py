@@ -59,6 +59,8 @@ class TurnResult(BaseModel):
     trace: list[ToolCall] = []
     notice: str | None = None
     reply_source: str = "template"
+    rejected: list[str] = []
+    """Why the LLM's text was not shown this turn (empty when it was, or there was none)."""
 
 
 @dataclass
@@ -263,6 +265,7 @@ class ParleyAgent:
             trace=values.get("trace", []),
             notice=values.get("notice"),
             reply_source=values.get("reply_source", "template"),
+            rejected=list(values.get("rejected") or []),
         )
 
     def _shown(self, candidate: Candidate) -> ShownItem:

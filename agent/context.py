@@ -61,6 +61,11 @@ class AgentSettings:
     """Known preferences (liked items, wanted values, wishes) needed before recommending."""
     genre_split_ratio: float = 0.5
     """Ask about genre when the top candidates' most common genre covers less than this share."""
+    writing: Literal["auto", "reply", "lead", "none"] = "auto"
+    """What the LLM writes: the whole ``reply``; a one-sentence ``lead``-in above the
+    templated list (recommendations; other acts keep their templates); or ``none`` (the
+    templates only). ``auto`` is ``lead`` for the embedded model and ``reply`` for a served
+    one (see README, "What each language model tier gives")."""
     max_tokens: int = 160
     """Token limit of every LLM reply."""
     temperature: float = 0.3

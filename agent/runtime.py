@@ -9,7 +9,7 @@ from typing import Any
 from agent.context import AgentSettings
 from agent.grounding import GroundingCheck
 from agent.learned import CatalogIndex, LearnedRanker
-from agent.llm import ChatLLM, NoLLM
+from agent.llm import ChatLLM, EmbeddedLLM, NoLLM
 from agent.tool_llm import planner_model
 from agent.toolbox import Toolbox
 from knowledge.graph import value_node
@@ -84,6 +84,15 @@ class AgentContext:
     def genre_words(self) -> dict[str, tuple[str, ...]]:
         """Words that name the catalog's genres ("scary" -> horror), for the reader."""
         return genre_words(self.catalog.attribute_values("genre"))
+
+    @property
+    def writing(self) -> str:
+        """What the LLM writes this run: ``reply``, ``lead`` or ``none``."""
+        if not self.llm.available:
+            return "none"
+        if self.settings.writing != "auto":
+            return self.settings.writing
+        return "lead" if isinstance(self.llm, EmbeddedLLM) else "reply"
 
     @cached_property
     def planner_model(self) -> Any:

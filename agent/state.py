@@ -75,6 +75,16 @@ class ReplyPlan(BaseModel):
     """Texts the reply may draw on besides the allowed items (evidence, the user's words)."""
     must_name_one: bool = False
     """The reply must name at least one allowed item (recommendations)."""
+    name_all: bool = False
+    """An LLM reply must name every chosen item (a recommendation covers every card)."""
+    answers: list[str] = Field(default_factory=list)
+    """Values an answer must contain (the director asked about...): an LLM reply without
+    any of them does not answer."""
+    body: str | None = None
+    """The template reply without its opening sentence: the LLM's one-sentence lead-in goes
+    above it (the ``lead`` way of writing)."""
+    lead_prompt: str | None = None
+    """The LLM's brief for that lead-in."""
 
 
 class AgentState(TypedDict, total=False):
@@ -109,7 +119,11 @@ class AgentState(TypedDict, total=False):
     answerer: str | None
     """The answering plug-in whose declared intents the latest message matches."""
     draft: str | None
-    """The LLM's reply before the final grounding check (None without an LLM)."""
+    """The LLM's text before the checks (None without an LLM): a lead-in or a whole reply."""
+    draft_kind: Literal["lead", "reply"] | None
+    """What the draft is."""
+    rejected: list[str]
+    """Why the LLM's draft was not shown this turn (empty when it was, or there was none)."""
     reply: str
     """The reply of this turn, after the grounding check."""
     reply_source: Literal["llm", "template"]

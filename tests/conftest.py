@@ -62,11 +62,41 @@ def _build_key(spec: str, interactions: list[str]) -> str:
     return digest.hexdigest()
 
 
-def _built_pack(spec: str, name: str, interactions: list[str] | None = None) -> Pack:
+RANKER_TURNS = int(os.environ.get("PARLEY_TEST_RANKER_TURNS", "1200"))
+"""Training turns the test pack's learned ranker sees: a third of the ReDial training
+dialogues keeps the test session's training to a few minutes (`parley train-ranker` on
+all of them is the product's recipe; the taste test passes with either)."""
+
+
+def _ranker_key(pack_key: str, dialogues: Path, limit: int) -> str:
+    digest = hashlib.sha256(f"{pack_key}\n{dialogues}\n{limit}".encode())
+    for name in ("learned.py", "train_ranker.py"):
+        digest.update((REPO / "agent" / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _train_ranker(out: Path, dialogues: Path, limit: int) -> None:
+    from agent.evaluation.dialogues import load_turns
+    from agent.train_ranker import train_ranker
+
+    pack = load_pack(out)
+    turns = load_turns(dialogues, pack.catalog, limit=limit)
+    model, report = train_ranker(out, turns, workers=2)
+    model.save(out)
+    pack.update_manifest("ranker", {k: v for k, v in report.items() if k != "feature_gain"})
+
+
+def _built_pack(
+    spec: str,
+    name: str,
+    interactions: list[str] | None = None,
+    ranker_dialogues: Path | None = None,
+) -> Pack:
     """Build a pack once; later test runs reuse it while the build code is unchanged.
 
-    When the code changed, the rebuild reuses the cached embeddings by text hash. A file
-    lock keeps two test runs on one machine from building the same pack at once.
+    When the code changed, the rebuild reuses the cached embeddings by text hash. With
+    ``ranker_dialogues`` the pack also gets a learned ranker (`RANKER_TURNS` of them). A
+    file lock keeps two test runs on one machine from building the same pack at once.
     """
     PACK_CACHE.mkdir(parents=True, exist_ok=True)
     out = PACK_CACHE / name
@@ -83,6 +113,12 @@ def _built_pack(spec: str, name: str, interactions: list[str] | None = None) -> 
                 }
                 build_pack(result, out, catalog_spec=spec, interactions=sets)
                 stamp.write_text(key)
+            if ranker_dialogues is not None:
+                ranker_stamp = out / "test-ranker-key"
+                wanted = _ranker_key(key, ranker_dialogues, RANKER_TURNS)
+                if not (ranker_stamp.exists() and ranker_stamp.read_text() == wanted):
+                    _train_ranker(out, ranker_dialogues, RANKER_TURNS)
+                    ranker_stamp.write_text(wanted)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return load_pack(out)
@@ -101,8 +137,14 @@ def redial_interactions(redial_dir: Path) -> list[str]:
 
 @pytest.fixture(scope="session")
 def redial_pack(redial_dir: Path) -> Pack:
-    """The ReDial reference catalog as a pack with its interactions, built once."""
-    return _built_pack(f"redial:{redial_dir}", "redial", redial_interactions(redial_dir))
+    """The ReDial reference catalog as a pack with its interactions and a learned ranker
+    (trained on the training dialogues, never the dev set), built once."""
+    return _built_pack(
+        f"redial:{redial_dir}",
+        "redial",
+        redial_interactions(redial_dir),
+        ranker_dialogues=redial_dir / "train_dialogues.jsonl",
+    )
 
 
 @pytest.fixture(scope="session")

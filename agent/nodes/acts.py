@@ -130,6 +130,12 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         + [last_user_text(state.get("messages", []))]
         + liked
     )
+    lead_prompt = render(
+        "lead",
+        liked=liked[-2:],
+        wish=wish,
+        titles=[f"{c.title} ({c.year})" if c.year else c.title for c in chosen],
+    )
     return {
         "plan": ReplyPlan(
             act="recommend",
@@ -138,6 +144,9 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
             allowed=[c.item_id for c in chosen] + list(profile.liked),
             facts=facts,
             must_name_one=True,
+            name_all=True,
+            body=template.split("\n", 1)[1] if "\n" in template else None,
+            lead_prompt=lead_prompt,
         ),
         "recommended": chosen,
         "shown": [

@@ -41,8 +41,14 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
         items.insert(0, found.subject.removeprefix("item:"))
     facts = [found.sentence, *found.values]
     prompt = render("answer", question=text, facts=[found.sentence])
+    answers = list(found.values) or [i.title for i in found.items]
     plan = ReplyPlan(
-        act="answer", template=found.sentence, prompt=prompt, allowed=items, facts=facts
+        act="answer",
+        template=found.sentence,
+        prompt=prompt,
+        allowed=items,
+        facts=facts,
+        answers=[a for a in answers if len(a) < 200],  # a description is paraphrased, not quoted
     )
     return {"plan": plan, "trace": trace, "focus": items[:1]}
 

@@ -1,8 +1,12 @@
-"""respond and ground: the LLM phrases the reply; the grounding check decides what the user sees.
+"""respond and ground: the LLM writes; the checks decide; only what passed reaches the user.
 
-The LLM's reply is released sentence by sentence, each sentence checked before it is
-streamed, so nothing ungrounded ever reaches the user. The final check looks at the whole
-reply; when it fails (or there is no LLM) the template reply is the answer.
+The LLM's text is never shown while it is written. ``respond`` collects the whole draft
+(a one-sentence lead-in above the templated list, or the whole reply: the ``writing``
+setting), and ``ground`` checks it: its facts against the catalog (`agent.grounding`)
+and its form (`agent.reply_checks`: loops, echoed instructions, a sentence cut off, an
+answer that does not answer, a recommendation that leaves a card out). Then the approved
+reply, the LLM's or the template's, is streamed, so a browser or a terminal never shows
+text that might be taken back.
 """
 
 from __future__ import annotations
@@ -15,17 +19,20 @@ from langchain_core.messages import AIMessage
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
-from agent.llm import ChatMessage, GenerationOptions, LLMUnavailable
+from agent.llm import ChatMessage, GenerationOptions, LLMUnavailable, complete
+from agent.reply_checks import reply_problems
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
-from agent.state import AgentState, Profile
+from agent.state import AgentState, Profile, ReplyPlan
 from knowledge.items import Item
-from knowledge.text import SENTENCE_BREAK
+from knowledge.text import split_sentences
 from prompts import render
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "The language model is unavailable right now, so I'm replying from templates."
+LEAD_TOKENS = 48
+"""Token limit of a lead-in sentence."""
 
 
 def _emit(event: dict[str, str]) -> None:
@@ -40,75 +47,71 @@ def stream_text(text: str) -> None:
 
 
 def respond(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Ask the LLM for the reply, streaming only sentences that pass the grounding check."""
+    """Have the LLM write this turn's draft (nothing is shown yet)."""
     ctx = runtime.context
     plan = state["plan"]
-    if plan.prompt is None or not ctx.llm.available:
-        return {"draft": None, "notice": None}
-    allowed: list[Item] = [ctx.catalog[i] for i in plan.allowed if i in ctx.catalog]
+    mode = ctx.writing
+    if mode == "lead" and plan.lead_prompt and plan.body:
+        prompt, max_tokens, kind = plan.lead_prompt, LEAD_TOKENS, "lead"
+    elif mode == "reply" and plan.prompt:
+        prompt, max_tokens, kind = plan.prompt, ctx.settings.max_tokens, "reply"
+    else:
+        return {"draft": None, "draft_kind": None, "notice": None}
+    if not ctx.llm.available:
+        return {"draft": None, "draft_kind": None, "notice": None}
     messages: list[ChatMessage] = [
         {"role": "system", "content": render("system")},
-        {"role": "user", "content": plan.prompt},
+        {"role": "user", "content": prompt},
     ]
-    options = GenerationOptions(
-        max_tokens=ctx.settings.max_tokens, temperature=ctx.settings.temperature
-    )
-    released, pending = "", ""
+    options = GenerationOptions(max_tokens=max_tokens, temperature=ctx.settings.temperature)
     try:
-        for piece in ctx.llm.stream(messages, options):
-            pending += piece
-            parts = SENTENCE_BREAK.split(pending)
-            for sentence in parts[:-1]:
-                if not _release(ctx, sentence, allowed, plan.facts):
-                    return _abandon(released)
-                released += sentence + " "
-            pending = parts[-1]
+        draft = complete(ctx.llm, messages, options)
     except LLMUnavailable as exc:
         log.warning("LLM unavailable: %s", exc)
-        if released:
-            _emit({"type": "reset"})
-        return {"draft": None, "notice": UNAVAILABLE}
-    if pending.strip():
-        if not _release(ctx, pending, allowed, plan.facts):
-            return _abandon(released)
-        released += pending
-    return {"draft": released.strip() or None, "notice": None}
-
-
-def _release(ctx: AgentContext, sentence: str, allowed: list[Item], facts: list[str]) -> bool:
-    if not sentence.strip():
-        return True
-    verdict = ctx.grounding.check(sentence, allowed, facts)
-    if not verdict.ok:
-        log.info("LLM sentence failed grounding (%s): %r", "; ".join(verdict.problems), sentence)
-        return False
-    _emit({"type": "token", "text": sentence.strip() + " "})
-    return True
-
-
-def _abandon(released: str) -> dict[str, object]:
-    if released:
-        _emit({"type": "reset"})
-    return {"draft": None, "notice": None}
+        return {"draft": None, "draft_kind": None, "notice": UNAVAILABLE}
+    return {"draft": draft.strip() or None, "draft_kind": kind, "notice": None}
 
 
 def ground(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Check the whole reply; fall back to the template; remember the user's item feedback."""
+    """Check the draft; use the template if it fails; remember the user's item feedback;
+    then stream the reply that passed."""
     ctx = runtime.context
     plan = state["plan"]
-    draft = state.get("draft")
-    reply, source = plan.template, "template"
+    draft, kind = state.get("draft"), state.get("draft_kind")
+    reply, source, problems = plan.template, "template", []
     if draft:
-        allowed = [ctx.catalog[i] for i in plan.allowed if i in ctx.catalog]
-        verdict = ctx.grounding.check(draft, allowed, plan.facts, must_name_one=plan.must_name_one)
-        if verdict.ok:
-            reply, source = draft, "llm"
+        chosen = [ctx.catalog[i] for i in plan.allowed if i in ctx.catalog]
+        shown = [ctx.catalog[c.item_id] for c in state.get("recommended", [])]
+        if kind == "lead" and plan.body:
+            problems = lead_problems(ctx, draft, plan, chosen)
+            candidate = f"{draft}\n{plan.body}"
         else:
-            log.info("LLM reply replaced by the template: %s", "; ".join(verdict.problems))
-            _emit({"type": "reset"})
-    if source == "template":
-        stream_text(reply)
+            verdict = ctx.grounding.check(
+                draft, chosen, plan.facts, must_name_one=plan.must_name_one
+            )
+            problems = verdict.problems + reply_problems(draft, plan, chosen, shown)
+            candidate = draft
+        if problems:
+            log.info("LLM %s not shown: %s", kind, "; ".join(problems))
+        else:
+            reply, source = candidate, "llm"
     if runtime.store is not None:
         user = state.get("user") or ctx.user_id
         LongTermProfiles(runtime.store).remember(user, state.get("profile") or Profile())
-    return {"reply": reply, "reply_source": source, "act": plan.act, "messages": [AIMessage(reply)]}
+    stream_text(reply)
+    return {
+        "reply": reply,
+        "reply_source": source,
+        "rejected": problems,
+        "act": plan.act,
+        "messages": [AIMessage(reply)],
+    }
+
+
+def lead_problems(ctx: AgentContext, lead: str, plan: ReplyPlan, chosen: list[Item]) -> list[str]:
+    """A lead-in must be one grounded sentence that names no film but the chosen ones."""
+    problems = ctx.grounding.check(lead, chosen, plan.facts).problems
+    problems += reply_problems(lead, plan.model_copy(update={"name_all": False}), chosen)
+    if len(split_sentences(lead)) > 1:
+        problems.append("is more than one sentence")
+    return problems

@@ -122,7 +122,7 @@ _NEGATION = re.compile(r"\b(no|not|none|nope|nah|don'?t|doesn'?t|never)\b", re.I
 
 def _fresh_turn() -> dict[str, object]:
     """Per-turn fields that must not leak from the previous turn."""
-    return {"draft": None, "notice": None, "answered": None}
+    return {"draft": None, "draft_kind": None, "rejected": [], "notice": None, "answered": None}
 
 
 def _apply_extraction(
