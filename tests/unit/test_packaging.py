@@ -68,7 +68,17 @@ IMPORT_TO_DIST = {
     "psycopg_pool": "psycopg-pool",
     "sklearn": "scikit-learn",
 }
-FIRST_PARTY = {"agent", "tools", "ui", "knowledge", "prompts", "tests", "parley_surprise"}
+FIRST_PARTY = {
+    "agent",
+    "tools",
+    "ui",
+    "knowledge",
+    "prompts",
+    "tests",
+    "bench",
+    "parley_surprise",
+    "parley_tags",
+}
 
 
 def test_every_third_party_import_is_declared() -> None:
