@@ -350,6 +350,12 @@ def make_llm(spec: str, **kwargs: Any) -> ChatLLM:
     if spec == "none":
         return NoLLM()
     if spec == "embedded":
+        model = kwargs.get("model")
+        if model:  # any GGUF file the user already has
+            path = Path(model).expanduser()
+            if not path.is_file() or path.suffix.lower() != ".gguf":
+                raise ParleyError(f"--model {model}: not a .gguf file")
+            return EmbeddedLLM(path)
         return EmbeddedLLM()
     if spec.startswith(("http://", "https://")):
         return OpenAICompatibleLLM(spec, **kwargs)

@@ -225,6 +225,12 @@ def train_ranker(
     model_scores = [held.scores(q.features) for q in valid]
     rrf_column = FEATURES.index("rrf")
     rrf_scores = [q.features[:, rrf_column] for q in valid]
+    wanted_column = FEATURES.index("wanted_matches")
+    # The model's order with the asked-for values moved first (the `prefer_wanted` setting).
+    wanted_first = [
+        np.nan_to_num(q.features[:, wanted_column]) * 1e6 + s
+        for q, s in zip(valid, model_scores, strict=True)
+    ]
     pool_recall = sum(int(q.labels.sum()) for q in valid) / max(1, sum(q.targets for q in valid))
 
     ax, ay, agroups = _dataset(queries)
@@ -248,6 +254,10 @@ def train_ranker(
             "learned": {
                 "recall@10": round(recall_at(valid, model_scores, 10), 4),
                 "recall@50": round(recall_at(valid, model_scores, 50), 4),
+            },
+            "learned_wanted_first": {
+                "recall@10": round(recall_at(valid, wanted_first, 10), 4),
+                "recall@50": round(recall_at(valid, wanted_first, 50), 4),
             },
             "rrf_equal_weights": {
                 "recall@10": round(recall_at(valid, rrf_scores, 10), 4),

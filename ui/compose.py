@@ -99,7 +99,8 @@ def add_agent_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         default=None,
-        help="model name to request from an --llm server (default: the first it serves)",
+        help="with --llm URL: the model name to request (default: the first the server "
+        "serves); with --llm embedded: a GGUF file to run in-process instead of SmolLM2-135M",
     )
     parser.add_argument(
         "--sessions",
@@ -126,9 +127,7 @@ def make_agent(args: argparse.Namespace, *, warm: bool = True) -> ParleyAgent:
 
     started = time.perf_counter()
     pack = load_pack(resolve_pack(args.pack), eager=True)
-    llm = (
-        make_llm(args.llm, model=args.model) if args.llm.startswith("http") else make_llm(args.llm)
-    )
+    llm = make_llm(args.llm, model=args.model) if args.model else make_llm(args.llm)
     sessions = args.sessions or parley_home() / "sessions.sqlite"
     settings = AgentSettings.from_env()
     if getattr(args, "planner", None):

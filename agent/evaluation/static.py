@@ -38,7 +38,10 @@ class StaticResult:
     tools: list[str]
     """The rankers that ranked something for this turn."""
     targets: list[str]
+    """The targets to score, as films (a twin record counts as its film, see below)."""
     mentioned_targets: int
+    exact: TurnScore | None = None
+    """The agent's ranking scored against the targets' own records (no twin merged)."""
 
 
 class StaticEvaluator:
@@ -77,7 +80,17 @@ class StaticEvaluator:
                 else:
                     orderings[name] = ranking.ordered(ctx, variant, k=CUT)
         tools = [t for t in self.tools if ranking.rankings.lists.get(t)]
-        return StaticResult(turn.key, orderings, tools, kept, len(turn.targets) - len(kept))
+        exact = TurnScore.of(orderings["fused"], kept) if kept else None
+        # Score by film: ReDial lists some films twice ("The Conjuring", "The Conjuring
+        # (2013)"), the agent shows one record of each film, and a human who recommended
+        # either record recommended that film.
+        films = {name: _films(ctx, ids) for name, ids in orderings.items()}
+        targets = _films(ctx, kept)
+        return StaticResult(turn.key, films, tools, targets, len(turn.targets) - len(kept), exact)
+
+
+def _films(ctx: Any, ids: list[str]) -> list[str]:
+    return list(dict.fromkeys(ctx.twins.canonical(i) for i in ids))
 
 
 def _rrf_weights(tools: list[str], weights: Mapping[str, float]) -> dict[str, float]:
@@ -173,6 +186,10 @@ def evaluate_static(
         "fused": recall_curve(runs["fused"], CUT),
         **({"popularity": recall_curve(baseline, CUT)} if baseline else {}),
         **{n: recall_curve(s, CUT) for n, s in runs.items() if n.endswith("_only")},
+    }
+    exact = [r.exact for r in scored if r.exact is not None]
+    report["exact_records"] = {
+        k: v for k, v in summarize(exact, seed=seed).items() if k.startswith("recall")
     }
     report["data"] = {
         "dialogues": str(turns.path),
