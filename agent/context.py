@@ -49,6 +49,10 @@ class AgentSettings:
     planner: Literal["policy", "llm"] = "policy"
     """Who chooses the tools of a turn: the deterministic policy, or (for a capable served
     LLM that supports tool calls) the LLM, with the policy as the fallback."""
+    planner_choice: Literal["auto", "pick"] = "auto"
+    """How the LLM planner calls tools: ``auto``, the model sees every tool and calls what it
+    wants (capable models, vLLM with a tool parser); ``pick``, it names one tool in guided
+    JSON and then fills that tool's arguments under a grammar (small models)."""
     planner_calls: int = 3
     """Tool-calling rounds the LLM planner may take in one turn."""
     planner_seconds: float = 20.0

@@ -35,6 +35,7 @@ from langchain_core.messages import (
 )
 from pydantic import BaseModel
 
+from agent.llm import ChatMessage, GenerationOptions, complete
 from agent.profile import Profile
 from agent.ranking import Rankings, order
 from agent.runtime import AgentContext
@@ -82,8 +83,9 @@ def plan_with_llm(state: AgentState, ctx: AgentContext) -> dict[str, object] | N
 def run_loop(state: AgentState, ctx: AgentContext, model: Any) -> Outcome:
     """Let the model call tools until it stops, the call budget or the time budget ends."""
     outcome = Outcome()
+    names = [n for n, t in ctx.toolbox.tools.items() if "simulate" not in t.roles]
     messages: list[BaseMessage] = [
-        SystemMessage(render("planner", tools=ctx.toolbox.names())),
+        SystemMessage(render("planner", tools=names)),
         HumanMessage(_brief(state, ctx)),
     ]
     deadline = time.monotonic() + ctx.settings.planner_seconds
@@ -92,7 +94,7 @@ def run_loop(state: AgentState, ctx: AgentContext, model: Any) -> Outcome:
             outcome.failed = "out of time"
             return outcome
         try:
-            reply = model.invoke(messages)
+            reply = _next_step(ctx, model, messages, names)
         except Exception as exc:  # a down or confused server: the policy takes over
             outcome.failed = f"{type(exc).__name__}: {exc}"
             return outcome
@@ -114,6 +116,43 @@ def run_loop(state: AgentState, ctx: AgentContext, model: Any) -> Outcome:
         if outcome.answer is not None:
             return outcome
     return outcome
+
+
+def _next_step(ctx: AgentContext, model: Any, messages: list[BaseMessage], names: list[str]) -> Any:
+    """The model's next message. With ``planner_choice: auto`` it sees every tool and may
+    call any (capable models); with ``pick`` it first names one tool (or none) in guided
+    JSON, then that tool is called with its arguments constrained to the tool's schema (a
+    small model fills a form far better than it plans freely)."""
+    if ctx.settings.planner_choice == "auto":
+        return model.invoke(messages)
+    schema = {
+        "type": "object",
+        "properties": {"tool": {"type": "string", "enum": [*names, "none"]}},
+        "required": ["tool"],
+    }
+    transcript: list[ChatMessage] = [
+        {"role": "system", "content": str(messages[0].content)},
+        {"role": "user", "content": _as_text(messages[1:]) + "\n" + render("planner_pick")},
+    ]
+    options = GenerationOptions(max_tokens=24, temperature=0.0, json_schema=schema)
+    choice = json.loads(complete(ctx.llm, transcript, options)).get("tool", "none")
+    if choice == "none" or choice not in names:
+        return AIMessage("")
+    forced = model.tools[choice]
+    return forced.invoke(messages)
+
+
+def _as_text(messages: Sequence[BaseMessage]) -> str:
+    """Messages after the system prompt, as one text (the pick step's user message)."""
+    lines = []
+    for message in messages:
+        if isinstance(message, ToolMessage):
+            lines.append(f"Tool result: {message.content}")
+        elif isinstance(message, AIMessage) and message.tool_calls:
+            lines.append(f"Called: {', '.join(c['name'] for c in message.tool_calls)}")
+        else:
+            lines.append(str(message.content))
+    return "\n".join(lines)
 
 
 def _collect(ctx: AgentContext, name: str, output: BaseModel, outcome: Outcome) -> None:

@@ -10,6 +10,7 @@ llama.cpp's server needs a chat format with function calling
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from agent.context import AgentSettings
@@ -20,7 +21,21 @@ from tools.langchain import to_langchain
 log = logging.getLogger(__name__)
 
 
-def planner_model(llm: ChatLLM, toolbox: Toolbox, settings: AgentSettings) -> Any:
+@dataclass
+class PlannerModel:
+    """The chat model with every tool bound (``invoke``), and bound to each one alone with
+    that tool forced (``tools[name]``, for the ``pick`` way of planning)."""
+
+    chat: Any
+    bound: Any
+    tools: dict[str, Any]
+
+    def invoke(self, messages: Any) -> Any:
+        """The model's next message, free to call any tool."""
+        return self.bound.invoke(messages)
+
+
+def planner_model(llm: ChatLLM, toolbox: Toolbox, settings: AgentSettings) -> PlannerModel | None:
     """``ChatOpenAI`` bound to every tool but the user simulator; ``None`` when ``llm`` is
     not an OpenAI-compatible server (or langchain-openai is missing)."""
     if not isinstance(llm, OpenAICompatibleLLM):
@@ -43,4 +58,10 @@ def planner_model(llm: ChatLLM, toolbox: Toolbox, settings: AgentSettings) -> An
         timeout=settings.planner_seconds,
         max_retries=0,
     )
-    return chat.bind_tools(tools, tool_choice="auto")
+    forced = {
+        tool.name: chat.bind_tools(
+            [tool], tool_choice={"type": "function", "function": {"name": tool.name}}
+        )
+        for tool in tools
+    }
+    return PlannerModel(chat, chat.bind_tools(tools, tool_choice="auto"), forced)
