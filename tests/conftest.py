@@ -5,12 +5,15 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from knowledge.items import Catalog, Item
 from knowledge.pack import Pack, build_pack, load_pack
+from tests.services import RAY_LOOPBACK_ENV, PostgresServer, ServiceMissing, ray_head
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -147,3 +150,53 @@ def redial_pack(redial_dir: Path) -> Pack:
 def demo_pack() -> Pack:
     """The bundled demo catalog as a pack, built once per test session."""
     return _built_pack("demo", "demo")
+
+
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(exc: Exception) -> None:
+    """Skip a test whose server program is missing, except on CI where it must exist."""
+    if ON_CI:
+        pytest.fail(f"{exc} (.ci/run installs it)")
+    pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A temporary PostgreSQL server on 127.0.0.1 for the whole test session."""
+    try:
+        server = PostgresServer()
+    except ServiceMissing as exc:
+        require_service(exc)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A URL of a new, empty database on the test server (one per test)."""
+    import psycopg
+
+    name = f"t{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres_server.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def ray_address() -> Iterator[str]:
+    """A Ray head on 127.0.0.1 (2 CPUs) for the whole test session; stopped at the end.
+
+    The head and this process keep Ray on the loopback address (Ray otherwise advertises
+    the machine's network address).
+    """
+    os.environ[RAY_LOOPBACK_ENV] = "0"
+    try:
+        with ray_head(cpus=2) as address:
+            yield address
+    except ServiceMissing as exc:
+        require_service(exc)

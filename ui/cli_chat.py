@@ -34,9 +34,11 @@ def add_agent_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sessions",
-        type=Path,
         default=None,
-        help=f"SQLite file of saved sessions (default: {parley_home() / 'sessions.sqlite'})",
+        metavar="FILE|URL",
+        help="where sessions and users' memory are saved: a SQLite file, or a PostgreSQL URL "
+        "(postgresql://USER@HOST:PORT/DB) shared by several app replicas (default: "
+        f"$PARLEY_SESSIONS, else {parley_home() / 'sessions.sqlite'})",
     )
 
 
@@ -45,6 +47,7 @@ def make_agent(args: argparse.Namespace) -> object:
     from agent.agent import ParleyAgent
     from agent.context import AgentSettings
     from agent.llm import make_llm
+    from agent.sessions import resolve_spec
     from knowledge.pack import load_pack
     from ui.cli import resolve_pack
 
@@ -52,7 +55,7 @@ def make_agent(args: argparse.Namespace) -> object:
     llm = (
         make_llm(args.llm, model=args.model) if args.llm.startswith("http") else make_llm(args.llm)
     )
-    sessions = args.sessions or parley_home() / "sessions.sqlite"
+    sessions = resolve_spec(args.sessions)
     return ParleyAgent(pack, llm=llm, settings=AgentSettings.from_env(), sessions=sessions)
 
 
