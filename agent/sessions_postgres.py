@@ -27,7 +27,11 @@ from knowledge.errors import ParleyError
 POOL_MIN, POOL_MAX = 1, 20
 """Connections per process: a running turn holds one for its lock, reads and writes take one."""
 CONNECT_TIMEOUT_S = 10
+"""How long start-up waits for the database."""
+WAIT_S = 5
+"""How long a turn waits for a connection before it apologizes (the database is down)."""
 SETUP_LOCK = zlib.crc32(b"parley:setup")
+SETUP_WAIT_S = 120
 """Advisory lock that keeps two replicas starting at once from migrating together."""
 LOCK_SPACE = zlib.crc32(b"parley:sessions") & 0x7FFFFFFF
 """First key of the two-key advisory locks on sessions (the second is the session's stripe)."""
@@ -62,6 +66,13 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def _try_lock(conn: Any, *key: int) -> bool:
+    """Take a session-level advisory lock on ``key`` if it is free."""
+    marks = ", ".join(["%s"] * len(key))
+    row = conn.execute(f"SELECT pg_try_advisory_lock({marks}) AS ok", key).fetchone()
+    return bool(row and row["ok"])
+
+
 class PostgresSessions(Sessions):
     """Conversations and long-term profiles in the PostgreSQL database at ``url``."""
 
@@ -76,7 +87,7 @@ class PostgresSessions(Sessions):
             max_size=POOL_MAX,
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             check=ConnectionPool.check_connection,
-            timeout=CONNECT_TIMEOUT_S,
+            timeout=WAIT_S,
             open=True,
             name="parley-sessions",
         )
@@ -100,7 +111,13 @@ class PostgresSessions(Sessions):
                 f"{str(exc).strip() or type(exc).__name__}"
             ) from None
         with conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+            # Polled, not waited for: the migrations create indexes CONCURRENTLY, which wait
+            # for every open statement, a blocked pg_advisory_lock() included (a deadlock).
+            if not poll_lock(lambda: _try_lock(conn, SETUP_LOCK), SETUP_WAIT_S, every=0.2):
+                raise ParleyError(
+                    f"the sessions database {redact(self.url)} is being set up by another "
+                    f"process for more than {SETUP_WAIT_S} s"
+                )
             try:
                 PostgresSaver(conn, serde=serializer()).setup()
                 PostgresStore(conn).setup()
@@ -112,11 +129,7 @@ class PostgresSessions(Sessions):
         key = (LOCK_SPACE, stripe(session))
         with self.pool.connection() as conn:
 
-            def try_lock() -> bool:
-                row = conn.execute("SELECT pg_try_advisory_lock(%s, %s) AS ok", key).fetchone()
-                return bool(row and row["ok"])
-
-            if not poll_lock(try_lock, wait):
+            if not poll_lock(lambda: _try_lock(conn, *key), wait):
                 raise busy(wait)
             try:
                 yield

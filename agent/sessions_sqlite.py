@@ -67,10 +67,13 @@ class SqliteSessions(Sessions):
     def __init__(self, path: Path) -> None:
         path = path.expanduser()
         self.path = path
-        self.checkpointer: SqliteSaver = open_checkpointer(path)
-        self.store: SqliteStore = open_store(path.with_suffix(".store.sqlite"))
         self.locks = path.with_name(path.name + ".locks")
         self.locks.mkdir(parents=True, exist_ok=True)
+        # Two processes starting at once on a new file would both run the migrations.
+        with (self.locks / "setup").open("w") as setup:
+            fcntl.flock(setup, fcntl.LOCK_EX)
+            self.checkpointer: SqliteSaver = open_checkpointer(path)
+            self.store: SqliteStore = open_store(path.with_suffix(".store.sqlite"))
 
     @contextmanager
     def lock(self, session: str, wait: float) -> Iterator[None]:

@@ -176,15 +176,20 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.close()
 
 
-@pytest.fixture()
-def postgres_url(postgres_server: PostgresServer) -> str:
-    """A URL of a new, empty database on the test server (one per test)."""
+def new_database(server: PostgresServer) -> str:
+    """The URL of a new, empty database on ``server``."""
     import psycopg
 
     name = f"t{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server.url, autocommit=True) as conn:
+    with psycopg.connect(server.url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    return postgres_server.url.rsplit("/", 1)[0] + "/" + name
+    return server.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture()
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A URL of a new, empty database on the test server (one per test)."""
+    return new_database(postgres_server)
 
 
 @pytest.fixture(scope="session")
