@@ -128,7 +128,6 @@ class PostgresSessions(Sessions):
     def lock(self, session: str, wait: float) -> Iterator[None]:
         key = (LOCK_SPACE, stripe(session))
         with self.pool.connection() as conn:
-
             if not poll_lock(lambda: _try_lock(conn, *key), wait):
                 raise busy(wait)
             try:

@@ -44,7 +44,9 @@ def best_question(
             continue
         counts: Counter[str] = Counter()
         for candidate in head:
-            counts.update(set(_values(ctx, attribute, _item(ctx, candidate.item_id))))
+            # Deduplicated in catalog order: ties in most_common() keep insertion order,
+            # and a set's order changes from one process to the next.
+            counts.update(dict.fromkeys(_values(ctx, attribute, _item(ctx, candidate.item_id))))
         total = sum(counts.values())
         if total == 0 or len(counts) < 2:
             continue
