@@ -79,7 +79,7 @@ def test_interactive_on_ray_equals_worker_processes(
     common = [
         sys.executable, "-m", "ui.cli", "eval", "interactive", "--pack", str(redial_pack.path),
         "--dialogues", str(redial_dir / "dev_dialogues.jsonl"), "--limit", "40",
-        "--turns", "3", "--seed", "5",
+        "--turns", "2", "--seed", "5",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for name, extra in (("local", ["--workers", "2"]), ("ray", ["--ray", ray_address])):
