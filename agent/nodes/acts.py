@@ -46,7 +46,8 @@ def best_question(
         for candidate in head:
             # Deduplicated in catalog order: ties in most_common() keep insertion order,
             # and a set's order changes from one process to the next.
-            counts.update(dict.fromkeys(_values(ctx, attribute, _item(ctx, candidate.item_id))))
+            values = _values(ctx, attribute, _item(ctx, candidate.item_id))
+            counts.update(dict.fromkeys(values, 1))
         total = sum(counts.values())
         if total == 0 or len(counts) < 2:
             continue

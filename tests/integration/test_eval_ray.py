@@ -96,3 +96,9 @@ def test_interactive_on_ray_equals_worker_processes(
         tmp_path / "local-conversations.jsonl"
     ).read_text()
     assert json.loads((tmp_path / "ray.json").read_text())["ray"] == ray_address
+    acts = [
+        m.get("act")
+        for line in (tmp_path / "ray-conversations.jsonl").read_text().splitlines()
+        for m in json.loads(line)["transcript"]
+    ]
+    assert "error" not in acts, "no turn failed"
