@@ -187,8 +187,17 @@ class ParleyAgent:
 
         Turns hold the session's lock, so nothing else should have written; a writer that
         bypassed it would fork the session, and then the user is told instead of one of
-        the two turns vanishing silently.
+        the two turns vanishing silently. The turn is saved by now: a database error here
+        only postpones the pruning to the next turn.
         """
+        try:
+            self._check_and_prune(session, start, result)
+        except Exception as exc:
+            if not self.backend.outage(exc):
+                raise
+            log.warning("session %s: saved, not pruned: %s", session, exc)
+
+    def _check_and_prune(self, session: str, start: str | None, result: TurnResult) -> None:
         rows = self.backend.lineage(session, start)
         parents = dict(rows)
         chain, at = set(), max(parents, default=None)
