@@ -42,6 +42,10 @@ ENV_VAR = "PARLEY_SESSIONS"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 LOCK_STRIPES = 256
 """Sessions hash onto this many locks: two sessions on one stripe only wait for each other."""
+POLL_S = 0.05
+"""How often a waiting turn tries a polled lock again."""
+COURTESY_S = 2 * POLL_S
+"""A process waits this long before it takes a session it just released (see taking_turns)."""
 
 
 def serializer() -> JsonPlusSerializer:
@@ -67,17 +71,36 @@ class Sessions:
         self.checkpointer: Any = InMemorySaver(serde=serializer())
         self.store: BaseStore = InMemoryStore()
         self._stripes = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        self._released: dict[int, float] = {}
 
     @contextmanager
     def lock(self, session: str, wait: float) -> Iterator[None]:
         """Hold the session while a turn runs: other writers wait up to ``wait`` seconds."""
         lock = self._stripes[stripe(session)]
-        if not lock.acquire(timeout=max(wait, 0.0)):
-            raise busy(wait)
+        with self.taking_turns(session):
+            if not lock.acquire(timeout=max(wait, 0.0)):
+                raise busy(wait)
+            try:
+                yield
+            finally:
+                lock.release()
+
+    @contextmanager
+    def taking_turns(self, session: str) -> Iterator[None]:
+        """Let others in between two turns of this process on one session.
+
+        Locks that are polled (files) or not queued (threads) go to whoever asks first, so
+        a process sending turns back to back would keep the lock and starve a waiter: it
+        pauses for longer than the waiters' poll interval before taking the lock again.
+        """
+        key = stripe(session)
+        pause = COURTESY_S - (time.monotonic() - self._released.get(key, -COURTESY_S))
+        if pause > 0:
+            time.sleep(pause)
         try:
             yield
         finally:
-            lock.release()
+            self._released[key] = time.monotonic()
 
     def lineage(self, session: str, since: str | None) -> list[tuple[str, str | None]]:
         """``(checkpoint id, parent id)`` of the session's checkpoints newer than ``since``."""
@@ -114,7 +137,7 @@ def busy(wait: float) -> SessionBusy:
     )
 
 
-def poll_lock(try_lock: Any, wait: float, every: float = 0.05) -> bool:
+def poll_lock(try_lock: Any, wait: float, every: float = POLL_S) -> bool:
     """Call ``try_lock()`` until it returns true or ``wait`` seconds have passed."""
     deadline = time.monotonic() + max(wait, 0.0)
     while True:

@@ -1,9 +1,10 @@
 """Sessions in PostgreSQL: LangGraph's ``PostgresSaver`` and ``PostgresStore`` on one pool.
 
 Several app replicas share one database. Turns of one session are serialized across them
-with a PostgreSQL advisory lock held for the turn (the server drops it when a replica dies).
-Connections are checked before use, so a database that restarts costs the turns that ran
-while it was down, and the next turn reconnects.
+with a PostgreSQL advisory lock held for the turn (waiters are served in order, and the
+server drops the lock when a replica dies). Connections are checked before use, so a
+database that restarts costs the turns that ran while it was down, and the next turn
+reconnects.
 """
 
 from __future__ import annotations
@@ -128,8 +129,16 @@ class PostgresSessions(Sessions):
     def lock(self, session: str, wait: float) -> Iterator[None]:
         key = (LOCK_SPACE, stripe(session))
         with self.pool.connection() as conn:
-            if not poll_lock(lambda: _try_lock(conn, *key), wait):
-                raise busy(wait)
+            # Waited for in the server, not polled: PostgreSQL queues waiters in order, so a
+            # process sending turns back to back cannot starve another one.
+            timeout = f"{max(1, round(wait * 1000))}ms"
+            conn.execute("SELECT set_config('lock_timeout', %s, false)", (timeout,))
+            try:
+                conn.execute("SELECT pg_advisory_lock(%s, %s)", key)
+            except psycopg.errors.LockNotAvailable:
+                raise busy(wait) from None
+            finally:
+                conn.execute("SELECT set_config('lock_timeout', '0', false)")
             try:
                 yield
             finally:

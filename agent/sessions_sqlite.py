@@ -59,6 +59,14 @@ def open_store(path: Path | str) -> SqliteStore:
     return store
 
 
+def _try_flock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
 class SqliteSessions(Sessions):
     """Conversations in ``path``, long-term profiles in ``path.store.sqlite`` beside it."""
 
@@ -67,6 +75,7 @@ class SqliteSessions(Sessions):
     def __init__(self, path: Path) -> None:
         path = path.expanduser()
         self.path = path
+        self._released: dict[int, float] = {}
         self.locks = path.with_name(path.name + ".locks")
         self.locks.mkdir(parents=True, exist_ok=True)
         # Two processes starting at once on a new file would both run the migrations.
@@ -77,21 +86,14 @@ class SqliteSessions(Sessions):
 
     @contextmanager
     def lock(self, session: str, wait: float) -> Iterator[None]:
-        fd = os.open(self.locks / f"{stripe(session):03d}", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-
-            def try_lock() -> bool:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    return True
-                except BlockingIOError:
-                    return False
-
-            if not poll_lock(try_lock, wait):
-                raise busy(wait)
-            yield
-        finally:
-            os.close(fd)  # releases the lock
+        with self.taking_turns(session):
+            fd = os.open(self.locks / f"{stripe(session):03d}", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                if not poll_lock(lambda: _try_flock(fd), wait):
+                    raise busy(wait)
+                yield
+            finally:
+                os.close(fd)  # releases the lock
 
     def lineage(self, session: str, since: str | None) -> list[tuple[str, str | None]]:
         with self.checkpointer.cursor(transaction=False) as cur:
