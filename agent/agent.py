@@ -6,14 +6,11 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.base import BaseStore
-from langgraph.store.memory import InMemoryStore
 from langgraph.types import StateSnapshot
 from pydantic import BaseModel
 
@@ -23,7 +20,7 @@ from agent.llm import ChatLLM, NoLLM
 from agent.profile import Belief, Profile
 from agent.ranking import rank
 from agent.runtime import AgentContext
-from agent.sessions import LongTermProfiles, open_checkpointer, open_store, serializer
+from agent.sessions import LongTermProfiles, SessionBusy, SessionSpec, open_sessions
 from agent.state import AgentState, Candidate, ToolCall
 from agent.toolbox import Toolbox
 from knowledge.items import Catalog
@@ -118,27 +115,29 @@ class ChatAgent(Protocol):
 class ParleyAgent:
     """The conversational recommender over one knowledge pack.
 
-    Sessions (threads) live in the checkpointer: SQLite at ``sessions`` when given, so a
-    conversation survives a restart; in memory otherwise.
+    Sessions (threads) live in the checkpointer: in a SQLite file or a PostgreSQL database
+    when ``sessions`` names one (see ``agent.sessions.open_sessions``), so a conversation
+    survives a restart; in memory otherwise.
     """
 
     pack: Pack
     llm: ChatLLM = field(default_factory=NoLLM)
     settings: AgentSettings = field(default_factory=AgentSettings)
-    sessions: Path | None = None
+    sessions: SessionSpec = None
     registry: ToolRegistry | None = None
     user_id: str = "local"
 
     def __post_init__(self) -> None:
         self.toolbox = Toolbox(self.pack, self.registry)
-        if self.sessions is not None:
-            self.checkpointer: Any = open_checkpointer(self.sessions)
-            self.store: BaseStore = open_store(self.sessions.with_suffix(".store.sqlite"))
-        else:
-            self.checkpointer = InMemorySaver(serde=serializer())
-            self.store = InMemoryStore()
+        self.backend = open_sessions(self.sessions)
+        self.checkpointer: Any = self.backend.checkpointer
+        self.store: BaseStore = self.backend.store
         self.graph = compile_graph(self.checkpointer, self.store)
         self.context = AgentContext(self.toolbox, self.llm, self.settings, self.user_id)
+
+    def close(self) -> None:
+        """Release the sessions database's connections."""
+        self.backend.close()
 
     SESSIONS = ("sessions",)
 
@@ -207,15 +206,70 @@ class ParleyAgent:
                 "done", result=TurnResult(user=text[:200] + "…", reply=reply, act="refuse")
             )
             return
-        inputs: AgentState = {"messages": [HumanMessage(text)], "user": self.user_of(session)}
+        streamed = False
         try:
-            yield from self._run(session, text, inputs)
-        except Exception:  # a bug must cost one reply, never the session or the process
+            # One turn of a session at a time, across threads, processes and replicas.
+            with self.backend.lock(session, self.settings.session_wait_s):
+                user = self.user_of(session)
+                inputs: AgentState = {"messages": [HumanMessage(text)], "user": user}
+                before = self.snapshot(session)
+                start = before.config["configurable"].get("checkpoint_id")
+                for event in self._run(session, text, inputs):
+                    if event.result is not None:
+                        self._saved(session, start, event.result)
+                    streamed = streamed or event.type == "token"
+                    yield event
+        except SessionBusy as exc:
+            yield from self._apology(text, f"Sorry, {exc}.", "busy", reset=False)
+        except Exception as exc:  # a bug must cost one reply, never the session or the process
+            if self.backend.outage(exc):
+                log.warning("sessions database unavailable in session %s: %s", session, exc)
+                reply = (
+                    "Sorry, I cannot reach the conversation store right now, so this message "
+                    "was not saved. Please send it again in a moment."
+                )
+                yield from self._apology(text, reply, "error", reset=streamed)
+                return
             log.exception("turn failed in session %s", session)
             reply = "Sorry, something went wrong on my side. Please try again or rephrase."
+            yield from self._apology(text, reply, "error", reset=streamed)
+
+    def _apology(self, text: str, reply: str, act: str, *, reset: bool) -> Iterator[StreamEvent]:
+        if reset:
             yield StreamEvent("reset")
-            yield StreamEvent("token", reply)
-            yield StreamEvent("done", result=TurnResult(user=text, reply=reply, act="error"))
+        yield StreamEvent("token", reply)
+        yield StreamEvent("done", result=TurnResult(user=text, reply=reply, act=act))
+
+    def _saved(self, session: str, start: str | None, result: TurnResult) -> None:
+        """After a turn: check that it extends the state it started from, then prune.
+
+        Turns hold the session's lock, so nothing else should have written; a writer that
+        bypassed it would fork the session, and then the user is told instead of one of
+        the two turns vanishing silently. The turn is saved by now: a database error here
+        only postpones the pruning to the next turn.
+        """
+        try:
+            self._check_and_prune(session, start, result)
+        except Exception as exc:
+            if not self.backend.outage(exc):
+                raise
+            log.warning("session %s: saved, not pruned: %s", session, exc)
+
+    def _check_and_prune(self, session: str, start: str | None, result: TurnResult) -> None:
+        rows = self.backend.lineage(session, start)
+        parents = dict(rows)
+        chain, at = set(), max(parents, default=None)
+        while at is not None and at in parents and at not in chain:
+            chain.add(at)
+            at = parents[at]
+        if set(parents) - chain:
+            log.warning("session %s was written elsewhere during a turn", session)
+            result.notice = (
+                "This conversation was changed elsewhere while this reply was written; "
+                "if your message is missing from it, please resend."
+            )
+            return
+        self.backend.prune(session, self.settings.history_turns)
 
     def _run(self, session: str, text: str, inputs: AgentState) -> Iterator[StreamEvent]:
         final: dict[str, Any] = {}
@@ -286,6 +340,10 @@ class ParleyAgent:
         """Record a like, dislike or "seen it" on an item (the UI's card buttons)."""
         if item_id not in self.pack.catalog:
             raise KeyError(f"no item {item_id!r} in the catalog")
+        with self.backend.lock(session, self.settings.session_wait_s):
+            return self._feedback(session, item_id, kind)
+
+    def _feedback(self, session: str, item_id: str, kind: Feedback) -> Profile:
         profile = self.profile(session).model_copy(deep=True)
         profile.apply_item(item_id, kind)
         self.graph.update_state(self._config(session), {"profile": profile}, as_node="ground")
@@ -295,6 +353,10 @@ class ParleyAgent:
     def forget(self, session: str, belief: Belief) -> Profile:
         """Remove one belief (the profile panel's ✕); a forgotten item is also dropped from
         the user's long-term memory."""
+        with self.backend.lock(session, self.settings.session_wait_s):
+            return self._forget(session, belief)
+
+    def _forget(self, session: str, belief: Belief) -> Profile:
         profile = self.profile(session).model_copy(deep=True)
         profile.forget(belief)
         if belief.kind in {"liked", "disliked", "seen"}:

@@ -79,6 +79,12 @@ class AgentSettings:
     """Let a capable LLM add structured preference extraction (off for the tiny embedded model)."""
     max_message_chars: int = 4000
     """Longer user messages are refused."""
+    history_turns: int = 1
+    """Turns whose step-by-step checkpoints a saved session keeps; older checkpoints are
+    deleted after each turn, so a session's size stays bounded (0: only the latest state)."""
+    session_wait_s: float = 30.0
+    """How long a turn waits for another turn of the same session (another tab, terminal or
+    replica) to finish before it is refused with "please resend"."""
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> AgentSettings:

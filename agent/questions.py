@@ -34,7 +34,10 @@ def best_question(
             continue
         counts: Counter[str] = Counter()
         for candidate in head:
-            counts.update(set(_values(attribute, ctx.catalog[candidate.item_id])))
+            # Deduplicated in catalog order: ties in most_common() keep insertion order,
+            # and a set's order changes from one process to the next.
+            values = _values(attribute, ctx.catalog[candidate.item_id])
+            counts.update(dict.fromkeys(values, 1))
         total = sum(counts.values())
         if total == 0 or len(counts) < 2:
             continue

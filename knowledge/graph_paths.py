@@ -124,7 +124,7 @@ class PathFinder:
         paths: list[Path] = []
         if self.is_item(source):
             a, b = self.out.get(source, {}), self.out.get(target, {})
-            for mid in a.keys() & b.keys():
+            for mid in sorted(a.keys() & b.keys()):  # set order varies by process
                 spec = self.specificity(mid)
                 for r1 in a[mid]:
                     for r2 in b[mid]:
@@ -135,7 +135,7 @@ class PathFinder:
         else:
             a, b = self.into.get(source, {}), self.into.get(target, {})
             spec = self.specificity(source) * self.specificity(target)
-            for mid in a.keys() & b.keys():
+            for mid in sorted(a.keys() & b.keys()):  # set order varies by process
                 for r1 in a[mid]:
                     for r2 in b[mid]:
                         w = math.sqrt(spec) * math.sqrt(relation_weight(r1) * relation_weight(r2))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from knowledge.loaders import load_catalog
 from knowledge.pack import Pack, build_pack, load_pack
 from knowledge.sequences import load_sequences
 from tests.fixtures.catalogs import make_items
+from tests.services import RAY_LOOPBACK_ENV, PostgresServer, ServiceMissing, ray_head
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -151,3 +154,58 @@ def redial_pack(redial_dir: Path) -> Pack:
 def demo_pack() -> Pack:
     """The bundled demo catalog as a pack, built once per test session."""
     return _built_pack("demo", "demo")
+
+
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(exc: Exception) -> None:
+    """Skip a test whose server program is missing, except on CI where it must exist."""
+    if ON_CI:
+        pytest.fail(f"{exc} (.ci/run installs it)")
+    pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A temporary PostgreSQL server on 127.0.0.1 for the whole test session."""
+    try:
+        server = PostgresServer()
+    except ServiceMissing as exc:
+        require_service(exc)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+def new_database(server: PostgresServer) -> str:
+    """The URL of a new, empty database on ``server``."""
+    import psycopg
+
+    name = f"t{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture()
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """A URL of a new, empty database on the test server (one per test)."""
+    return new_database(postgres_server)
+
+
+@pytest.fixture(scope="session")
+def ray_address() -> Iterator[str]:
+    """A Ray head on 127.0.0.1 (2 CPUs) for the whole test session; stopped at the end.
+
+    The head and this process keep Ray on the loopback address (Ray otherwise advertises
+    the machine's network address).
+    """
+    os.environ[RAY_LOOPBACK_ENV] = "0"
+    try:
+        with ray_head(cpus=2) as address:
+            yield address
+    except ServiceMissing as exc:
+        require_service(exc)

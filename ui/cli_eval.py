@@ -72,8 +72,19 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="worker processes, each loading the pack (default: 1, in this process)",
+        default=None,
+        help="worker processes, each loading the pack (default: 1, in this process; with "
+        "--ray, one per CPU of the cluster)",
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="run the workers on a Ray cluster, e.g. 10.0.0.5:6379 (the address `ray start "
+        "--head` prints); without ADDRESS: $RAY_ADDRESS, else Ray started on this machine. "
+        "Every node needs Parley installed and the pack at the same path",
     )
 
 
@@ -90,13 +101,22 @@ def _turns(args: argparse.Namespace) -> Any:
 
     if args.limit is not None and args.limit < 1:
         raise ParleyError("--limit must be at least 1")
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise ParleyError("--workers must be at least 1")
     pack = load_pack(args.pack)
     turns = load_turns(args.dialogues, pack.catalog, limit=args.limit)
     if not turns.turns:
         raise ParleyError(f"{args.dialogues}: no turn recommends an item of this catalog")
     return turns
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """How many workers run: as asked, else 1 locally or one per CPU of the Ray cluster."""
+    if args.ray is None:
+        return int(args.workers or 1)
+    from agent.evaluation.ray_workers import connect
+
+    return int(args.workers or connect(args.ray or None))
 
 
 def cmd_eval_static(args: argparse.Namespace) -> int:
@@ -112,7 +132,8 @@ def cmd_eval_static(args: argparse.Namespace) -> int:
             args.pack,
             turns,
             seed=args.seed,
-            workers=args.workers,
+            workers=_workers(args),
+            ray=args.ray,
             settings=_settings(),
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
@@ -148,7 +169,8 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
             mode=args.simulator,
             max_turns=args.turns,
             seed=args.seed,
-            workers=args.workers,
+            workers=_workers(args),
+            ray=args.ray,
             llm=args.llm,
             simulator_llm=args.simulator_llm,
             settings=_settings(),

@@ -104,9 +104,11 @@ def add_agent_args(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--sessions",
-        type=Path,
         default=None,
-        help=f"SQLite file of saved sessions (default: {parley_home() / 'sessions.sqlite'})",
+        metavar="FILE|URL",
+        help="where sessions and users' memory are saved: a SQLite file, or a PostgreSQL URL "
+        "(postgresql://USER@HOST:PORT/DB) shared by several app replicas (default: "
+        f"$PARLEY_SESSIONS, else {parley_home() / 'sessions.sqlite'})",
     )
     parser.add_argument(
         "--planner",
@@ -123,12 +125,13 @@ def make_agent(args: argparse.Namespace, *, warm: bool = True) -> ParleyAgent:
     from agent.agent import ParleyAgent
     from agent.context import AgentSettings
     from agent.llm import make_llm
+    from agent.sessions import resolve_spec
     from knowledge.pack import load_pack
 
     started = time.perf_counter()
     pack = load_pack(resolve_pack(args.pack), eager=True)
     llm = make_llm(args.llm, model=args.model) if args.model else make_llm(args.llm)
-    sessions = args.sessions or parley_home() / "sessions.sqlite"
+    sessions = resolve_spec(args.sessions)
     settings = AgentSettings.from_env()
     if getattr(args, "planner", None):
         settings = dataclasses.replace(settings, planner=args.planner)

@@ -223,6 +223,7 @@ def evaluate_interactive(
     max_turns: int = 5,
     seed: int = 0,
     workers: int = 1,
+    ray: str | None = None,
     llm: str = "none",
     simulator_llm: str = "embedded",
     settings: Mapping[str, Any] | None = None,
@@ -230,10 +231,10 @@ def evaluate_interactive(
 ) -> tuple[dict[str, Any], list[Conversation]]:
     """Run the interactive protocol; returns the report and the conversations."""
     started = time.perf_counter()
-    info = run_info(pack_dir, seed=seed, llm=llm, workers=workers)  # the code that runs
+    info = run_info(pack_dir, seed=seed, llm=llm, workers=workers, ray=ray)  # the code that runs
     args = (str(pack_dir), mode, max_turns, seed, llm, simulator_llm, dict(settings or {}))
     conversations = run_tasks(
-        InteractiveEvaluator, args, turns.turns, workers=workers, progress=progress
+        InteractiveEvaluator, args, turns.turns, workers=workers, progress=progress, ray=ray
     )
     report: dict[str, Any] = {"protocol": "interactive", "simulator": mode, "turns": max_turns}
     scores = [TurnScore(tuple(c.best_ranks)) for c in conversations]

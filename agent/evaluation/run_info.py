@@ -32,8 +32,11 @@ def git_revision() -> str:
         return "unknown"
 
 
-def run_info(pack_dir: Path, *, seed: int, llm: str, workers: int) -> dict[str, Any]:
-    """The pack manifest, git revision, seed, LLM, workers, host and time of a run."""
+def run_info(
+    pack_dir: Path, *, seed: int, llm: str, workers: int, ray: str | None = None
+) -> dict[str, Any]:
+    """The pack manifest, git revision, seed, LLM, workers (on Ray: the cluster's
+    address), host and time of a run."""
     manifest_path = Path(pack_dir) / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -45,6 +48,7 @@ def run_info(pack_dir: Path, *, seed: int, llm: str, workers: int) -> dict[str, 
         "seed": seed,
         "llm": llm,
         "workers": workers,
+        **({"ray": ray or "local"} if ray is not None else {}),
         "host": {"python": platform.python_version(), "machine": platform.machine()},
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -149,6 +149,7 @@ def evaluate_static(
     *,
     seed: int = 0,
     workers: int = 1,
+    ray: str | None = None,
     settings: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
@@ -156,13 +157,14 @@ def evaluate_static(
     from agent.context import AgentSettings
 
     started = time.perf_counter()
-    info = run_info(pack_dir, seed=seed, llm="none", workers=workers)  # the code that runs
+    info = run_info(pack_dir, seed=seed, llm="none", workers=workers, ray=ray)  # the code that runs
     results = run_tasks(
         StaticEvaluator,
         (str(pack_dir), dict(settings or {})),
         turns.turns,
         workers=workers,
         progress=progress,
+        ray=ray,
     )
     scored = [r for r in results if r.targets]
     names = sorted({name for r in scored for name in r.orderings})

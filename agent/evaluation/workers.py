@@ -2,7 +2,8 @@
 
 Every worker process builds its own evaluator once (loading the pack and the models), then
 takes tasks; results come back in task order whatever the number of workers, so a run is
-the same for one worker or eight.
+the same for one worker or eight. With ``ray`` the workers are actors on a Ray cluster
+(``ray_workers.py``), under the same contract.
 """
 
 from __future__ import annotations
@@ -54,13 +55,21 @@ def run_tasks(
     *,
     workers: int = 1,
     progress: Progress | None = None,
+    ray: str | None = None,
 ) -> list[ResultT]:
     """Results of ``factory(*args)(task)`` for every task, in task order.
 
     ``factory`` and ``args`` must be picklable when ``workers > 1`` (a module-level class
     and plain values): worker processes are spawned, never forked, so no thread or
-    database handle of this process is copied into them.
+    database handle of this process is copied into them. ``ray`` runs the workers on the
+    Ray cluster at that address instead ("": ``$RAY_ADDRESS`` or a local Ray).
     """
+    if ray is not None:
+        from agent.evaluation.ray_workers import run_tasks_ray
+
+        return run_tasks_ray(
+            factory, args, tasks, address=ray or None, workers=workers, progress=progress
+        )
     total = len(tasks)
     if progress:
         progress(0, total)
