@@ -43,9 +43,11 @@ class AgentSettings:
     prefer_wanted: bool = True
     """With reciprocal-rank fusion: rank items that meet more of the asked-for attribute
     values first (soft constraints)."""
-    prefer_wanted_learned: bool = False
-    """The same with the learned fusion. Off: the model sees the asked-for values as
-    features, and reordering its ranking by them would throw away what it learned."""
+    prefer_wanted_learned: bool = True
+    """The same with the learned fusion. The model sees the asked-for values as features,
+    but it learned from dialogues where people rarely ask for a person or a decade; what a
+    user asks for explicitly comes first (on the ReDial dev set this costs 0.007 static
+    Recall@10 and gains interactive recall; README, "How Parley ranks")."""
     planner: Literal["policy", "llm"] = "policy"
     """Who chooses the tools of a turn: the deterministic policy, or (for a capable served
     LLM that supports tool calls) the LLM, with the policy as the fallback."""

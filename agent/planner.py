@@ -113,8 +113,8 @@ def run_loop(state: AgentState, ctx: AgentContext, model: Any) -> Outcome:
             )
             if isinstance(output, BaseModel):
                 _collect(ctx, name, output, outcome)
-        if outcome.answer is not None:
-            return outcome
+        if outcome.answer is not None or ctx.settings.planner_choice == "pick":
+            return outcome  # a small model picks one tool a turn
     return outcome
 
 
@@ -125,9 +125,11 @@ def _next_step(ctx: AgentContext, model: Any, messages: list[BaseMessage], names
     small model fills a form far better than it plans freely)."""
     if ctx.settings.planner_choice == "auto":
         return model.invoke(messages)
+    # No "none": the planner runs on turns where a tool helps, and a small model given the
+    # choice mostly declines; what it picks still passes the admission filter and the checks.
     schema = {
         "type": "object",
-        "properties": {"tool": {"type": "string", "enum": [*names, "none"]}},
+        "properties": {"tool": {"type": "string", "enum": names}},
         "required": ["tool"],
     }
     transcript: list[ChatMessage] = [

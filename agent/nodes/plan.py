@@ -14,6 +14,8 @@ from agent.runtime import AgentContext
 from agent.state import AgentState, Candidate, DialogueAct
 
 Route = Literal["ask", "recommend", "answer", "explain", "close"]
+SMALL_TALK = frozenset({"greet", "close", "accept"})
+"""Intents the LLM planner is not asked about (no tool helps with them)."""
 
 
 def genres_split(pool: list[Candidate], ctx: AgentContext, top: int = 10) -> bool:
@@ -66,7 +68,7 @@ def decide(state: AgentState, ctx: AgentContext) -> DialogueAct:
 def plan(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
     """Decide: ask, recommend, answer, explain or close (the LLM planner first, when on)."""
     ctx = runtime.context
-    if ctx.settings.planner == "llm":
+    if ctx.settings.planner == "llm" and state.get("intent") not in SMALL_TALK:
         chosen = plan_with_llm(state, ctx)
         if chosen is not None and "act" in chosen:
             return chosen
