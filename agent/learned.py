@@ -52,6 +52,7 @@ def feature_names() -> list[str]:
 
 
 FEATURES = feature_names()
+POPULARITY = FEATURES.index("popularity")
 
 
 @dataclass
@@ -167,17 +168,22 @@ class LearnedRanker:
 
     booster: Any
     info: dict[str, Any]
+    discount: float = 0.0
+    """Score taken off per unit of popularity (chosen at training so that the held-out tail
+    recall is not below reciprocal-rank fusion's; see `agent.train_ranker`)."""
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """One score per candidate row, higher is better."""
         if features.shape[0] == 0:
             return np.zeros(0)
-        return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
+        raw = np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
+        return raw - self.discount * np.nan_to_num(features[:, POPULARITY])
 
     def save(self, folder: Path) -> None:
         """Write the model and its description into a pack folder."""
         self.booster.save_model(str(folder / MODEL_FILE))
-        (folder / INFO_FILE).write_text(json.dumps(self.info, indent=2, ensure_ascii=False))
+        info = {**self.info, "discount": self.discount}
+        (folder / INFO_FILE).write_text(json.dumps(info, indent=2, ensure_ascii=False))
 
     @classmethod
     def load(cls, folder: Path) -> LearnedRanker | None:
@@ -200,4 +206,4 @@ class LearnedRanker:
                 f"{folder}: the learned ranker was trained on other features than this "
                 "Parley computes; retrain it with `parley train-ranker`"
             )
-        return cls(booster, info)
+        return cls(booster, info, float(info.get("discount", 0.0)))

@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from agent.llm import (
@@ -28,10 +24,9 @@ from agent.llm import (
     GenerationOptions,
     OpenAICompatibleLLM,
     complete,
-    embedded_model_path,
 )
 from knowledge.pack import Pack
-from tests.processes import stop
+from tests.fixtures.llama_server import Server, llama_cpp_server
 
 pytestmark = pytest.mark.slow
 
@@ -42,85 +37,11 @@ ITEM_KEYS = {"item_id", "title", "tools", "evidence"}
 ALIAS = "smollm2-135m-instruct"
 
 
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Server:
-    """A running OpenAI-compatible server and the file its output goes to."""
-
-    url: str
-    log: Path
-
-    def chat_calls(self) -> int:
-        """Chat completions the server answered with 200 (from its access log)."""
-        text = self.log.read_text(errors="replace")
-        return text.count('"POST /v1/chat/completions HTTP/1.1" 200')
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """llama.cpp's server on a free port of 127.0.0.1, serving the embedded model's GGUF."""
-    try:
-        import llama_cpp.server.app  # noqa: F401
-    except ImportError as exc:
-        message = (
-            f"llama.cpp's server cannot start ({exc}): pip install 'llama-cpp-python[server]' "
-            "(part of the dev extra: pip install -e '.[dev]')"
-        )
-        if _on_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("llama-server")
-    log_path = folder / "server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(embedded_model_path()),
-        "--model_alias",
-        ALIAS,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        # One thread, like the embedded backend: two spinning threads on a busy 2-core
-        # machine are many times slower.
-        "--n_threads",
-        "1",
-        "--n_ctx",
-        "2048",
-        "--verbose",
-        "false",
-    ]
-    url = f"http://127.0.0.1:{port}/v1"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"llama.cpp's server exited: {log_path.read_text()[-2000:]}")
-                try:
-                    if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"llama.cpp's server did not answer /v1/models within 90 s: {url}")
-                time.sleep(0.3)
-            yield Server(url, log_path)
-        finally:
-            stop(proc)
+    with llama_cpp_server(tmp_path_factory.mktemp("llama-server"), alias=ALIAS) as server:
+        yield server
 
 
 def run_script(llm: str, pack: Pack, folder: Path) -> list[dict[str, Any]]:
