@@ -139,7 +139,8 @@ def build_pack(
         with (tmp / ITEMS).open("w", encoding="utf-8") as handle:
             for line in iter_jsonl_lines(catalog):
                 handle.write(line + "\n")
-        catalog_sha = catalog.sha256()
+        # The catalog as given: a popularity prior learned from interactions is not part of it.
+        catalog_sha = result.catalog.sha256()
 
         # 2. Embeddings, reusing unchanged ones.
         t0 = time.perf_counter()
