@@ -117,12 +117,13 @@ def make_agent(args: argparse.Namespace, *, warm: bool = True) -> ParleyAgent:
     from knowledge.pack import load_pack
 
     started = time.perf_counter()
+    settings = AgentSettings.from_env()
     pack = load_pack(resolve_pack(args.pack), eager=True)
-    llm = (
-        make_llm(args.llm, model=args.model) if args.llm.startswith("http") else make_llm(args.llm)
+    llm = make_llm(
+        args.llm, model=args.model, deadline=settings.llm_deadline, cooldown=settings.llm_cooldown
     )
     sessions = args.sessions or parley_home() / "sessions.sqlite"
-    agent = ParleyAgent(pack, llm=llm, settings=AgentSettings.from_env(), sessions=sessions)
+    agent = ParleyAgent(pack, llm=llm, settings=settings, sessions=sessions)
     if warm:
         with console.status("Loading the models and indexes…"):
             agent.warm_up()

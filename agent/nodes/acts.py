@@ -15,6 +15,16 @@ from prompts import render
 from tools.lookup import LookupOutput
 
 
+def _profile_facts(profile: Profile) -> list[str]:
+    """What the brief says about the user, as catalog values the linker found (never their
+    own words): a reply may echo "since you want Al Pacino" or "from the 1990s"."""
+    facts = [f"wants {attr} {value}" for attr, vs in profile.wanted.items() for value in vs]
+    facts += [f"avoids {attr} {value}" for attr, vs in profile.avoided.items() for value in vs]
+    if profile.has_years():
+        facts.append(f"years {profile.year_min or ''} to {profile.year_max or ''}")
+    return facts
+
+
 def _known(profile: Profile, ctx: AgentContext) -> list[str]:
     known = [f"liked {ctx.catalog[i].display_title}" for i in profile.liked if i in ctx.catalog]
     known += [f"wants {attr} {', '.join(v)}" for attr, v in profile.wanted.items()]
@@ -37,7 +47,7 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
             "it's like, or name another movie you enjoyed?"
         )
         return {
-            "plan": ReplyPlan(act="ask", template=question, facts=[phrase]),
+            "plan": ReplyPlan(act="ask", template=question),
             "asks_in_row": state.get("asks_in_row", 0) + 1,
             "recommended": [],
         }
@@ -60,7 +70,14 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
     template = render("replies/ask", ack=ack, question=question, options=options)
     prompt = render("ask", known=_known(profile, ctx), question=question, options=options)
     return {
-        "plan": ReplyPlan(act="ask", template=template, prompt=prompt, facts=[question, *options]),
+        "plan": ReplyPlan(
+            act="ask",
+            template=template,
+            prompt=prompt,
+            facts=[question, *options, *_profile_facts(profile)],
+            allowed=list(profile.liked),
+            must_ask=True,
+        ),
         "asked": [*asked, attribute],
         "asks_in_row": state.get("asks_in_row", 0) + 1,
         "recommended": [],
@@ -80,7 +97,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
             constraints.append(f"years {profile.year_min or '…'}–{profile.year_max or '…'}")
         template = render("replies/empty", ack="", constraints=constraints)
         return {
-            "plan": ReplyPlan(act="ask", template=template),
+            "plan": ReplyPlan(act="ask", template=template, facts=_profile_facts(profile)),
             "recommended": [],
             "asks_in_row": 1,
         }
@@ -120,11 +137,8 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         avoided=[v for values in profile.avoided.values() for v in values],
         items=rows,
     )
-    facts = (
-        [e for c in chosen for e in c.evidence]
-        + [last_user_text(state.get("messages", []))]
-        + liked
-    )
+    # Catalog facts only: the user's message is no evidence for a title, person or year.
+    facts = [e for c in chosen for e in c.evidence] + liked + _profile_facts(profile)
     return {
         "plan": ReplyPlan(
             act="recommend",
@@ -132,7 +146,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
             prompt=prompt,
             allowed=[c.item_id for c in chosen] + list(profile.liked),
             facts=facts,
-            must_name_one=True,
+            must_name=[c.item_id for c in chosen],
         ),
         "recommended": chosen,
         "shown": [
@@ -163,8 +177,19 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
         items.insert(0, found.subject.removeprefix("item:"))
     facts = [found.sentence, *found.values]
     prompt = render("answer", question=text, facts=[found.sentence])
+    # The reply must give the answer: name the item (or one of the person's items) and,
+    # for a director, writer, star, genre or year, say one of the values.
+    short = [v for v in found.values if len(v) <= 80] if found.asks != "description" else []
+    if found.asks == "filmography":
+        short = [found.subject_label]
     plan = ReplyPlan(
-        act="answer", template=found.sentence, prompt=prompt, allowed=items, facts=facts
+        act="answer",
+        template=found.sentence,
+        prompt=prompt,
+        allowed=items,
+        facts=facts,
+        must_name=items,
+        must_say=short,
     )
     return {"plan": plan, "trace": trace, "focus": items[:1]}
 
@@ -196,6 +221,7 @@ def explain(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, obje
         prompt=prompt,
         allowed=[item.item_id, *profile.liked],
         facts=reasons,
+        must_name=[item.item_id],
     )
     return {"plan": plan, "trace": trace}
 

@@ -100,7 +100,14 @@ def ground(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
     reply, source = plan.template, "template"
     if draft:
         allowed = [ctx.catalog[i] for i in plan.allowed if i in ctx.catalog]
-        verdict = ctx.grounding.check(draft, allowed, plan.facts, must_name_one=plan.must_name_one)
+        verdict = ctx.grounding.check(
+            draft,
+            allowed,
+            plan.facts,
+            must_name=plan.must_name,
+            must_say=plan.must_say,
+            must_ask=plan.must_ask,
+        )
         if verdict.ok:
             reply, source = draft, "llm"
         else:

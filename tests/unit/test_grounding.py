@@ -76,7 +76,7 @@ def test_reply_about_chosen_items_passes(tiny_catalog: Catalog) -> None:
         "Since you liked dreams, you might enjoy Inception (2010), directed by Christopher Nolan. "
         "Interstellar is also great. Happy watching!"
     )
-    result = check.check(reply, chosen, must_name_one=True)
+    result = check.check(reply, chosen, must_name=["interstellar"])
     assert result.ok, result.problems
     assert result.named_items == ["inception", "interstellar"]
 
@@ -98,20 +98,59 @@ def test_invented_titles_people_and_years_fail(tiny_catalog: Catalog) -> None:
     assert check.check("Inception came out in 2010.", chosen).ok
 
 
-def test_must_name_one(tiny_catalog: Catalog) -> None:
+def test_must_name_a_chosen_item(tiny_catalog: Catalog) -> None:
     check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
-    assert not check.check(
-        "Here are some picks for you!", [tiny_catalog["inception"]], must_name_one=True
-    ).ok
+    liked, chosen = tiny_catalog["inception"], tiny_catalog["interstellar"]
+    assert not check.check("Here are some picks for you!", [chosen], must_name=["interstellar"]).ok
+    # Naming only the liked item is no recommendation.
+    only_liked = check.check("Inception is great.", [chosen, liked], must_name=["interstellar"])
+    assert not only_liked.ok and "names none of the chosen items" in only_liked.problems
 
 
-def test_users_own_words_are_allowed(tiny_catalog: Catalog) -> None:
+def test_the_users_words_vouch_for_nothing(tiny_catalog: Catalog) -> None:
+    """Facts are the catalog's: a title, person or year only the user typed fails."""
     check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
-    facts = ["I want something like Blade Runner"]
+    chosen = [tiny_catalog["inception"]]
+    for reply in (
+        "As you asked, I recommend Totally Fake Film (2031), and Inception.",
+        "Inception stars Jane Nobody.",
+    ):
+        assert not check.check(reply, chosen).ok, reply
+
+
+def test_contentless_replies_fail(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    chosen = [tiny_catalog["inception"]]
+    nolan = ["Christopher Nolan"]
+    assert not check.check("word word word", chosen).ok
+    assert not check.check("Happy to help with that.", chosen, must_say=nolan).ok
+    assert not check.check("Happy to help with that.", chosen, must_ask=True).ok
+    assert check.check("Inception was directed by Christopher Nolan.", chosen, must_say=nolan).ok
+
+
+def test_claims_about_a_named_item_must_be_its_own(tiny_catalog: Catalog) -> None:
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    liked, chosen = tiny_catalog["inception"], tiny_catalog["interstellar"]
+    allowed = [chosen, liked]
+    # A year of another allowed item, said of this one.
+    assert not check.check("Interstellar (2014) is a 2010 film.", allowed).ok
+    assert not check.check("You might enjoy Interstellar, from 2010.", allowed).ok
+    assert check.check("Since you liked Inception (2010), try Interstellar (2014).", allowed).ok
+    # A person credited on another item (or on none).
+    assert not check.check("Interstellar, starring Leonardo DiCaprio.", allowed).ok
+    assert not check.check("Interstellar was written by Howard Stern.", allowed).ok
+    assert check.check("Interstellar, starring Matthew McConaughey.", allowed).ok
     assert check.check(
-        "Since you want something like Blade Runner, try Inception.",
-        [tiny_catalog["inception"]],
-        facts,
+        "Since you liked Inception, with Leonardo DiCaprio, try Interstellar.", allowed
+    ).ok
+    # A wanted star from the brief may be echoed where no item is named.
+    wants = ["wants star Leonardo DiCaprio"]
+    assert check.check("Since you want Leonardo DiCaprio, try Interstellar.", allowed, wants).ok
+    # A plot the item's description does not hold.
+    assert not check.check("Interstellar is about a talking dog who becomes president.", allowed).ok
+    assert check.check(
+        "Interstellar follows astronauts who travel through a wormhole to find a new home.",
+        allowed,
     ).ok
 
 
