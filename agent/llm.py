@@ -48,6 +48,28 @@ class ChatMessage(TypedDict):
     content: str
 
 
+class _Redact(logging.Filter):
+    """Hides the LLM servers' secrets in log records (httpx logs request URLs with queries)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            if any(s in text for s in self.secrets):
+                for secret in sorted(self.secrets, key=len, reverse=True):
+                    text = text.replace(secret, "***")
+                record.msg, record.args = text, None
+        return True
+
+
+_REDACT = _Redact()
+for _name in ("httpx", "httpcore", __name__):
+    logging.getLogger(_name).addFilter(_REDACT)
+
+
 class LLMUnavailable(ParleyError):
     """The language model cannot be reached or returned something unusable."""
 
@@ -331,6 +353,7 @@ class OpenAICompatibleLLM:
         # Redacted from every message; short strings are too common to hide ("v=1").
         found = [url.password, url.username, api_key, *(v for _, v in url.params.multi_items())]
         self._secrets = sorted({s for s in found if s and len(s) >= 4}, key=len, reverse=True)
+        _REDACT.secrets.update(self._secrets)
         self.display_url = str(url.copy_with(username=None, password=None, query=None))
         """The server's URL without credentials or query: what names and errors show."""
         self.base_url = self.display_url.rstrip("/")

@@ -7,6 +7,7 @@ remembered as down for a cool-down (a circuit breaker), so later turns skip it a
 from __future__ import annotations
 
 import base64
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -129,7 +130,10 @@ def test_concurrent_calls_to_a_hanging_server_all_end(fake: FakeLLMServer) -> No
     assert len(took) == 6 and max(took) < DEADLINE + SLACK
 
 
-def test_credentials_never_appear_in_the_name_or_errors(fake: FakeLLMServer) -> None:
+def test_credentials_never_appear_in_the_name_errors_or_logs(
+    fake: FakeLLMServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     url = fake.url.replace("http://", "http://alice:s3cret-pass@") + "?api_key=k3y-123"
     llm = OpenAICompatibleLLM(url, api_key="sk-secret-key", deadline=DEADLINE)
     fake.mode = "http_error"
@@ -153,3 +157,7 @@ def test_credentials_never_appear_in_the_name_or_errors(fake: FakeLLMServer) -> 
     assert complete(keyed, MESSAGES, GenerationOptions()) == "ok"
     assert fake.requests[-1].headers["Authorization"] == "Bearer sk-secret-key"
     assert "sk-secret-key" not in keyed.name
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/chat/completions" in logged  # httpx logged the requests...
+    for secret in ("s3cret-pass", "k3y-123", "sk-secret-key"):
+        assert secret not in logged  # ... without the secrets
