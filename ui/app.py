@@ -226,7 +226,7 @@ def create_app(
 
         def on_pick(chosen: str | None, value: object) -> tuple[Any, ...]:
             keep = clean_stored(value)
-            if not adapter.owns(keep, chosen):
+            if not chosen or not adapter.owns(keep, chosen):
                 return tuple(gr.skip() for _ in page)
             return show(adapter.view(chosen), keep)
 
