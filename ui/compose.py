@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.paths import default_pack_dir, parley_home
-from ui.console import console, stage_progress
+from ui.console import console, plain, stage_progress
 
 if TYPE_CHECKING:
     from agent.agent import ParleyAgent
@@ -54,11 +54,11 @@ def build_catalog(
     from knowledge.sequences import load_sequences
 
     result = load_catalog(spec, strict=strict)
-    console.print(result.report.summary())
+    console.print(plain(result.report.summary()))
     sets = {}
     for source in interactions or []:
         sets[source] = load_sequences(source, result.catalog, positive_only=True)
-        console.print(f"interactions from {sets[source].summary()}")
+        console.print(plain(f"interactions from {sets[source].summary()}"))
     with stage_progress() as progress:
         stats = build_pack(
             result,
@@ -72,7 +72,7 @@ def build_catalog(
     pack = load_pack(out_dir)
     manifest = pack.manifest
     console.print(f"popularity: {manifest['popularity']['source']}")
-    console.print(pack.twins.summary(pack.catalog))
+    console.print(plain(pack.twins.summary(pack.catalog)))
     collab = manifest.get("collab")
     console.print(
         f"collaborative model: EASE over {collab['items_with_interactions']:,} items"
