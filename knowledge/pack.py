@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -39,7 +40,7 @@ from knowledge.index import VectorIndex, http_client, persistent_client, release
 from knowledge.items import Catalog, iter_jsonl_lines
 from knowledge.lexicon import english_ranks
 from knowledge.linker import EntityLinker
-from knowledge.loaders import LoadResult, load_catalog
+from knowledge.loaders import LoadResult, cap_descriptions, load_catalog
 from knowledge.loaders.jsonl import load_jsonl
 from knowledge.popularity import with_prior
 from knowledge.sequences import SequenceSet
@@ -125,7 +126,9 @@ def build_pack(
     stages: dict[str, float] = {}
     out = Path(out).expanduser().resolve()
     progress("load catalog", 0, 1)
-    result = load_catalog(source, strict=strict) if isinstance(source, str) else source
+    result = cap_descriptions(
+        load_catalog(source, strict=strict) if isinstance(source, str) else source
+    )
     spec = catalog_spec or (source if isinstance(source, str) else result.catalog.name)
     catalog, popularity = with_prior(result.catalog, interactions or {})
     progress("load catalog", 1, 1)
@@ -133,6 +136,7 @@ def build_pack(
 
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
+    clean_stale_builds(out)
     tmp.mkdir(parents=True)
     try:
         # 1. Item table.
@@ -234,6 +238,42 @@ def build_pack(
     return BuildStats(
         len(catalog), len(missing), len(catalog) - len(missing), embed_seconds, total, stages
     )
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:partial|old)-(?P<pid>\d+)$")
+
+
+def clean_stale_builds(out: Path) -> list[Path]:
+    """Remove what builds of ``out`` left behind when they were killed (SIGKILL, a crash):
+    ``.NAME.partial-PID`` and ``.NAME.old-PID`` folders whose process is gone.
+
+    A folder of a running process (another build right now) is left alone. PIDs are this
+    machine's: two machines building into one shared folder must not do so at once.
+    """
+    removed: list[Path] = []
+    if not out.parent.is_dir():
+        return removed
+    for sibling in out.parent.iterdir():
+        found = _LEFTOVER.match(sibling.name)
+        if found is None or found["name"] != out.name or not sibling.is_dir():
+            continue
+        pid = int(found["pid"])
+        if pid == os.getpid() or _alive(pid):
+            continue
+        log.warning("removing %s, left by a build (process %d) that did not finish", sibling, pid)
+        shutil.rmtree(sibling, ignore_errors=True)
+        removed.append(sibling)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:

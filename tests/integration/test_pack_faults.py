@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +19,9 @@ import numpy as np
 import pytest
 
 from knowledge.errors import PackError
-from knowledge.pack import Pack, load_pack
+from knowledge.loaders import write_jsonl
+from knowledge.pack import Pack, build_pack, load_pack
+from tests.fixtures.catalogs import make_items
 from ui.cli import main
 
 
@@ -95,10 +102,44 @@ def test_a_damaged_pack_fails_at_open_with_the_part_named(copy: Path, fault: str
         assert not (copy / "chroma").exists()  # opening it did not create an empty store
 
 
-def test_the_command_line_says_so_and_exits(
-    copy: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_command_line_says_so_and_exits(copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     shutil.rmtree(copy / "chroma")
     assert main(["info", str(copy)]) == 2
     err = capsys.readouterr().err
     assert "vector index" in err and "Traceback" not in err
+
+
+BUILD = """
+import sys
+from knowledge.pack import build_pack
+build_pack("demo", sys.argv[1])
+"""
+
+
+def test_a_killed_build_leaves_nothing_behind_for_long(tmp_path: Path) -> None:
+    """SIGKILL gives a build no chance to clean up: the next build of the folder does it."""
+    out = tmp_path / "pack"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    build = subprocess.Popen([sys.executable, "-c", BUILD, str(out)], env=env)
+    partial = tmp_path / f".pack.partial-{build.pid}"
+    deadline = time.monotonic() + 120
+    while not partial.exists() and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert partial.exists(), "the build never started writing"
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    assert partial.exists() and not out.exists()  # what a killed build leaves
+
+    # Another build running right now keeps its folder.
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    busy = tmp_path / f".pack.partial-{sleeper.pid}"
+    busy.mkdir()
+    try:
+        tiny = tmp_path / "tiny.jsonl"
+        write_jsonl(make_items(), tiny)
+        build_pack(f"jsonl:{tiny}", out)
+        assert not partial.exists() and busy.exists()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert load_pack(out, eager=True).catalog.ids() == [i.item_id for i in make_items()]
