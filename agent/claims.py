@@ -58,22 +58,60 @@ def names(text: str, item: Item) -> bool:
     return bool(title) and f" {title} " in f" {normalize_text(text)} "
 
 
+def named(text: str, items: Sequence[Item]) -> tuple[Item, ...]:
+    """The ``items`` a text names; a title inside a longer one named there ("Toy Story" in
+    "Toy Story 3") does not count. Remakes share a title: both are named."""
+    norm = f" {normalize_text(text)} "
+    by_title: dict[str, list[Item]] = {}
+    for item in items:
+        by_title.setdefault(f" {normalize_text(item.title)} ", []).append(item)
+    found: list[Item] = []
+    for title in sorted(by_title, key=len, reverse=True):
+        if title.strip() and title in norm:
+            found += by_title[title]
+            norm = norm.replace(title, " \x00 ")
+    return tuple(i for i in items if i in found)
+
+
+def title_spans(reply: str, items: Sequence[Item]) -> list[tuple[int, int]]:
+    """Where the ``items``' titles stand in a reply (start, end)."""
+    return [
+        (m.start(), m.end())
+        for item in items
+        if item.title
+        for m in re.finditer(re.escape(item.title), reply, re.IGNORECASE)
+    ]
+
+
 def clauses(reply: str, items: Sequence[Item]) -> list[Clause]:
-    """The reply's clauses, each with the ``items`` it and its sentence name."""
+    """The reply's clauses, each with the ``items`` it and its sentence name.
+
+    No break falls inside a title: "Monsters, Inc. (2001)" is one clause.
+    """
+    titles = title_spans(reply, items)
     found: list[Clause] = []
-    for s_start, s_end in _spans(reply, SENTENCE_BREAK, 0, len(reply)):
+    # A sentence break right after a title that ends in a stop ("Inc.") is no break either.
+    after = [(a, b + 1) for a, b in titles]
+    for s_start, s_end in _spans(reply, SENTENCE_BREAK, 0, len(reply), after):
         sentence = reply[s_start:s_end]
-        in_sentence = tuple(i for i in items if names(sentence, i))
-        for c_start, c_end in _spans(reply, _CLAUSE_BREAK, s_start, s_end):
+        in_sentence = named(sentence, items)
+        for c_start, c_end in _spans(reply, _CLAUSE_BREAK, s_start, s_end, titles):
             text = reply[c_start:c_end]
-            own = tuple(i for i in in_sentence if names(text, i))
-            found.append(Clause(c_start, c_end, text, own, in_sentence))
+            found.append(Clause(c_start, c_end, text, named(text, in_sentence), in_sentence))
     return found
 
 
-def _spans(text: str, breaks: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
+def _spans(
+    text: str,
+    breaks: re.Pattern[str],
+    start: int,
+    end: int,
+    keep: Sequence[tuple[int, int]],
+) -> list[tuple[int, int]]:
     spans, at = [], start
     for match in breaks.finditer(text, start, end):
+        if any(a <= match.start() < b for a, b in keep):
+            continue
         if match.start() > at:
             spans.append((at, match.start()))
         at = match.end()
@@ -87,16 +125,27 @@ def clause_at(found: Sequence[Clause], offset: int) -> Clause | None:
     return next((c for c in found if c.start <= offset < c.end), None)
 
 
-def wrong_years(reply: str, found: Sequence[Clause], free_years: set[int]) -> list[str]:
+def years_said(reply: str, titles: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(offset, year) of the years a reply states, leaving out those inside a title
+    ("The Great Comet of 1812")."""
+    return [
+        (m.start(), int(m.group(1)))
+        for m in YEAR.finditer(reply)
+        if not any(a <= m.start() < b for a, b in titles)
+    ]
+
+
+def wrong_years(
+    said: Sequence[tuple[int, int]], found: Sequence[Clause], free_years: set[int]
+) -> list[str]:
     """Years said of an item that are not its own.
 
     ``free_years`` are years the brief states other than items' own (a wanted decade);
     they may appear in a clause that names no item.
     """
     problems = []
-    for match in YEAR.finditer(reply):
-        year = int(match.group(1))
-        clause = clause_at(found, match.start())
+    for offset, year in said:
+        clause = clause_at(found, offset)
         if clause is None or not clause.about:
             continue  # a sentence about no item: `unsupported_years` judges it
         if any(item.year == year for item in clause.about):
@@ -159,6 +208,9 @@ def claimed_people(
                 continue  # "with Inception": a title; nothing named: the phrase check decides
             if credited(person, clause.about):
                 continue
+            own = set().union(*(_stems(_item_text(i)) for i in clause.about))
+            if all(w[:STEM] in own for w in _WORD.findall(norm)):
+                continue  # "with Batman", "with sci-fi": words of the item's own facts
             if not clause.items and norm in fact_names:
                 continue
             problems.append(

@@ -28,15 +28,17 @@ from agent.claims import (
     credited,
     invented_plots,
     names,
+    title_spans,
     wrong_genres,
     wrong_years,
+    years_said,
 )
 from knowledge.items import Item, normalize_text
 from knowledge.text import split_sentences
 from tools.lookup import LookupOutput
 
 _QUOTED = re.compile(r"[\"“«*]([^\"”»*\n]{2,80})[\"”»*]")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d+|&")
 _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 # Small capitalized words that may join a title ("Lord of the Rings").
 _JOINERS = frozenset({"of", "the", "a", "an", "and", "in", "on", "to", "for", "at", "with", "&"})
@@ -102,9 +104,12 @@ class GroundingCheck:
         fact_text = f" {normalize_text(' '.join(facts))} "
         found = clauses(reply, allowed)
 
+        titles = title_spans(reply, allowed)
         linked = self.link(reply)
         for mention in linked.mentions:
             best = mention.best
+            if any(a <= mention.start and mention.end <= b for a, b in titles):
+                continue  # "Mowgli" inside "Adventures of Mowgli": the allowed title itself
             if best.kind == "item":
                 ids = {
                     c.item.item_id
@@ -131,10 +136,11 @@ class GroundingCheck:
 
         item_years = {item.year for item in allowed if item.year}
         fact_years = {int(y) for y in YEAR.findall(" ".join(facts))}
-        for year in dict.fromkeys(int(y) for y in YEAR.findall(reply)):
+        said = years_said(reply, titles)
+        for year in dict.fromkeys(year for _, year in said):
             if year not in item_years and year not in fact_years:
                 result.problems.append(f"states the year {year}, which the facts do not hold")
-        result.problems.extend(wrong_years(reply, found, fact_years - item_years))
+        result.problems.extend(wrong_years(said, found, fact_years - item_years))
         result.problems.extend(_wrong_title_years(reply, allowed))
         result.problems.extend(wrong_genres(found, self.genres))
         result.problems.extend(invented_plots(found, facts))
@@ -213,8 +219,8 @@ class GroundingCheck:
             return []
         if all(self._common(w) or w.lower() in _JOINERS for w in run):
             return []
-        if len(run) == 1 and self._common(run[0]):
-            return []
+        if len(run) == 1 and (self._common(run[0]) or len(run[0].strip("'’-")) == 1):
+            return []  # an ordinary word, or an initial ("E.T.", "J. R. R.", "D-17")
         return [" ".join(run)]
 
 
@@ -255,6 +261,7 @@ def _vocabulary(allowed: Sequence[Item], facts: Sequence[str]) -> set[str]:
     for item in allowed:
         known.add(normalize_text(item.title))
         known.add(normalize_text(item.display_title))
+        known.update(part for part in normalize_text(item.title).split() if len(part) > 2)
         for values in item.attributes.values():
             for value in values:
                 norm = normalize_text(value)

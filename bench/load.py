@@ -44,6 +44,8 @@ from knowledge.items import Item  # noqa: E402
 from knowledge.loaders import load_jsonl  # noqa: E402
 from knowledge.paths import default_pack_dir  # noqa: E402
 
+PATIENT = {"timeout": 600}
+"""Client timeouts: a browser waits for the page as long as it takes."""
 ERROR_MARKS = ("Sorry, something went wrong", "too long")
 
 
@@ -100,7 +102,7 @@ def converse(url: str, script: Script, others: set[str]) -> Outcome:
 
     outcome = Outcome()
     try:
-        client = Client(url, verbose=False)
+        client = Client(url, verbose=False, analytics_enabled=False, httpx_kwargs=PATIENT)
         client.predict({"user": "", "current": "", "recent": []}, api_name="/on_load")
     except Exception as exc:  # the page did not open: that is the whole conversation lost
         outcome.errors.append(f"open: {type(exc).__name__}: {exc}")
@@ -225,6 +227,12 @@ def main() -> None:
     parser.add_argument(
         "--llm-deadline", type=float, default=None, help="PARLEY_AGENT_LLM_DEADLINE for the server"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run the conversations this many times (RSS after each)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = parser.parse_args()
 
@@ -246,8 +254,12 @@ def main() -> None:
             sampler.start()
             load_before = os.getloadavg()
             started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=args.clients) as pool:
-                outcomes = list(pool.map(lambda s: converse(url, s, titles), scripts))
+            outcomes: list[Outcome] = []
+            rounds: list[float] = []
+            for _ in range(args.rounds):
+                with ThreadPoolExecutor(max_workers=args.clients) as pool:
+                    outcomes += pool.map(lambda s: converse(url, s, titles), scripts)
+                rounds.append(round(rss_mb(server.pid), 1))
             wall = time.perf_counter() - started
             load_after = os.getloadavg()
             sampler.stopped.set()
@@ -260,9 +272,9 @@ def main() -> None:
 
     times = [t for o in outcomes for t in o.turn_seconds]
     report = {
-        "conversations": len(scripts),
+        "conversations": len(outcomes),
         "turns": len(times),
-        "turns_expected": 5 * len(scripts),
+        "turns_expected": 5 * len(outcomes),
         "clients": args.clients,
         "server_concurrency": args.server_concurrency,
         "llm": args.llm,
@@ -280,6 +292,7 @@ def main() -> None:
             "after": round(after, 1),
             "peak": round(max(sampler.peak, after), 1),
             "growth": round(after - before, 1),
+            "after_each_round": rounds,
         },
         "load_average": {"before": load_before, "after": load_after},
         "examples": {

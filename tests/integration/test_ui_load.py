@@ -48,7 +48,7 @@ def hanging_app() -> Iterator[tuple[str, FakeLLMServer]]:
 def _one_turn(url: str) -> tuple[str, Any]:
     from gradio_client import Client
 
-    client = Client(url, verbose=False)
+    client = Client(url, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": 120})
     client.predict({"user": "", "current": "", "recent": []}, api_name="/on_load")
     result = client.predict("I loved Inception", [], api_name="/on_turn")
     history, notice = result[0], result[2]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.grounding import GroundingCheck
-from knowledge.items import Catalog
+from knowledge.items import Catalog, Item
 from tools.base import ItemRef
 from tools.lookup import Candidate, LookupOutput, Mention
 
@@ -178,3 +178,36 @@ def test_a_looping_reply_fails(tiny_catalog: Catalog) -> None:
     result = check.check(line * 3, [tiny_catalog["inception"]])
     assert not result.ok and any(p.startswith("repeats") for p in result.problems)
     assert check.check(line, [tiny_catalog["inception"]]).ok
+
+
+def test_titles_that_look_like_claims_are_titles() -> None:
+    """Template replies over real catalogs: a title with a year, a stop, a comma, a dash,
+    initials, a title inside another, remakes."""
+    items = [
+        Item(item_id="ts", title="Toy Story", year=1995),
+        Item(item_id="ts3", title="Toy Story 3", year=2010),
+        Item(item_id="inc", title="Monsters, Inc.", year=2001),
+        Item(item_id="comet", title="The Great Comet of 1812"),
+        Item(item_id="mowgli", title="Mowgli", year=2019),
+        Item(item_id="adv", title="Adventures of Mowgli"),
+        Item(item_id="d17", title="D-17", year=2008),
+        Item(item_id="et", title="E.T. the Extra-Terrestrial", year=1982),
+        Item(item_id="dune84", title="Dune", year=1984),
+        Item(item_id="dune21", title="Dune", year=2021),
+    ]
+    catalog = Catalog(items, name="titles")
+    check = GroundingCheck(fake_linker(catalog), WORDS)
+    allowed = [i for i in items if i.item_id != "mowgli"]
+    reply = (
+        "Since you liked Toy Story (1995), you might enjoy:\n"
+        "1. Toy Story 3 (2010)\n"
+        "2. Monsters, Inc. (2001): who also wrote Toy Story (1995)\n"
+        "3. Adventures of Mowgli\n"
+        "4. The Great Comet of 1812\n"
+        "5. D-17 (2008)\n"
+        "6. E.T. the Extra-Terrestrial (1982)\n"
+        "7. Dune (1984) and Dune (2021)"
+    )
+    result = check.check(reply, allowed, must_name=["ts3"])
+    assert result.ok, result.problems
+    assert not check.check("Toy Story 3 (2010) is a 1995 film.", allowed).ok
