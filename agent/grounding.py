@@ -14,6 +14,7 @@ fails is replaced by a template reply, so correctness never depends on the LLM.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -44,8 +45,8 @@ _SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 _JOINERS = frozenset({"of", "the", "a", "an", "and", "in", "on", "to", "for", "at", "with", "&"})
 COMMON_RANK = 12000
 MATCH = 85
-MIN_DISTINCT = 0.5
-"""A reply of 3+ words whose distinct words are fewer than this share says nothing."""
+SAME_WORD = 0.5
+"""A reply of 3+ words more than this share of which is one word says nothing."""
 
 
 @dataclass
@@ -298,8 +299,11 @@ def _misattributed(
 
 
 def _says_nothing(reply: str) -> list[str]:
-    """A reply that is one word over and over ("word word word") says nothing."""
+    """A reply that is mostly one word over and over ("word word word") says nothing."""
     words = [w.lower() for w in _WORD.findall(reply)]
-    if len(words) >= 3 and len(set(words)) < MIN_DISTINCT * len(words):
-        return [f"says little but {words[0]!r} over and over"]
+    if len(words) < 3:
+        return []
+    word, count = Counter(words).most_common(1)[0]
+    if count > SAME_WORD * len(words):
+        return [f"says little but {word!r} over and over"]
     return []

@@ -20,6 +20,7 @@ def _profile_facts(profile: Profile) -> list[str]:
     own words): a reply may echo "since you want Al Pacino" or "from the 1990s"."""
     facts = [f"wants {attr} {value}" for attr, vs in profile.wanted.items() for value in vs]
     facts += [f"avoids {attr} {value}" for attr, vs in profile.avoided.items() for value in vs]
+    facts += [v for table in (profile.wanted, profile.avoided) for vs in table.values() for v in vs]
     if profile.has_years():
         facts.append(f"years {profile.year_min or ''} to {profile.year_max or ''}")
     return facts
