@@ -23,7 +23,7 @@ from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles, SessionBusy, SessionSpec, open_sessions
 from agent.state import AgentState, Candidate, ToolCall
 from agent.toolbox import Toolbox
-from knowledge.items import Catalog
+from knowledge.items import Catalog, normalize_text
 from knowledge.pack import Pack
 from tools.registry import ToolRegistry
 
@@ -84,6 +84,14 @@ class ChatAgent(Protocol):
 
     def new_session(self, user: str | None = None) -> str:
         """A fresh session id owned by ``user``."""
+        ...
+
+    def owner(self, session: str) -> str | None:
+        """The user a session was issued to; ``None`` for an id never issued."""
+        ...
+
+    def fork(self, session: str, user: str) -> str:
+        """A new session of ``user`` that continues another user's conversation."""
         ...
 
     def messages(self, session: str) -> list[BaseMessage]:
@@ -147,17 +155,54 @@ class ParleyAgent:
         return self.pack.catalog
 
     def new_session(self, user: str | None = None) -> str:
-        """A fresh session id, owned by ``user`` (whose long-term profile it reads and updates)."""
+        """A fresh session id, owned by ``user`` (whose long-term profile it reads and updates).
+
+        Every issued id is recorded with its owner: an id the server never issued opens
+        nobody's memory (see `owner`).
+        """
         session = uuid.uuid4().hex
-        if user is not None and user != self.user_id:
-            self.store.put(self.SESSIONS, session, {"user": user})
+        self.store.put(self.SESSIONS, session, {"user": user or self.user_id})
         return session
 
-    def user_of(self, session: str) -> str:
-        """The user who owns a session (the agent's default user unless one was given)."""
+    def owner(self, session: str) -> str | None:
+        """The user a session was issued to; ``None`` for an id this server never issued.
+
+        Sessions saved before owners were recorded for the default user belong to it.
+        """
         found = self.store.get(self.SESSIONS, session)
         user = found.value.get("user") if found else None
-        return user if isinstance(user, str) and user else self.user_id
+        if isinstance(user, str) and user:
+            return user
+        return self.user_id if self.snapshot(session).values else None
+
+    def user_of(self, session: str) -> str:
+        """The user who owns a session (the agent's default user for an unknown id)."""
+        return self.owner(session) or self.user_id
+
+    FORK_DROPS = ("candidates", "trace", "draft", "profile", "user")
+    """State a forked session does not copy: what was computed from the first user's memory
+    (the candidate pool, the tool calls with their excluded ids) and whose it is."""
+
+    def fork(self, session: str, user: str) -> str:
+        """A new session of ``user`` continuing ``session``'s conversation (a shared link).
+
+        The dialogue and the shown items are copied; the profile keeps what the conversation
+        itself says and starts from ``user``'s long-term memory, never the first owner's.
+        """
+        values = self.snapshot(session).values
+        fork = self.new_session(user)
+        if not values:
+            return fork
+        said = " ".join(str(m.content) for m in values.get("messages", []))
+        visible = set(values.get("shown", [])) | _named_in(said, self.pack.catalog)
+        profile = (values.get("profile") or Profile()).handed_over(
+            visible, self._seed_profile(user)
+        )
+        copied = {k: v for k, v in values.items() if k not in self.FORK_DROPS}
+        self.graph.update_state(
+            self._config(fork), {**copied, "profile": profile, "user": user}, as_node="ground"
+        )
+        return fork
 
     def _config(self, session: str) -> RunnableConfig:
         return {"configurable": {"thread_id": session}}
@@ -363,3 +408,14 @@ class ParleyAgent:
             LongTermProfiles(self.store).forget(self.user_of(session), belief.value)
         self.graph.update_state(self._config(session), {"profile": profile}, as_node="ground")
         return profile
+
+
+def _named_in(text: str, catalog: Catalog) -> set[str]:
+    """Items a text names by title (titles under 4 letters, "It", "Up", only with their year)."""
+    norm = f" {normalize_text(text)} "
+    found = set()
+    for item in catalog:
+        title = item.title if len(item.title) >= 4 else item.display_title
+        if f" {normalize_text(title)} " in norm:
+            found.add(item.item_id)
+    return found

@@ -77,6 +77,12 @@ class AgentSettings:
     """Token limit of every LLM reply."""
     temperature: float = 0.3
     """Sampling temperature of LLM replies."""
+    llm_deadline: float = 30.0
+    """Seconds one LLM call may take in all (queueing for the embedded model, retries,
+    streaming); past it the turn gets the template reply."""
+    llm_cooldown: float = 30.0
+    """Seconds an LLM server that failed is left alone (turns get template replies at
+    once) before it is tried again."""
     llm_extraction: bool = False
     """Let a capable LLM add structured preference extraction (off for the tiny embedded model)."""
     max_message_chars: int = 4000

@@ -7,6 +7,7 @@ methods, so a rule ("liking an item undoes disliking it") lives in one place.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -195,6 +196,22 @@ class Profile(BaseModel):
             liked=liked,
             disliked=[i for i in disliked if i not in set(session.liked)],
             seen=_merge(self.seen, session.seen),
+        )
+
+    def handed_over(self, visible: Collection[str], start: Profile) -> Profile:
+        """This session profile as another user continues it, from their own ``start``.
+
+        Dislikes and seen items may have come from the first user's long-term memory, so
+        only those about ``visible`` items (shown or named in the conversation itself)
+        carry over; likes and wishes come from the conversation alone.
+        """
+        shown = set(visible)
+        return self.model_copy(
+            deep=True,
+            update={
+                "disliked": _merge([i for i in self.disliked if i in shown], start.disliked),
+                "seen": _merge([i for i in self.seen if i in shown], start.seen),
+            },
         )
 
     def without_item(self, item_id: str) -> Profile:

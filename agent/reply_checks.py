@@ -47,9 +47,6 @@ def reply_problems(
         problems.append(f"repeats its instructions ({echoed!r})")
     if not _ENDING.search(draft.strip()):
         problems.append("stops in the middle of a sentence (cut off by the token limit)")
-    answered = any(normalize_text(a) in text for a in plan.answers)
-    if plan.act == "answer" and plan.answers and not answered:
-        problems.append("does not give the answer")
     if plan.act == "recommend" and plan.name_all:
         missing = [i.title for i in shown if normalize_text(i.title) not in text]
         if missing:

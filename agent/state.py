@@ -70,16 +70,18 @@ class ReplyPlan(BaseModel):
     prompt: str | None = None
     """The LLM's brief (rendered from a prompt file); None when the template is the reply."""
     allowed: list[str] = Field(default_factory=list)
-    """Item ids the reply may name."""
+    """Item ids the reply may name (the chosen items, and the ones the user liked)."""
     facts: list[str] = Field(default_factory=list)
-    """Texts the reply may draw on besides the allowed items (evidence, the user's words)."""
-    must_name_one: bool = False
-    """The reply must name at least one allowed item (recommendations)."""
+    """Catalog facts the reply may draw on besides the allowed items (evidence paths, the
+    answer, the profile's linked values). Never the user's words: those vouch for nothing."""
+    must_name: list[str] = Field(default_factory=list)
+    """The reply must name at least one of these item ids (the items it recommends)."""
     name_all: bool = False
     """An LLM reply must name every chosen item (a recommendation covers every card)."""
-    answers: list[str] = Field(default_factory=list)
-    """Values an answer must contain (the director asked about...): an LLM reply without
-    any of them does not answer."""
+    must_say: list[str] = Field(default_factory=list)
+    """The reply must say at least one of these (the answer to a question)."""
+    must_ask: bool = False
+    """The reply must ask a question."""
     body: str | None = None
     """The template reply without its opening sentence: the LLM's one-sentence lead-in goes
     above it (the ``lead`` way of writing)."""

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -33,13 +34,13 @@ import numpy as np
 from knowledge import __version__
 from knowledge.collab import CollabModel, train_collab
 from knowledge.embed import DEFAULT_MODEL, get_embedder
-from knowledge.errors import PackError
+from knowledge.errors import CatalogError, PackError
 from knowledge.graph import KnowledgeGraph
 from knowledge.index import VectorIndex, http_client, persistent_client, release_persistent
 from knowledge.items import Catalog, iter_jsonl_lines
 from knowledge.lexicon import english_ranks
 from knowledge.linker import EntityLinker
-from knowledge.loaders import LoadResult, load_catalog
+from knowledge.loaders import LoadResult, cap_descriptions, load_catalog
 from knowledge.loaders.jsonl import load_jsonl
 from knowledge.popularity import with_prior
 from knowledge.sequences import SequenceSet
@@ -125,7 +126,9 @@ def build_pack(
     stages: dict[str, float] = {}
     out = Path(out).expanduser().resolve()
     progress("load catalog", 0, 1)
-    result = load_catalog(source, strict=strict) if isinstance(source, str) else source
+    result = cap_descriptions(
+        load_catalog(source, strict=strict) if isinstance(source, str) else source
+    )
     spec = catalog_spec or (source if isinstance(source, str) else result.catalog.name)
     catalog, popularity = with_prior(result.catalog, interactions or {})
     progress("load catalog", 1, 1)
@@ -133,6 +136,7 @@ def build_pack(
 
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
+    clean_stale_builds(out)
     tmp.mkdir(parents=True)
     try:
         # 1. Item table.
@@ -235,6 +239,42 @@ def build_pack(
     return BuildStats(
         len(catalog), len(missing), len(catalog) - len(missing), embed_seconds, total, stages
     )
+
+
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?:partial|old)-(?P<pid>\d+)$")
+
+
+def clean_stale_builds(out: Path) -> list[Path]:
+    """Remove what builds of ``out`` left behind when they were killed (SIGKILL, a crash):
+    ``.NAME.partial-PID`` and ``.NAME.old-PID`` folders whose process is gone.
+
+    A folder of a running process (another build right now) is left alone. PIDs are this
+    machine's: two machines building into one shared folder must not do so at once.
+    """
+    removed: list[Path] = []
+    if not out.parent.is_dir():
+        return removed
+    for sibling in out.parent.iterdir():
+        found = _LEFTOVER.match(sibling.name)
+        if found is None or found["name"] != out.name or not sibling.is_dir():
+            continue
+        pid = int(found["pid"])
+        if pid == os.getpid() or _alive(pid):
+            continue
+        log.warning("removing %s, left by a build (process %d) that did not finish", sibling, pid)
+        shutil.rmtree(sibling, ignore_errors=True)
+        removed.append(sibling)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:
@@ -350,16 +390,90 @@ def load_pack(path: Path | str, *, eager: bool = False) -> Pack:
             f"{path} has pack format {manifest.get('format')!r}; "
             f"this Parley reads {PACK_FORMAT}: rebuild it"
         )
-    catalog = load_jsonl(path / ITEMS).catalog
+    try:
+        catalog = load_jsonl(path / ITEMS).catalog
+    except CatalogError as exc:
+        raise _damaged(path, f"items ({ITEMS})", str(exc)) from None
     catalog.name = manifest.get("catalog_name", catalog.name)
     if len(catalog) != manifest["items"]:
-        raise PackError(
-            f"{path}: {ITEMS} has {len(catalog)} items, the manifest says {manifest['items']}"
+        raise _damaged(
+            path, f"items ({ITEMS})", f"{len(catalog)} items, the manifest says {manifest['items']}"
         )
     pack = Pack(path, manifest, catalog)
     if eager:
-        _ = pack.graph
-        _ = pack.index.collection
-        _ = pack.collab
-        _ = pack.twins
+        _open_every_part(pack)
     return pack
+
+
+def _damaged(path: Path, part: str, why: str) -> PackError:
+    return PackError(
+        f"{path}: the pack's {part} is missing or damaged ({why}); rebuild it with `parley build`"
+    )
+
+
+def _open_every_part(pack: Pack) -> None:
+    """Open the graph, embeddings, vector index, collaborative model and twins, and check
+    each against the manifest, so a damaged pack fails at start, naming the part."""
+    path, manifest = pack.path, pack.manifest
+    try:
+        graph = pack.graph
+    except (PackError, KeyError, TypeError, IndexError, ValueError) as exc:
+        raise _damaged(path, f"knowledge graph ({GRAPH})", str(exc)) from None
+    want = (manifest.get("kg_nodes"), manifest.get("kg_edges"))
+    if None not in want and (graph.num_nodes, graph.num_edges) != want:
+        raise _damaged(
+            path,
+            f"knowledge graph ({GRAPH})",
+            f"{graph.num_nodes} nodes and {graph.num_edges} edges, the manifest says "
+            f"{want[0]} and {want[1]}",
+        )
+
+    try:
+        vectors = pack.item_embeddings()
+    except (OSError, ValueError) as exc:
+        raise _damaged(path, f"embeddings ({EMBEDDINGS})", str(exc)) from None
+    shape = (len(pack.catalog), manifest.get("embedding_dim", vectors.shape[-1]))
+    if vectors.shape != shape:
+        raise _damaged(
+            path, f"embeddings ({EMBEDDINGS})", f"shape {vectors.shape}, expected {shape}"
+        )
+
+    _check_index(pack, vectors)
+
+    if manifest.get("collab"):
+        try:
+            collab = pack.collab
+        except Exception as exc:  # scipy raises several types for a damaged file
+            raise _damaged(path, "collaborative model", str(exc)) from None
+        if collab is None:
+            raise _damaged(path, "collaborative model", "its files are missing")
+    try:
+        _ = pack.twins
+    except (OSError, ValueError, TypeError) as exc:
+        raise _damaged(path, "twins (twins.json)", str(exc)) from None
+
+
+def _check_index(pack: Pack, vectors: np.ndarray) -> None:
+    """The collection exists (never created here), holds every item, and finds an item's own
+    vector first."""
+    path, info = pack.path, pack.manifest["index"]
+    part = (
+        f"vector index (the Chroma server at {info.get('url')})"
+        if info["backend"] == "http"
+        else f"vector index ({CHROMA}/)"
+    )
+    if info["backend"] != "http" and not (path / CHROMA / "chroma.sqlite3").is_file():
+        raise _damaged(path, part, f"no Chroma store in {path / CHROMA}")
+    expected = int(info.get("vectors") or pack.manifest["items"])
+    try:
+        pack.index.client.get_collection(info["collection"], embedding_function=None)
+        count = pack.index.count()
+        hits = pack.index.query(np.asarray(vectors[0]), 1) if count else []
+    except Exception as exc:  # chromadb raises several types for a damaged store
+        if info["backend"] != "http":
+            release_persistent(path / CHROMA)
+        raise _damaged(path, part, f"{type(exc).__name__}: {exc}") from None
+    if count != expected:
+        raise _damaged(path, part, f"{count} vectors, the manifest says {expected}")
+    if not hits or hits[0].score < 0.99:
+        raise _damaged(path, part, "an item's own vector does not find it")

@@ -34,6 +34,11 @@ BUCKET: dict[Kind, Literal["liked", "disliked", "seen"]] = {
 """The profile list each card button's feedback lands in."""
 
 ERROR_REPLY = "Sorry, something went wrong on my side ({error}). Please try again."
+UNKNOWN_SESSION = "That conversation link is not one this app made, so this is a new conversation."
+FORKED_SESSION = (
+    "This conversation was started in another browser: you are continuing your own copy, "
+    "with your own likes and dislikes."
+)
 
 
 @dataclass
@@ -74,12 +79,31 @@ class ChatAdapter:
         with self._guard:
             return self._locks.setdefault(session, threading.Lock())
 
-    def choose_session(self, stored: Stored, requested: str | None) -> str:
-        """The session to open: the URL's, else the browser's current one, else a new one."""
-        for candidate in (requested, stored["current"]):
-            if candidate and SESSION_ID.match(candidate):
-                return candidate
-        return self.agent.new_session(user=stored["user"])
+    def choose_session(self, stored: Stored, requested: str | None) -> tuple[str, str]:
+        """The session to open, and a note for the page ("" when there is nothing to say).
+
+        The URL's session when this browser owns it; another browser's (a shared link) as
+        this browser's own copy, which never carries the other user's memory; for an id
+        the server never issued, a new session. Else the browser's current session, else
+        a new one.
+        """
+        user = stored["user"]
+        if requested and SESSION_ID.match(requested):
+            owner = self.agent.owner(requested)
+            if owner == user:
+                return requested, ""
+            if owner is None:
+                return self.agent.new_session(user=user), UNKNOWN_SESSION
+            return self.agent.fork(requested, user), FORKED_SESSION
+        if self.owns(stored, stored["current"]):
+            return stored["current"], ""
+        return self.agent.new_session(user=user), ""
+
+    def owns(self, stored: Stored, session: str | None) -> bool:
+        """True when ``session`` was issued to this browser's user."""
+        if not session or not SESSION_ID.match(session):
+            return False
+        return self.agent.owner(session) == stored["user"]
 
     def new_session(self, stored: Stored) -> str:
         """A new session owned by this browser's user."""
@@ -89,6 +113,8 @@ class ChatAdapter:
         """(label, id) of this browser's conversations that have messages, latest first."""
         choices = []
         for session in stored["recent"]:
+            if not self.owns(stored, session):
+                continue  # the browser's storage is not to be trusted with other ids
             messages = self.agent.messages(session)
             if messages:
                 choices.append((session_label(messages), session))
@@ -110,7 +136,7 @@ class ChatAdapter:
         """Recommended items as the cards' state."""
         return [item.model_dump() for item in items]
 
-    def view(self, session: str) -> PageView:
+    def view(self, session: str, note: str = "") -> PageView:
         """A session as a reloaded page shows it: dialogue, latest cards, profile, notice."""
         last = self.agent.last_turn(session)
         return PageView(
@@ -118,7 +144,7 @@ class ChatAdapter:
             history=history(self.agent.messages(session), last.trace),
             cards=self.cards(last.items),
             beliefs=self.beliefs(session),
-            notice=last.notice or "",
+            notice=note or last.notice or "",
         )
 
     # --- actions --------------------------------------------------------------------------

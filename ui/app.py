@@ -22,8 +22,9 @@ import gradio as gr
 
 from agent.agent import ChatAgent, ShownItem
 from ui.adapter import ChatAdapter, Kind, PageView
-from ui.browser import SESSION_ID, Stored, clean_stored, remember
+from ui.browser import Stored, clean_stored, remember
 from ui.cards import CSS, GROUPS, BeliefRow, card_html, header_html, item_marks, notice_html
+from ui.guard import Guard, allowed_hosts
 from ui.transcript import ChatMessage, example_prompts
 
 log = logging.getLogger(__name__)
@@ -216,7 +217,8 @@ def create_app(
         def on_load(value: object, request: gr.Request) -> tuple[Any, ...]:
             keep = clean_stored(value)
             wanted = request.query_params.get("session") if request is not None else None
-            return show(adapter.view(adapter.choose_session(keep, wanted)), keep)
+            chosen, note = adapter.choose_session(keep, wanted)
+            return show(adapter.view(chosen, note), keep)
 
         def on_new(value: object) -> tuple[Any, ...]:
             keep = clean_stored(value)
@@ -224,7 +226,7 @@ def create_app(
 
         def on_pick(chosen: str | None, value: object) -> tuple[Any, ...]:
             keep = clean_stored(value)
-            if not chosen or not SESSION_ID.match(chosen):
+            if not chosen or not adapter.owns(keep, chosen):
                 return tuple(gr.skip() for _ in page)
             return show(adapter.view(chosen), keep)
 
@@ -328,11 +330,16 @@ def _session_info(session: str) -> str:
 def launch(
     app: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, block: bool = True
 ) -> None:
-    """Serve the app on ``host:port`` (never through a public share link)."""
+    """Serve the app on ``host:port`` (never through a public share link), behind `Guard`:
+    the Host check on loopback, no uploads, a Content-Security-Policy."""
+    from starlette.middleware import Middleware
+
     app.launch(
         server_name=host,
         server_port=port,
         share=False,
+        app_kwargs={"middleware": [Middleware(Guard, hosts=allowed_hosts(host))]},
+        max_file_size="1kb",  # the app takes no files (Guard closes the upload route too)
         theme=THEME,
         css=CSS,
         prevent_thread_lock=not block,

@@ -11,12 +11,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from rich.text import Text
+
 from knowledge import __version__
 from knowledge.errors import ParleyError
 from knowledge.paths import default_pack_dir
 from ui import cli_chat, cli_eval, cli_serve, cli_sid, cli_tools, cli_train
 from ui.compose import add_pack_arg, build_catalog, resolve_pack
-from ui.console import console, out
+from ui.console import console, out, plain
 
 log = logging.getLogger("parley")
 
@@ -55,7 +57,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         shown = (
             json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
         )
-        table.add_row(key, shown)
+        table.add_row(key, plain(shown))
     out.print(table)
     years = [i.year for i in pack.catalog if i.year]
     with_desc = sum(1 for i in pack.catalog if i.description)
@@ -69,7 +71,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     for name in pack.catalog.attribute_names():
         values = pack.catalog.attribute_values(name)
         top = sorted(values.items(), key=lambda kv: -kv[1])[:3]
-        checks.add_row(f"{name} values", f"{len(values)} (top: {', '.join(v for v, _ in top)})")
+        checks.add_row(
+            plain(f"{name} values"), plain(f"{len(values)} (top: {', '.join(v for v, _ in top)})")
+        )
     checks.add_row("load time", f"{load_seconds:.2f}s")
     out.print(checks)
     return 0
@@ -107,10 +111,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         item = pack.catalog[hit.item_id]
         table.add_row(
             str(rank),
-            item.title,
+            plain(item.title),
             str(item.year or ""),
             f"{hit.score:.3f}",
-            ", ".join(item.values("genre")),
+            plain(", ".join(item.values("genre"))),
         )
     out.print(table)
     if not hits:
@@ -231,7 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except ParleyError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        # The message may quote a catalog or a user's text: shown as text, never as markup.
+        console.print(Text.assemble(("error:", "red"), " ", plain(str(exc))))
         return 2
     except KeyboardInterrupt:
         console.print("[yellow]interrupted")

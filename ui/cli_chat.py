@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+from rich.text import Text
+
 from knowledge.errors import ParleyError
 from ui.compose import add_agent_args, make_agent
-from ui.console import console, out
+from ui.console import console, out, plain
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -19,8 +22,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
     session = args.session or agent.new_session()
     if args.script is not None:
         return _scripted(agent, session, args.script, as_json=args.json)
+    said = escape(session)
     console.print(
-        f"[bold]Parley[/bold] — session {session} (resume with --session {session}); "
+        f"[bold]Parley[/bold] — session {said} (resume with --session {said}); "
         "type 'quit' to leave."
     )
     while True:
@@ -41,16 +45,16 @@ def _interactive_turn(agent: object, session: str, text: str) -> None:
     out.print("parley> ", end="")
     for event in agent.stream(session, text):
         if event.type == "token":
-            out.print(event.text, end="", soft_wrap=True)
+            out.print(plain(event.text), end="", soft_wrap=True)
         elif event.type == "reset":
             out.print("\n[dim](revised)[/dim]\nparley> ", end="")
         elif event.result is not None:
             out.print()
             if event.result.notice:
-                console.print(f"[yellow]{event.result.notice}")
+                console.print(plain(event.result.notice), style="yellow")
             for step in event.result.trace:
                 error = f" — {step.error}" if step.error else ""
-                console.print(f"[dim]  · {step.tool} ({step.ms:.0f} ms){error}")
+                console.print(plain(f"  · {step.tool} ({step.ms:.0f} ms){error}"), style="dim")
 
 
 def _scripted(agent: object, session: str, script: Path, *, as_json: bool) -> int:
@@ -85,7 +89,18 @@ def _scripted(agent: object, session: str, script: Path, *, as_json: bool) -> in
             }
         )
         if not as_json:
-            out.print(f"[bold]you>[/bold] {line}\n[bold]parley>[/bold] {result.reply}\n")
+            out.print(
+                Text.assemble(
+                    ("you>", "bold"),
+                    " ",
+                    plain(line),
+                    "\n",
+                    ("parley>", "bold"),
+                    " ",
+                    plain(result.reply),
+                    "\n",
+                )
+            )
     if as_json:
         json.dump(turns, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

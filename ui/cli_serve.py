@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 from typing import Any
 
 from ui.compose import add_agent_args, make_agent
 from ui.console import console
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from ui.guard import is_loopback
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -29,7 +20,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"the chat app needs gradio: pip install 'gradio>=6,<7' ({exc})"
         ) from None
     agent = make_agent(args)
-    if not _is_loopback(args.host):
+    if not is_loopback(args.host):
         console.print(
             f"[yellow]Serving on {args.host}: anyone who can reach this address can chat, "
             "and there is no login."

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from knowledge.paths import default_pack_dir, parley_home
-from ui.console import console, stage_progress
+from ui.console import console, plain, stage_progress
 
 if TYPE_CHECKING:
     from agent.agent import ParleyAgent
@@ -55,11 +55,11 @@ def build_catalog(
     from knowledge.sequences import load_sequences
 
     result = load_catalog(spec, strict=strict)
-    console.print(result.report.summary())
+    console.print(plain(result.report.summary()))
     sets = {}
     for source in interactions or []:
         sets[source] = load_sequences(source, result.catalog, positive_only=True)
-        console.print(f"interactions from {sets[source].summary()}")
+        console.print(plain(f"interactions from {sets[source].summary()}"))
     with stage_progress() as progress:
         stats = build_pack(
             result,
@@ -73,7 +73,7 @@ def build_catalog(
     pack = load_pack(out_dir)
     manifest = pack.manifest
     console.print(f"popularity: {manifest['popularity']['source']}")
-    console.print(pack.twins.summary(pack.catalog))
+    console.print(plain(pack.twins.summary(pack.catalog)))
     collab = manifest.get("collab")
     console.print(
         f"collaborative model: EASE over {collab['items_with_interactions']:,} items"
@@ -129,10 +129,12 @@ def make_agent(args: argparse.Namespace, *, warm: bool = True) -> ParleyAgent:
     from knowledge.pack import load_pack
 
     started = time.perf_counter()
-    pack = load_pack(resolve_pack(args.pack), eager=True)
-    llm = make_llm(args.llm, model=args.model) if args.model else make_llm(args.llm)
-    sessions = resolve_spec(args.sessions)
     settings = AgentSettings.from_env()
+    pack = load_pack(resolve_pack(args.pack), eager=True)
+    llm = make_llm(
+        args.llm, model=args.model, deadline=settings.llm_deadline, cooldown=settings.llm_cooldown
+    )
+    sessions = resolve_spec(args.sessions)
     if getattr(args, "planner", None):
         settings = dataclasses.replace(settings, planner=args.planner)
     agent = ParleyAgent(pack, llm=llm, settings=settings, sessions=sessions)

@@ -1,7 +1,13 @@
-"""Terminal output helpers shared by the CLI commands: one console, rich progress bars."""
+"""Terminal output helpers shared by the CLI commands: one console, rich progress bars.
+
+Text from users, catalogs and the LLM goes through `plain` before it is printed: Rich
+markup in it stays text (``[/bold]`` would otherwise crash the print), and escape sequences
+(ANSI colours, OSC titles and links, cursor moves) never reach the terminal.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -16,12 +22,27 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 console = Console(stderr=True)
 """Diagnostics and progress go to stderr so that stdout stays parseable (JSON, tables)."""
 
 out = Console(highlight=False)
 """Command results."""
+
+_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, erase
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks, clipboard
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
+    r"|\x1b[ -/]*[0-~]?"  # any other escape
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # CSI in its one-byte (C1) form
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> Text:
+    """Untrusted text as a Rich `Text`: no markup read in it, no escape sequence left."""
+    return Text(_CONTROL.sub("", _SEQUENCE.sub("", text)))
 
 
 def progress_bars(width: int = 36, *, transient: bool = False) -> Progress:

@@ -21,22 +21,51 @@ USER_PREVIEW_CHARS = 400
 
 # Markdown punctuation that would turn a user's words into formatting.
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]#|~$])")
+# What would make a link or an image: brackets (``[text](url)``, ``![alt](url)``), and the
+# starts of the addresses GitHub-flavoured Markdown turns into links by itself.
+_LINK_SYNTAX = re.compile(r"([\\\[\]])")
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|javascript|data)(:)|\b(www)(\.)|(@)(?=\w)")
+
+
+def inert(text: str) -> str:
+    """Text with no HTML, no link and no image left in it, shown as it was written.
+
+    HTML is escaped; ``[`` and ``]`` are backslash-escaped (no ``[text](url)``, no
+    ``![alt](url)``); the ``:`` of ``http:``, the ``.`` of ``www.`` and ``@`` are escaped, so
+    the Markdown renderer makes no link of a bare address. Chat text is data: an LLM
+    reply must never make the browser fetch or open anything.
+    """
+    return _no_autolinks(_LINK_SYNTAX.sub(r"\\\1", html.escape(text, quote=False)))
+
+
+def _no_autolinks(markdown: str) -> str:
+    return _AUTOLINK.sub(_escape_groups, markdown)
+
+
+def _escape_groups(match: re.Match[str]) -> str:
+    scheme, colon, www, dot, at = match.groups()
+    if scheme:
+        return f"{scheme}\\{colon}"
+    if www:
+        return f"{www}\\{dot}"
+    return f"\\{at}"
 
 
 def user_text(text: str) -> str:
     """A user's message as Chatbot Markdown that shows exactly what they typed."""
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False))
+    return _no_autolinks(_MARKDOWN_PUNCTUATION.sub(r"\\\1", html.escape(text, quote=False)))
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*+])\s")
 
 
 def reply_text(text: str) -> str:
-    """Parley's reply as Chatbot Markdown: its lists may render, its HTML may not.
+    """Parley's reply as Chatbot Markdown: its lists and emphasis may render; its HTML,
+    links and images may not (see `inert`).
 
     A line right after a list ends the list (Markdown would fold it into the last item).
     """
-    lines = html.escape(text, quote=False).split("\n")
+    lines = inert(text).split("\n")
     out: list[str] = []
     for line in lines:
         if out and _LIST_ITEM.match(out[-1]) and line.strip() and not _LIST_ITEM.match(line):

@@ -16,6 +16,17 @@ from agent.wording import variant, wish_phrase
 from prompts import render
 
 
+def _profile_facts(profile: Profile) -> list[str]:
+    """What the brief says about the user, as catalog values the linker found (never their
+    own words): a reply may echo "since you want Al Pacino" or "from the 1990s"."""
+    facts = [f"wants {attr} {value}" for attr, vs in profile.wanted.items() for value in vs]
+    facts += [f"avoids {attr} {value}" for attr, vs in profile.avoided.items() for value in vs]
+    facts += [v for table in (profile.wanted, profile.avoided) for vs in table.values() for v in vs]
+    if profile.has_years():
+        facts.append(f"years {profile.year_min or ''} to {profile.year_max or ''}")
+    return facts
+
+
 def _known(profile: Profile, ctx: AgentContext) -> list[str]:
     known = [f"liked {ctx.catalog[i].display_title}" for i in profile.liked if i in ctx.catalog]
     known += [f"wants {attr} {', '.join(v)}" for attr, v in profile.wanted.items()]
@@ -38,7 +49,7 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
             "it's like, or name another movie you enjoyed?"
         )
         return {
-            "plan": ReplyPlan(act="ask", template=question, facts=[phrase]),
+            "plan": ReplyPlan(act="ask", template=question),
             "asks_in_row": state.get("asks_in_row", 0) + 1,
             "recommended": [],
         }
@@ -62,7 +73,14 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
     )
     prompt = render("ask", known=_known(profile, ctx), question=question, options=options)
     return {
-        "plan": ReplyPlan(act="ask", template=template, prompt=prompt, facts=[question, *options]),
+        "plan": ReplyPlan(
+            act="ask",
+            template=template,
+            prompt=prompt,
+            facts=[question, *options, *_profile_facts(profile)],
+            allowed=list(profile.liked),
+            must_ask=True,
+        ),
         "asked": [*asked, attribute],
         "asks_in_row": state.get("asks_in_row", 0) + 1,
         "recommended": [],
@@ -83,7 +101,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         turn = len(state.get("messages", []))
         template = render("replies/empty", constraints=constraints, variant=variant(f"e{turn}"))
         return {
-            "plan": ReplyPlan(act="ask", template=template),
+            "plan": ReplyPlan(act="ask", template=template, facts=_profile_facts(profile)),
             "recommended": [],
             "asks_in_row": 1,
         }
@@ -125,11 +143,8 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         avoided=[v for values in profile.avoided.values() for v in values],
         items=rows,
     )
-    facts = (
-        [e for c in chosen for e in c.evidence]
-        + [last_user_text(state.get("messages", []))]
-        + liked
-    )
+    # Catalog facts only: the user's message is no evidence for a title, person or year.
+    facts = [e for c in chosen for e in c.evidence] + liked + _profile_facts(profile)
     lead_prompt = render(
         "lead",
         liked=liked[-2:],
@@ -143,7 +158,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
             prompt=prompt,
             allowed=[c.item_id for c in chosen] + list(profile.liked),
             facts=facts,
-            must_name_one=True,
+            must_name=[c.item_id for c in chosen],
             name_all=True,
             body=template.split("\n", 1)[1] if "\n" in template else None,
             lead_prompt=lead_prompt,

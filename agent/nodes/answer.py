@@ -41,14 +41,20 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
         items.insert(0, found.subject.removeprefix("item:"))
     facts = [found.sentence, *found.values]
     prompt = render("answer", question=text, facts=[found.sentence])
-    answers = list(found.values) or [i.title for i in found.items]
+    # The reply must give the answer: name the item (or one of the person's items) and,
+    # for a director, writer, star, genre or year, say one of the values (a description is
+    # paraphrased, not quoted).
+    short = [v for v in found.values if len(v) <= 80] if found.asks != "description" else []
+    if found.asks == "filmography":
+        short = [found.subject_label]
     plan = ReplyPlan(
         act="answer",
         template=found.sentence,
         prompt=prompt,
         allowed=items,
         facts=facts,
-        answers=[a for a in answers if len(a) < 200],  # a description is paraphrased, not quoted
+        must_name=items,
+        must_say=short,
     )
     return {"plan": plan, "trace": trace, "focus": items[:1]}
 
@@ -108,5 +114,6 @@ def explain(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, obje
         prompt=prompt,
         allowed=[item.item_id, *profile.liked],
         facts=reasons,
+        must_name=[item.item_id],
     )
     return {"plan": plan, "trace": trace}

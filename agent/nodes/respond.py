@@ -87,7 +87,12 @@ def ground(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
             candidate = f"{draft}\n{plan.body}"
         else:
             verdict = ctx.grounding.check(
-                draft, chosen, plan.facts, must_name_one=plan.must_name_one
+                draft,
+                chosen,
+                plan.facts,
+                must_name=plan.must_name,
+                must_say=plan.must_say,
+                must_ask=plan.must_ask,
             )
             problems = verdict.problems + reply_problems(draft, plan, chosen, shown)
             candidate = draft

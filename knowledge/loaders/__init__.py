@@ -5,17 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from knowledge.errors import CatalogError
-from knowledge.loaders.base import KGTriple, LoadReport, LoadResult, Skipped
+from knowledge.loaders.base import (
+    MAX_DESCRIPTION,
+    KGTriple,
+    LoadReport,
+    LoadResult,
+    Skipped,
+    cap_descriptions,
+)
 from knowledge.loaders.jsonl import load_demo, load_jsonl, write_jsonl
 from knowledge.loaders.movielens import load_movielens
 from knowledge.loaders.redial import load_redial
 
 __all__ = [
     "CATALOG_KINDS",
+    "MAX_DESCRIPTION",
     "KGTriple",
     "LoadReport",
     "LoadResult",
     "Skipped",
+    "cap_descriptions",
     "load_catalog",
     "load_demo",
     "load_jsonl",
@@ -32,8 +41,13 @@ def load_catalog(spec: str, *, strict: bool = True) -> LoadResult:
 
     A bare path to a ``.jsonl`` file is accepted as ``jsonl:PATH``. Malformed records raise
     `CatalogError` (file, line, field) unless ``strict`` is false: then they are skipped and
-    listed in the result's report.
+    listed in the result's report. Descriptions longer than `MAX_DESCRIPTION` are cut (and
+    the report says so).
     """
+    return cap_descriptions(_load(spec, strict=strict))
+
+
+def _load(spec: str, *, strict: bool) -> LoadResult:
     kind, _, rest = spec.partition(":")
     if spec == "demo":
         return load_demo()

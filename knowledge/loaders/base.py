@@ -23,15 +23,18 @@ class LoadReport:
     source: str
     read: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Changes made to records that were kept (a description cut short)."""
 
     def skip(self, where: str, reason: str) -> None:
         """Record one skipped record."""
         self.skipped.append(Skipped(where, reason))
 
     def summary(self) -> str:
-        """One line per distinct skip reason, with counts and a first example."""
+        """One line per distinct skip reason, with counts and a first example; the notes."""
+        notes = "".join(f"\n  note: {n}" for n in self.notes)
         if not self.skipped:
-            return f"{self.source}: read {self.read} records, skipped none"
+            return f"{self.source}: read {self.read} records, skipped none{notes}"
         reasons = Counter(s.reason for s in self.skipped)
         first: dict[str, str] = {}
         for s in self.skipped:
@@ -39,7 +42,7 @@ class LoadReport:
         lines = [f"{self.source}: read {self.read} records, skipped {len(self.skipped)}"]
         for reason, count in reasons.most_common():
             lines.append(f"  {count} x {reason} (first: {first[reason]})")
-        return "\n".join(lines)
+        return "\n".join(lines) + notes
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,38 @@ class LoadResult:
     catalog: Catalog
     report: LoadReport
     kg_triples: list[KGTriple] = field(default_factory=list)
+
+
+MAX_DESCRIPTION = 2000
+"""Characters of an item description kept at build: descriptions go into every prompt
+and card, and a catalog may hold a description of megabytes."""
+
+
+def cap_descriptions(result: LoadResult, limit: int = MAX_DESCRIPTION) -> LoadResult:
+    """The result with descriptions over ``limit`` characters cut at a word, and a note."""
+    long = [item.item_id for item in result.catalog if len(item.description) > limit]
+    if not long:
+        return result
+    items = [
+        item.model_copy(update={"description": _cut(item.description, limit)})
+        if len(item.description) > limit
+        else item
+        for item in result.catalog
+    ]
+    plural = "s" if len(long) > 1 else ""
+    result.report.notes.append(
+        f"{len(long)} description{plural} cut to {limit:,} characters (first: {long[0]})"
+    )
+    return LoadResult(Catalog(items, name=result.catalog.name), result.report, result.kg_triples)
+
+
+def _cut(text: str, limit: int) -> str:
+    head = text[: limit - 1]
+    return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip(" ,;:") + "…"
+
+
+def undecodable(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """Where text is not UTF-8: the line, and a reason naming the byte and its column."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    return line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column})"

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from knowledge.errors import CatalogError
 from knowledge.items import Catalog, Item, iter_jsonl_lines
-from knowledge.loaders.base import LoadReport, LoadResult
+from knowledge.loaders.base import LoadReport, LoadResult, undecodable
 
 DEMO_RESOURCE = "demo_movies.jsonl"
 
@@ -34,33 +34,24 @@ def _first_error(exc: ValidationError) -> tuple[str, str]:
     return field, err["msg"]
 
 
-def parse_jsonl(lines: Iterable[str], source: str, *, strict: bool = True) -> LoadResult:
-    """Parse catalog lines. Strict mode raises on the first bad line; otherwise skip it."""
+def parse_jsonl(lines: Iterable[str | bytes], source: str, *, strict: bool = True) -> LoadResult:
+    """Parse catalog lines (text, or raw bytes decoded line by line, so that a byte that is
+    not UTF-8 is reported with its line). Strict mode raises on the first bad line;
+    otherwise it is skipped and reported. A byte-order mark before the first line is
+    ignored."""
     report = LoadReport(source)
     items: list[Item] = []
     seen: dict[str, int] = {}
     for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        report.read += 1
         problem: CatalogError | None = None
         item: Item | None = None
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problem = CatalogError(
-                source, f"not valid JSON ({exc.msg} at column {exc.colno})", number
-            )
-        else:
-            if not isinstance(record, dict):
-                problem = CatalogError(source, "expected a JSON object", number)
-            else:
-                try:
-                    item = Item.model_validate(record)
-                except ValidationError as exc:
-                    field, msg = _first_error(exc)
-                    problem = CatalogError(source, msg, number, field)
+        line, problem = _decode(raw, source, number)
+        line = line.removeprefix("\ufeff").strip() if number == 1 else line.strip()
+        if problem is None and (not line or line.startswith("#")):
+            continue
+        report.read += 1
+        if problem is None:
+            item, problem = _parse_record(line, source, number)
         if item is not None and item.item_id in seen:
             problem = CatalogError(
                 source,
@@ -84,14 +75,39 @@ def parse_jsonl(lines: Iterable[str], source: str, *, strict: bool = True) -> Lo
     return LoadResult(Catalog(items, name=Path(source).stem), report)
 
 
+def _decode(raw: str | bytes, source: str, number: int) -> tuple[str, CatalogError | None]:
+    if isinstance(raw, str):
+        return raw, None
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return "", CatalogError(source, undecodable(raw, exc)[1], number)
+
+
+def _parse_record(line: str, source: str, number: int) -> tuple[Item | None, CatalogError | None]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, CatalogError(
+            source, f"not valid JSON ({exc.msg} at column {exc.colno})", number
+        )
+    except RecursionError:
+        return None, CatalogError(source, "JSON nested too deeply", number)
+    if not isinstance(record, dict):
+        return None, CatalogError(source, "expected a JSON object", number)
+    try:
+        return Item.model_validate(record), None
+    except ValidationError as exc:
+        field, msg = _first_error(exc)
+        return None, CatalogError(source, msg, number, field)
+
+
 def load_jsonl(path: Path | str, *, strict: bool = True) -> LoadResult:
     """Load a catalog in the generic JSONL format from a file."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8") as handle:
+        with path.open("rb") as handle:
             return parse_jsonl(handle, str(path), strict=strict)
-    except UnicodeDecodeError as exc:
-        raise CatalogError(path, f"not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
         raise CatalogError(path, exc.strerror or str(exc)) from None
 

@@ -34,9 +34,13 @@ def imdb_id(raw: str) -> str | None:
 
 
 def read_csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(line number, row)`` of a CSV file after checking its header."""
+    """Yield ``(line number, row)`` of a CSV file after checking its header.
+
+    A byte-order mark is ignored. Bytes that are not UTF-8 reach the row as surrogates
+    (see `bad_bytes`), so the caller reports the row, or skips it, by its line.
+    """
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         raise CatalogError(path, exc.strerror or str(exc)) from None
     with handle:
@@ -47,8 +51,32 @@ def read_csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[
         try:
             for row in reader:
                 yield reader.line_num, row
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except csv.Error as exc:
             raise CatalogError(path, str(exc), reader.line_num) from None
+
+
+def bad_bytes(row: dict[str, str]) -> str | None:
+    """Why a row read by `read_csv` is not UTF-8 text, or ``None`` when it is."""
+    for value in row.values():
+        for position, char in enumerate(value or ""):
+            if "\udc80" <= char <= "\udcff":
+                return f"not UTF-8 text (byte 0x{ord(char) - 0xDC00:02x} in {value[:position]!r}…)"
+    return None
+
+
+def _rows(
+    path: Path, required: tuple[str, ...], report: LoadReport, strict: bool
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a side file (tags, links, ratings); rows that are not UTF-8 are an error,
+    or skipped and reported."""
+    for line, row in read_csv(path, required):
+        problem = bad_bytes(row)
+        if problem is None:
+            yield line, row
+        elif strict:
+            raise CatalogError(path, problem, line)
+        else:
+            report.skip(f"{path.name} line {line}", problem)
 
 
 def load_movielens(path: Path | str, *, strict: bool = True, min_tag_count: int = 1) -> LoadResult:
@@ -65,20 +93,20 @@ def load_movielens(path: Path | str, *, strict: bool = True, min_tag_count: int 
 
     tags: dict[str, dict[str, int]] = {}
     if (folder / "tags.csv").exists():
-        for _, row in read_csv(folder / "tags.csv", ("movieId", "tag")):
+        for _, row in _rows(folder / "tags.csv", ("movieId", "tag"), report, strict):
             tag = " ".join((row["tag"] or "").lower().split())
             if tag:
                 bucket = tags.setdefault(row["movieId"].strip(), {})
                 bucket[tag] = bucket.get(tag, 0) + 1
     links: dict[str, str] = {}
     if (folder / "links.csv").exists():
-        for _, row in read_csv(folder / "links.csv", ("movieId", "imdbId")):
+        for _, row in _rows(folder / "links.csv", ("movieId", "imdbId"), report, strict):
             imdb = imdb_id(row["imdbId"] or "")
             if imdb:
                 links[row["movieId"].strip()] = imdb
     counts: dict[str, int] = {}
     if (folder / "ratings.csv").exists():
-        for _, row in read_csv(folder / "ratings.csv", ("movieId",)):
+        for _, row in _rows(folder / "ratings.csv", ("movieId",), report, strict):
             key = row["movieId"].strip()
             counts[key] = counts.get(key, 0) + 1
 
@@ -88,6 +116,9 @@ def load_movielens(path: Path | str, *, strict: bool = True, min_tag_count: int 
         report.read += 1
         movie_id = (row["movieId"] or "").strip()
         try:
+            problem = bad_bytes(row)
+            if problem is not None:
+                raise CatalogError(movies_path, problem, line)
             if not movie_id:
                 raise CatalogError(movies_path, "empty movieId", line, "movieId")
             if movie_id in seen:

@@ -16,24 +16,33 @@ from pydantic import ValidationError
 
 from knowledge.errors import CatalogError
 from knowledge.items import Catalog, Item, split_title_year
-from knowledge.loaders.base import KGTriple, LoadReport, LoadResult
+from knowledge.loaders.base import KGTriple, LoadReport, LoadResult, undecodable
 
 LIST_FIELDS = ("genre", "director", "writer", "star")
 
 
 def read_json(path: Path) -> Any:
-    """Read a JSON file, turning decoding problems into a `CatalogError` with the line."""
+    """Read a JSON file, turning decoding problems into a `CatalogError` with the line.
+
+    A byte-order mark is ignored; JSON nested too deeply to parse is an error, not a crash.
+    """
     try:
-        with path.open(encoding="utf-8") as handle:
-            return json.load(handle)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError(path, exc.strerror or str(exc)) from None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line, reason = undecodable(data, exc)
+        raise CatalogError(path, reason, line) from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CatalogError(
             path, f"not valid JSON ({exc.msg} at column {exc.colno})", exc.lineno
         ) from None
-    except UnicodeDecodeError as exc:
-        raise CatalogError(path, f"not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise CatalogError(path, exc.strerror or str(exc)) from None
+    except RecursionError:
+        raise CatalogError(path, "JSON nested too deeply") from None
 
 
 def _item_from_record(path: Path, key: str, record: Any) -> Item:

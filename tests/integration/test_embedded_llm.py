@@ -47,7 +47,12 @@ def test_agent_replies_stay_grounded_with_the_tiny_model(demo_pack: Pack, llm: E
             plan = agent.snapshot(session).values["plan"]
             allowed = [demo_pack.catalog[i] for i in plan.allowed]
             verdict = agent.context.grounding.check(
-                result.reply, allowed, plan.facts, must_name_one=plan.must_name_one
+                result.reply,
+                allowed,
+                plan.facts,
+                must_name=plan.must_name,
+                must_say=plan.must_say,
+                must_ask=plan.must_ask,
             )
             assert verdict.ok, verdict.problems
     assert set(sources) <= {"llm", "template"}

@@ -62,7 +62,9 @@ def run_script(llm: str, pack: Pack, folder: Path) -> list[dict[str, Any]]:
         str(SCRIPT),
         "--json",
     ]
-    env = {**os.environ, "PARLEY_HOME": str(folder / "home")}
+    # This compares decisions, not speed: a generous LLM deadline keeps a busy CI machine
+    # from turning a slow reply into a template (the deadline has tests of its own).
+    env = {**os.environ, "PARLEY_HOME": str(folder / "home"), "PARLEY_AGENT_LLM_DEADLINE": "300"}
     done = subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False
     )

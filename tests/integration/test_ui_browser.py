@@ -315,21 +315,22 @@ def test_two_people_at_once(browser: Any, served: Served, shots: Path) -> None:
     assert len(_users(bob)) == 1 and _users(bob) != _users(ann)
     _shot(bob, shots / "08-example-prompt.png")
 
-    # A link with ?session=ID opens that conversation in another browser.
+    # A link with ?session=ID opens that conversation in another browser, as Bob's copy.
     ann_session = _session(ann)
     _goto(bob, f"{served.url}?session={ann_session}")
-    assert _session(bob) == ann_session
+    copy = _session(bob)
+    assert copy != ann_session and served.agent.owner(copy) != served.agent.owner(ann_session)
     bob.wait_for_function(JS_TURN_DONE, arg=1)
     assert _users(bob) == ["Something with Tom Hanks"]
     bob.wait_for_function("() => !window.location.search.includes('session')")
     bob.reload()
     bob.wait_for_selector(".pl-session code")
-    assert _session(bob) == ann_session  # now Bob's browser remembers it
+    assert _session(bob) == copy  # now Bob's browser remembers its copy
 
     # The chat's own "clear" button starts a new conversation rather than hiding this one.
     bob.locator("#pl-chat").get_by_role("button", name="Clear").click()
-    bob.wait_for_function(f"s => !{JS_SESSION_TEXT}.includes(s)", arg=ann_session)
-    assert _users(bob) == [] and _session(bob) != ann_session
+    bob.wait_for_function(f"s => !{JS_SESSION_TEXT}.includes(s)", arg=copy)
+    assert _users(bob) == [] and _session(bob) != copy
     assert served.agent.messages(ann_session)  # still saved
     ann_context.close()
     bob_context.close()
@@ -349,3 +350,107 @@ def test_unavailable_language_model_is_shown(
     _shot(page, shots / "09-llm-unavailable.png")
     context.close()
     assert served_llm_down.outside == []
+
+
+def _beliefs(page: Any) -> list[str]:
+    return list(page.locator("#pl-profile .pl-belief").all_inner_texts())
+
+
+def test_a_made_up_session_link_opens_nobodys_memory(browser: Any, served: Served) -> None:
+    """Before sessions had owners, every made-up id shared one user's memory."""
+    from playwright.sync_api import expect
+
+    ann_context, ann = _page(browser, served)
+    _goto(ann, f"{served.url}?session=ann-made-up-session-11")
+    assert _session(ann) != "ann-made-up-session-11"
+    expect(ann.locator("#pl-notice")).to_contain_text("not one this app made")
+    _send(ann, FIRST, turns=1)
+    disliked = _cards(ann)[0]
+    column = ann.locator(".pl-card-col").filter(has=ann.locator(f'[data-item-id="{disliked}"]'))
+    column.locator(".pl-fb-dislike").click()
+    expect(ann.locator(".pl-belief-disliked")).to_have_count(1)
+
+    bob_context, bob = _page(browser, served)
+    _goto(bob, f"{served.url}?session=bob-made-up-session-22")
+    assert _session(bob) not in {"bob-made-up-session-22", _session(ann)}
+    expect(bob.locator("#pl-notice")).to_contain_text("not one this app made")
+    assert _beliefs(bob) == [] and _users(bob) == []
+    ann_context.close()
+    bob_context.close()
+    assert served.outside == []
+
+
+def test_a_shared_link_carries_the_conversation_not_the_owners_memory(
+    browser: Any, served: Served, shots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    ann_context, ann = _page(browser, served)
+    _send(ann, FIRST, turns=1)
+    disliked = _cards(ann)[0]
+    title = served.agent.pack.catalog[disliked].display_title
+    column = ann.locator(".pl-card-col").filter(has=ann.locator(f'[data-item-id="{disliked}"]'))
+    column.locator(".pl-fb-dislike").click()
+    expect(ann.locator(".pl-belief-disliked")).to_contain_text(title)
+    # A new conversation of Ann's starts from her memory: the dislike is there.
+    first = _session(ann)
+    ann.click("#pl-new")
+    ann.wait_for_function(f"s => !{JS_SESSION_TEXT}.includes(s)", arg=first)
+    _send(ann, "Something with Tom Hanks", turns=1)
+    expect(ann.locator(".pl-belief-disliked")).to_contain_text(title)
+    shared = _session(ann)
+
+    bob_context, bob = _page(browser, served)
+    _goto(bob, f"{served.url}?session={shared}")
+    bob.wait_for_function(JS_TURN_DONE, arg=1)
+    assert _users(bob) == ["Something with Tom Hanks"]  # the conversation...
+    expect(bob.locator("#pl-notice")).to_contain_text("another browser")
+    assert not any(title in b for b in _beliefs(bob))  # ...without Ann's memory
+    assert disliked not in bob.locator("#pl-chat").inner_text()  # nor her excluded ids
+    _shot(bob, shots / "10-shared-link.png")
+    ann_context.close()
+    bob_context.close()
+    assert served.outside == []
+
+
+EXFIL_PORT = 9  # discard: nothing listens, and nothing may be fetched from it
+MARKUP = (
+    f" ![pixel](http://127.0.0.1:{EXFIL_PORT}/p.png?d=secret)"
+    f" [more](http://127.0.0.1:{EXFIL_PORT}/link)"
+    f" <img src=http://127.0.0.1:{EXFIL_PORT}/i.png> www.example.org"
+)
+JS_ACTIVE = """() => {
+  const chat = document.querySelector('#pl-chat');
+  const imgs = [...chat.querySelectorAll('img')].map(e => e.src).filter(s => s.includes(':9/'));
+  const links = [...chat.querySelectorAll('a')].map(e => e.href)
+    .filter(h => h.includes(':9/') || h.includes('example.org'));
+  return [...imgs, ...links];
+}"""
+
+
+@pytest.fixture(scope="module")
+def served_markup_llm(demo_pack: Pack) -> Iterator[Served]:
+    """The app with a language model that puts images and links into grounded replies."""
+    from tests.fixtures.fake_llm import FakeLLMServer
+
+    with FakeLLMServer("faithful") as fake:
+        fake.extra = MARKUP
+        yield from _serve(ParleyAgent(demo_pack, llm=OpenAICompatibleLLM(fake.url)))
+
+
+def test_markdown_in_replies_and_messages_is_not_active(
+    browser: Any, served_markup_llm: Served, shots: Path
+) -> None:
+    served = served_markup_llm
+    context, page = _page(browser, served)
+    _send(page, FIRST + MARKUP, turns=1)
+    session = _session(page)
+    assert served.agent.last_turn(session).reply_source == "llm"  # the model's own text
+    chat = page.locator("#pl-chat")
+    page.wait_for_timeout(500)
+    assert page.evaluate(JS_ACTIVE) == []  # no image, no link...
+    assert chat.locator("[data-testid=bot]").last.inner_text().count("![pixel]") == 1
+    assert chat.locator("[data-testid=user]").last.inner_text().count("<img src=") == 1
+    _shot(page, shots / "11-markup-inert.png")
+    context.close()
+    assert served.outside == []  # ...and nothing fetched

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
+import httpx
 import pytest
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from agent.agent import ShownItem, StreamEvent, TurnResult
-from agent.llm import NoLLM
+from agent.llm import NoLLM, OpenAICompatibleLLM
 from agent.profile import Belief
 from agent.state import Profile, ToolCall
 from knowledge.items import Catalog
 from tests.fixtures.catalogs import make_items
 from ui import cli_serve
-from ui.adapter import ChatAdapter, TurnUpdate
-from ui.app import create_app
+from ui.adapter import FORKED_SESSION, UNKNOWN_SESSION, ChatAdapter, TurnUpdate
+from ui.app import create_app, launch
 from ui.browser import MAX_RECENT, clean_stored, remember
+from ui.guard import allowed_hosts, host_name, is_loopback
 
 SESSION = "a" * 32
 
@@ -36,10 +39,19 @@ class FakeAgent:
     dialogues: dict[str, list[BaseMessage]] = field(default_factory=dict)
     fail: bool = False
     calls: list[tuple[str, ...]] = field(default_factory=list)
+    owners: dict[str, str] = field(default_factory=dict)
 
-    @staticmethod
-    def new_session(user: str | None = None) -> str:
+    def new_session(self, user: str | None = None) -> str:
+        self.owners["n" * 32] = user or "local"
         return "n" * 32
+
+    def owner(self, session: str) -> str | None:
+        return self.owners.get(session)
+
+    def fork(self, session: str, user: str) -> str:
+        self.calls.append(("fork", session, user))
+        self.owners["f" * 32] = user
+        return "f" * 32
 
     def stream(self, session: str, text: str) -> Iterator[StreamEvent]:
         if self.fail:
@@ -204,18 +216,45 @@ def test_remember_puts_the_session_first() -> None:
 
 
 def test_the_url_session_wins_then_the_browser_then_a_new_one() -> None:
-    adapter = ChatAdapter(FakeAgent())  # type: ignore[arg-type]
-    stored = {"current": SESSION, "recent": [SESSION]}
-    assert adapter.choose_session(stored, "c" * 32) == "c" * 32  # type: ignore[arg-type]
-    assert adapter.choose_session(stored, "bad id!") == SESSION  # type: ignore[arg-type]
-    empty = {"user": "u" * 32, "current": "", "recent": []}
-    assert adapter.choose_session(empty, None) == "n" * 32  # type: ignore[arg-type]
-
-
-def test_past_sessions_list_only_conversations_with_messages() -> None:
-    agent = FakeAgent(dialogues={SESSION: [HumanMessage("I loved Dune"), AIMessage("ok")]})
+    mine, theirs = "u" * 32, "t" * 32
+    agent = FakeAgent(owners={SESSION: mine, "c" * 32: mine, "d" * 32: theirs})
     adapter = ChatAdapter(agent)  # type: ignore[arg-type]
-    stored = {"current": "b" * 32, "recent": ["b" * 32, SESSION]}
+    stored = {"user": mine, "current": SESSION, "recent": [SESSION]}
+    assert adapter.choose_session(stored, "c" * 32) == ("c" * 32, "")  # type: ignore[arg-type]
+    assert adapter.choose_session(stored, "bad id!") == (SESSION, "")  # type: ignore[arg-type]
+    empty = {"user": mine, "current": "", "recent": []}
+    assert adapter.choose_session(empty, None) == ("n" * 32, "")  # type: ignore[arg-type]
+
+
+def test_a_session_id_never_issued_opens_a_new_session() -> None:
+    agent = FakeAgent(owners={SESSION: "u" * 32})
+    adapter = ChatAdapter(agent)  # type: ignore[arg-type]
+    stored = {"user": "u" * 32, "current": SESSION, "recent": [SESSION]}
+    chosen, note = adapter.choose_session(stored, "bob-made-up-session-22")  # type: ignore[arg-type]
+    assert chosen == "n" * 32 and agent.owners[chosen] == "u" * 32
+    assert note == UNKNOWN_SESSION
+    # The browser's own storage is no better a source: an id it names but does not own.
+    forged = {"user": "u" * 32, "current": "bob-made-up-session-22", "recent": []}
+    assert adapter.choose_session(forged, None) == ("n" * 32, "")  # type: ignore[arg-type]
+
+
+def test_another_browsers_session_opens_as_a_copy() -> None:
+    agent = FakeAgent(owners={SESSION: "ann" * 10})
+    adapter = ChatAdapter(agent)  # type: ignore[arg-type]
+    stored = {"user": "bob" * 10, "current": "", "recent": []}
+    chosen, note = adapter.choose_session(stored, SESSION)  # type: ignore[arg-type]
+    assert chosen == "f" * 32 and note == FORKED_SESSION
+    assert agent.calls == [("fork", SESSION, "bob" * 10)]
+
+
+def test_past_sessions_list_only_own_conversations_with_messages() -> None:
+    said = [HumanMessage("I loved Dune"), AIMessage("ok")]
+    agent = FakeAgent(
+        dialogues={SESSION: said, "c" * 32: said},
+        owners={SESSION: "u" * 32, "b" * 32: "u" * 32, "c" * 32: "other" * 7},
+    )
+    adapter = ChatAdapter(agent)  # type: ignore[arg-type]
+    stored = {"user": "u" * 32, "current": "b" * 32, "recent": ["b" * 32, SESSION, "c" * 32]}
     assert adapter.past_sessions(stored) == [("I loved Dune · 1 turn", SESSION)]  # type: ignore[arg-type]
 
 
@@ -262,6 +301,50 @@ def test_serve_binds_to_this_machine_by_default() -> None:
 
 
 def test_loopback_hosts() -> None:
-    assert cli_serve._is_loopback("127.0.0.1") and cli_serve._is_loopback("localhost")
-    assert cli_serve._is_loopback("::1")
-    assert not cli_serve._is_loopback("0.0.0.0") and not cli_serve._is_loopback("example.org")
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("example.org")
+    assert host_name("[::1]:7860") == "::1" and host_name("LocalHost:80") == "localhost"
+    assert host_name("127.0.0.1") == "127.0.0.1" and host_name("::1") == "::1"
+    assert allowed_hosts("0.0.0.0") is None
+    assert allowed_hosts("127.0.0.2") == {"localhost", "127.0.0.1", "::1", "127.0.0.2"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served_fake() -> Iterator[str]:
+    """The app over the fake agent, served on 127.0.0.1, with an LLM URL holding secrets."""
+    llm = OpenAICompatibleLLM("http://alice:pw-s3cret@127.0.0.1:9/v1?api_key=k3y-s3cret")
+    app = create_app(FakeAgent(llm=llm))  # type: ignore[arg-type]
+    port = _free_port()
+    launch(app, host="127.0.0.1", port=port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        app.close()
+
+
+def test_a_foreign_host_name_is_refused(served_fake: str) -> None:
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 gets nothing."""
+    assert httpx.get(served_fake, headers={"Host": "evil.example"}).status_code == 421
+    assert httpx.get(served_fake, headers={"Host": "evil.example:7860"}).status_code == 421
+    for host in ("localhost", "127.0.0.1", f"127.0.0.1:{served_fake.rsplit(':', 1)[1]}"):
+        page = httpx.get(served_fake, headers={"Host": host})
+        assert page.status_code == 200, host
+        assert "img-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_uploads_are_refused(served_fake: str) -> None:
+    files = {"files": ("big.bin", b"x" * 100_000, "application/octet-stream")}
+    for path in ("/gradio_api/upload", "/upload"):
+        assert httpx.post(served_fake + path, files=files).status_code == 403
+
+
+def test_llm_credentials_never_reach_the_page(served_fake: str) -> None:
+    page = httpx.get(served_fake).text + httpx.get(served_fake + "/config").text
+    assert "127.0.0.1:9/v1" in page  # the server is named...
+    assert "pw-s3cret" not in page and "alice" not in page and "k3y-s3cret" not in page

