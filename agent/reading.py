@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from agent.profile import Polarity
+from agent.profile import Critique, Polarity
+from tools.facts import NEEDS_AN_ITEM, Asks, detect_question
 
 Intent = Literal[
     "greet",
@@ -30,7 +31,7 @@ _CLAUSE_BREAK = re.compile(
     r"[.;!?\n]+|,\s*(?:but|though|although|however|whereas)\b|\bbut\b|\bhowever\b"
 )
 _NEGATIVE = re.compile(
-    r"\b(hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|not (?:a|really a|much of a|the biggest) fan"
+    r"\b(less|fewer|hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|not (?:a|really a|much of a|the biggest) fan"
     r"|not into|not in the mood|didn'?t (?:like|enjoy|love)|did not (?:like|enjoy|love)|don'?t (?:like|want|enjoy|love|care for)"
     r"|do not (?:like|want|enjoy)|no more|avoid|anything but|except|without|nothing|no\b|not\b|never|boring"
     r"|awful|terrible|overrated|worst|sick of|tired of|skip|too (?:scary|violent|long|slow))"
@@ -61,11 +62,6 @@ _MORE = re.compile(
     re.I,
 )
 _WHY = re.compile(r"\b(why|how come|what makes|explain)\b", re.I)
-_QUESTION = re.compile(
-    r"\b(who (?:directed|made|stars|starred|is in|was in|wrote|acts)|what(?:'s| is| was) .{0,60}\babout"
-    r"|when (?:was|did)|what year|how old|tell me about|what (?:else )?(?:has|did) .{1,40} (?:direct|make|star|write|do))",
-    re.I,
-)
 _REJECT = re.compile(
     r"\b(not (?:that|this|those|these) ones?|not (?:that|this|those|these)|no,? not|nope|don'?t like (?:that|this|it|those|them)"
     r"|not interested|not for me|none of (?:these|those|them)|something else)\b",
@@ -97,12 +93,88 @@ _ORDINAL_RE = re.compile(
     re.I,
 )
 _ALL_RE = re.compile(r"\b(all|them|those|these|both|any of)\b", re.I)
+# One item pointed at without its name: "it", "that one", "who directed that?".
+_ONE_RE = re.compile(
+    r"\b(?:it|that one|this one|(?:that|this|the) (?:movie|film))\b"
+    r"|\b(?:that|this)\b(?=\s*(?:[?!.,]|$))",
+    re.I,
+)
+# In a statement a pronoun is an item only as what the user liked or saw, or judges:
+# "I loved it", "that one was boring" (not "make it funny").
+_TASTE_REF = re.compile(
+    r"\b(?:lov|lik|enjoy|hat|dislik|ador|watch|saw|seen)\w*\s+(?:it|that|this)\b"
+    r"|\b(?:it|that one|this one|that movie|this movie) (?:was|is|looks|sounds|seems)\b",
+    re.I,
+)
+
+# Critiques: changes relative to what was shown or wanted ("for adults", "something lighter").
+_CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
+    (
+        "adults",
+        re.compile(
+            r"\bfor (?:adults|grown-?ups|grownups|mature audiences)\b|(?<!young )\b(?:adult|mature"
+            r"|grown-?up)\b|\bnot (?:for (?:kids|children)|(?:a )?(?:kids'?|children'?s|family) "
+            r"(?:movie|film)s?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "kids",
+        re.compile(
+            r"\bfor (?:my |the |our |a )?(?:kids|children|child|little ones|whole family|family)\b"
+            r"|\b(?:kid|family|child)-?friendly\b|\bsuitable for (?:kids|children)\b",
+            re.I,
+        ),
+    ),
+    (
+        "less_violent",
+        re.compile(
+            r"\b(?:less|not (?:so|too|as)|without (?:the |so much )?|no(?:thing)?(?: too)?) "
+            r"(?:violen(?:t|ce)|gory|gore|bloody|brutal)\b|\bnon-?violent\b|\bgentler\b|\bmilder\b",
+            re.I,
+        ),
+    ),
+    (
+        "lighter",
+        re.compile(
+            r"\blighter\b|\blight-?hearted\b|\bfeel-?good\b|\bhappier\b|\bsomething light\b"
+            r"|\b(?:less|not (?:so|too|as)) (?:dark|serious|heavy|depressing|intense|sad|grim|bleak)\b"
+            r"|\bmore (?:cheerful|upbeat|uplifting|fun)\b",
+            re.I,
+        ),
+    ),
+    (
+        "darker",
+        re.compile(
+            r"\bdarker\b|\bgrittier\b|\bmore (?:serious|intense|gritty)\b"
+            r"|\b(?:less|not (?:so|too|as)) (?:light|silly|goofy|cheesy|childish|lighthearted)\b",
+            re.I,
+        ),
+    ),
+    (
+        "older",
+        re.compile(
+            r"\bolder\b(?! (?:than \d|brother|sister|kids|son|daughter|people|folks|viewers|audience))"
+            r"|\bearlier (?:one|movie|film|stuff)s?\b|\bless (?:recent|new|modern)\b"
+            r"|\bnot (?:so|as|too) (?:new|recent|modern)\b",
+            re.I,
+        ),
+    ),
+    (
+        "newer",
+        re.compile(
+            r"\bnewer\b(?! than \d)|\bmore (?:recent|modern)\b|\bless old\b"
+            r"|\bnot (?:so|as|too) old\b",
+            re.I,
+        ),
+    ),
+]
 
 _DECADE = re.compile(r"\b(?:the )?(?:(19|20)?(\d)0)'?s\b")
 _AFTER = re.compile(r"\b(?:after|since|newer than|post|from)\s+(1[89]\d\d|20\d\d)\b")
 _BEFORE = re.compile(r"\b(?:before|older than|pre|until|up to)\s+(1[89]\d\d|20\d\d)\b")
-_RECENT = re.compile(r"\b(recent|new|newer|latest|modern)\b(?! to\b)")
-_OLD = re.compile(r"\b(classic|old|older|vintage|golden age)\b")
+_RECENT = re.compile(r"\b(recent|new|latest|modern)\b(?! to\b)")
+_OLD = re.compile(r"\b(classic|old|vintage|golden age)\b")
 
 
 @dataclass
@@ -115,6 +187,19 @@ class Reading:
     positions: list[int] = field(default_factory=list)
     """Shown items the message points at (0-based; -1 = last)."""
     refers_to_all: bool = False
+    refers_to_one: bool = False
+    """The message points at one item without naming it ("it", "that one")."""
+    reference_at: tuple[int, int] | None = None
+    """Where the first reference to a shown item is ("the second one", "it")."""
+    asks: Asks | None = None
+    """What a question about an item asks for ("who directed it?" -> director)."""
+    asks_need_an_item: bool = False
+    """The question words also make requests ("tell me about a comedy"): the message is a
+    question only if it names or points at an item, else its intent is ``otherwise``."""
+    otherwise: Intent = "statement"
+    """The intent of the message read as anything but a question."""
+    critiques: list[Critique] = field(default_factory=list)
+    """Changes relative to what was shown or wanted ("for adults", "older")."""
     genre_words: list[tuple[str, Polarity]] = field(default_factory=list)
 
 
@@ -161,33 +246,44 @@ def read(
     ``genres`` maps words to the catalog genres they name (`knowledge.lexicon.genre_words`).
     """
     lower = text.lower()
-    reading = Reading()
+    reading = Reading(asks=detect_question(text))
+    reading.asks_need_an_item = reading.asks in NEEDS_AN_ITEM
     if _GREETING.match(text):
-        reading.intent = "greet"
-    elif _QUESTION.search(text):
-        reading.intent = "question"
+        reading.otherwise = "greet"
     elif _WHY.search(text):
-        reading.intent = "why"
+        reading.otherwise = "why"
     elif _SEEN_IT.search(text):
-        reading.intent = "seen"
+        reading.otherwise = "seen"
     elif _MORE_LIKE.search(text) and _ORDINAL_RE.search(text):
-        reading.intent = "more_like"
+        reading.otherwise = "more_like"
     elif _REJECT.search(text):
-        reading.intent = "reject"
+        reading.otherwise = "reject"
     elif _MORE.search(text):
-        reading.intent = "more"
+        reading.otherwise = "more"
     elif _CLOSE.search(text):
-        reading.intent = "close"
+        reading.otherwise = "close"
     elif _ACCEPT.search(text):
-        reading.intent = "accept"
+        reading.otherwise = "accept"
+    asking = reading.asks is not None and reading.otherwise != "greet"
+    reading.intent = "question" if asking else reading.otherwise
 
     for match in _ORDINAL_RE.finditer(text):
+        reading.reference_at = reading.reference_at or match.span()
         word = match.group(1) or match.group(2)
         if word:
             reading.positions.append(_ORDINALS[word.lower()])
         else:
             reading.positions.append(int(match.group(3) or match.group(4)) - 1)
     reading.refers_to_all = bool(_ALL_RE.search(text)) and not reading.positions
+    one = _ONE_RE.search(text)
+    reading.refers_to_one = one is not None and (
+        reading.otherwise != "statement"
+        or reading.asks is not None
+        or bool(_TASTE_REF.search(text))
+    )
+    if one is not None and reading.refers_to_one:
+        reading.reference_at = reading.reference_at or one.span()
+    reading.critiques = [name for name, pattern in _CRITIQUES if pattern.search(text)]
 
     if m := _DECADE.search(lower):
         century = m.group(1) or ("20" if m.group(2) in "012" else "19")
@@ -197,7 +293,8 @@ def read(
         reading.year_min = int(m.group(1))
     if m := _BEFORE.search(lower):
         reading.year_max = int(m.group(1))
-    if reading.year_min is None and reading.year_max is None:
+    relative = {"older", "newer"} & set(reading.critiques)
+    if reading.year_min is None and reading.year_max is None and not relative:
         if _RECENT.search(lower):
             reading.year_min = now_year - 8
         elif _OLD.search(lower):

@@ -5,21 +5,31 @@ from __future__ import annotations
 from langgraph.runtime import Runtime
 
 from agent.evidence import attribute_evidence, evidence_for
+from agent.focus import Focus
 from agent.profile import Profile
 from agent.runtime import AgentContext
 from agent.state import AgentState, Candidate, ReplyPlan, last_user_text
 from prompts import render
+from tools.facts import answer_about_item, detect_question
 from tools.lookup import LookupOutput
 
 
 def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Answer a question about an item or a person from the catalog's facts."""
+    """Answer a question about an item (named, pointed at, or in focus) or a person from the
+    catalog's facts, saying what the catalog does not know."""
     ctx = runtime.context
     text = last_user_text(state.get("messages", []))
     trace = list(state.get("trace", []))
-    output, call = ctx.toolbox.call("lookup", {"text": text, "facts": True})
-    trace.append(call)
-    found = output.answer if isinstance(output, LookupOutput) else None
+    discussion = state.get("discussion") or Focus()
+    subject = next((i for i in state.get("focus", []) if i in ctx.catalog), None)
+    asks = detect_question(text)
+    found = None
+    if subject is not None and asks != "filmography":
+        found = answer_about_item(asks or "description", ctx.catalog[subject], text)
+    if found is None:
+        output, call = ctx.toolbox.call("lookup", {"text": text, "facts": True})
+        trace.append(call)
+        found = output.answer if isinstance(output, LookupOutput) else None
     if found is None:
         template = (
             "I'm not sure which movie you mean. Could you give me its title "
@@ -29,12 +39,16 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
     items = [i.item_id for i in found.items]
     if found.subject.startswith("item:"):
         items.insert(0, found.subject.removeprefix("item:"))
+    items = list(dict.fromkeys(items))
     facts = [found.sentence, *found.values]
     prompt = render("answer", question=text, facts=[found.sentence])
     plan = ReplyPlan(
         act="answer", template=found.sentence, prompt=prompt, allowed=items, facts=facts
     )
-    return {"plan": plan, "trace": trace, "focus": items[:1]}
+    update: dict[str, object] = {"plan": plan, "trace": trace, "focus": items[:1]}
+    if found.subject.startswith("item:"):
+        update["discussion"] = discussion.about(items[0])
+    return update
 
 
 def explain(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
@@ -65,4 +79,5 @@ def explain(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, obje
         allowed=[item.item_id, *profile.liked],
         facts=reasons,
     )
-    return {"plan": plan, "trace": trace}
+    discussion = state.get("discussion") or Focus()
+    return {"plan": plan, "trace": trace, "discussion": discussion.about(item.item_id)}

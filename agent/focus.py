@@ -1,0 +1,97 @@
+"""The focus of discussion: which items "it", "that one" and "the second one" point at."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from knowledge.text import words
+
+if TYPE_CHECKING:
+    from agent.state import AgentState
+    from knowledge.items import Catalog
+
+
+class Focus(BaseModel):
+    """What the conversation is about: the list the user last saw, and the one item in view."""
+
+    items: list[str] = Field(default_factory=list)
+    """The cards of the latest recommendation, in the order shown: ordinals count in it."""
+    current: str | None = None
+    """The one item last asked about, explained or named: what "it" and "that one" mean
+    (the first of ``items`` when no single item was discussed since they were shown)."""
+
+    def it(self) -> str | None:
+        """The item a singular reference means."""
+        return self.current or (self.items[0] if self.items else None)
+
+    def at(self, position: int) -> str | None:
+        """The item at an ordinal position (0-based; -1 = last), if there is one."""
+        if -len(self.items) <= position < len(self.items):
+            return self.items[position]
+        return None
+
+    def about(self, item_id: str) -> Focus:
+        """This focus with one item in view (the list stays, for later ordinals)."""
+        return Focus(items=list(self.items), current=item_id)
+
+
+def carried(state: AgentState) -> Focus:
+    """The focus as the previous turn left it: a recommendation makes its cards the focus."""
+    if state.get("act") == "recommend" and state.get("recommended"):
+        return Focus(items=[c.item_id for c in state.get("recommended", [])])
+    return state.get("discussion") or Focus()
+
+
+_DESCRIBED = re.compile(
+    r"\bthe ((?:[\w'’.-]+ ){0,3}?[\w'’.-]+?)(?:-| )(?:one|movie|film|flick)\b", re.IGNORECASE
+)
+_NOT_DESCRIPTIVE = frozenset(
+    "first second third fourth fifth last top other same next previous 1st 2nd 3rd 4th 5th"
+    " whole new old best worst only".split()
+)
+
+
+def described(
+    text: str,
+    items: Sequence[str],
+    catalog: Catalog,
+    genre_words: Mapping[str, tuple[str, ...]],
+) -> list[str]:
+    """Items picked out by a description: "the Spielberg one", "the animated one", "the 1994 film".
+
+    Only items of ``items`` (the focus list) qualify, and only a description that fits some
+    of them but not all of them picks anything out.
+    """
+    for match in _DESCRIBED.finditer(text):
+        phrase = [w for w in words(match.group(1)) if w not in {"the", "a", "an"}]
+        if not phrase or any(w in _NOT_DESCRIPTIVE for w in phrase):
+            continue
+        fitting = [i for i in items if i in catalog and _fits(phrase, catalog, i, genre_words)]
+        if fitting and len(fitting) < len(items):
+            return fitting
+    return []
+
+
+def _fits(
+    phrase: list[str], catalog: Catalog, item_id: str, genre_words: Mapping[str, tuple[str, ...]]
+) -> bool:
+    item = catalog[item_id]
+    values: set[str] = set()
+    for name, listed in item.attributes.items():
+        for value in listed:
+            values.update(words(value))
+            if name == "genre":
+                values.add(value.lower())
+    genres = {g.lower() for g in item.values("genre")}
+    for word in phrase:
+        if word.isdigit() and item.year is not None and word == str(item.year):
+            return True
+        if len(word) >= 3 and word in values:
+            return True
+        if set(genre_words.get(word, ())) & genres:
+            return True
+    return False
