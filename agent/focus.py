@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel, Field
 
 from knowledge.text import words
 
 if TYPE_CHECKING:
+    from agent.reading import Reading
     from agent.state import AgentState
     from knowledge.items import Catalog
 
@@ -46,6 +47,53 @@ def carried(state: AgentState) -> Focus:
     return state.get("discussion") or Focus()
 
 
+class Reference(NamedTuple):
+    """What a message points at without naming it, resolved against the focus."""
+
+    items: list[str]
+    """The items meant ("the second one", "the Spielberg one", "them", "it")."""
+    at: tuple[int, int] | None = None
+    """Where the reference is (for the polarity of "I loved the second one")."""
+    description: tuple[int, int] | None = None
+    """The span of a description that picked an item: its words name the item, they are
+    no wish ("the war one" does not ask for war films)."""
+    dangling: bool = False
+    """A description that fits none of the items in focus: nothing is meant."""
+
+
+def resolve(
+    text: str,
+    reading: Reading,
+    focus: Focus,
+    catalog: Catalog,
+    genre_words: Mapping[str, tuple[str, ...]],
+    named: Sequence[tuple[int, str]] = (),
+) -> Reference:
+    """The items of the focus a message points at: ordinals, a description, "all of them",
+    or a singular pronoun, which means an item named earlier in the same message ("I loved
+    Heat, who directed it?") or else the one in focus.
+
+    ``named`` are the items the message names, with where each starts.
+    """
+    if reading.positions:
+        found = [focus.at(p) for p in reading.positions]
+        return Reference(list(dict.fromkeys(i for i in found if i)), reading.reference_at)
+    picked = described(text, focus.items, catalog, genre_words) if focus.items else None
+    if picked is not None and picked.items:
+        span = (picked.start, picked.end)
+        return Reference(picked.items[:1], span, span)
+    dangling = picked is not None
+    if reading.refers_to_all and focus.items:
+        return Reference(list(focus.items), reading.reference_at)
+    if reading.refers_to_one and reading.reference_at is not None:
+        earlier = [item_id for start, item_id in named if start < reading.reference_at[0]]
+        if earlier:
+            return Reference(earlier[-1:], reading.reference_at)
+        if (it := focus.it()) and not dangling:
+            return Reference([it], reading.reference_at)
+    return Reference([], dangling=dangling)
+
+
 _DESCRIBED = re.compile(
     r"\bthe ((?:[\w'’.-]+ ){0,3}?[\w'’.-]+?)(?:-| )(?:one|movie|film|flick)\b", re.IGNORECASE
 )
@@ -55,25 +103,34 @@ _NOT_DESCRIPTIVE = frozenset(
 )
 
 
+class Described(NamedTuple):
+    """A description of a shown item ("the Spielberg one") and the items it fits."""
+
+    start: int
+    end: int
+    items: list[str]
+    """The items of the focus list it picks out (empty when it fits none, or all)."""
+
+
 def described(
     text: str,
     items: Sequence[str],
     catalog: Catalog,
     genre_words: Mapping[str, tuple[str, ...]],
-) -> list[str]:
-    """Items picked out by a description: "the Spielberg one", "the animated one", "the 1994 film".
+) -> Described | None:
+    """The first description of an item in the text: "the Spielberg one", "the animated one",
+    "the 1994 film", with the items of ``items`` (the focus list) it picks out.
 
-    Only items of ``items`` (the focus list) qualify, and only a description that fits some
-    of them but not all of them picks anything out.
+    A description that fits all of them picks nothing out.
     """
     for match in _DESCRIBED.finditer(text):
         phrase = [w for w in words(match.group(1)) if w not in {"the", "a", "an"}]
         if not phrase or any(w in _NOT_DESCRIPTIVE for w in phrase):
             continue
         fitting = [i for i in items if i in catalog and _fits(phrase, catalog, i, genre_words)]
-        if fitting and len(fitting) < len(items):
-            return fitting
-    return []
+        picked = fitting if len(fitting) < len(items) else []
+        return Described(match.start(), match.end(), picked)
+    return None
 
 
 def _fits(

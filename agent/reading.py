@@ -44,7 +44,9 @@ _LIKE = re.compile(
     r"|awesome|best|into|want|looking for|in the mood|prefer|recommend|fond of|similar to|like)\b"
 )
 _GREETING = re.compile(
-    r"^\s*(hi|hello|hey|howdy|good (?:morning|afternoon|evening)|yo)\b[\s!.,]*$", re.I
+    r"^\s*(hi|hello|hey|howdy|good (?:morning|afternoon|evening)|yo)\b"
+    r"(?: there| everyone| all| folks| parley)?[\s!.,]*$",
+    re.I,
 )
 _CLOSE = re.compile(
     r"\b(bye|goodbye|that'?s all|that is all|i'?m done|no thanks|thanks,? (?:that'?s|i'?m) (?:it|good|done)"
@@ -61,17 +63,19 @@ _MORE = re.compile(
     r"|another (?:one|movie|suggestion)|different|what else|show me more|more please)\b",
     re.I,
 )
-_WHY = re.compile(r"\b(why|how come|what makes|explain)\b", re.I)
+WHY = re.compile(r"\b(why|how come|what makes|explain)\b", re.I)
 _REJECT = re.compile(
     r"\b(not (?:that|this|those|these) ones?|not (?:that|this|those|these)|no,? not|nope|don'?t like (?:that|this|it|those|them)"
-    r"|not interested|not for me|none of (?:these|those|them)|something else)\b",
+    r"|not interested|not for me|none of (?:these|those|them)|something else"
+    r"|not the (?:[\w'’.-]+ ){1,3}?(?:one|movie|film))\b",
     re.I,
 )
 _SEEN_IT = re.compile(
-    r"\b(seen (?:it|that|this|them|those|these|all|both)|i'?ve seen|already (?:seen|watched|saw)|watched (?:it|that|them|those))\b",
+    r"\b(seen (?:it|that|this|them|those|these|all|both)|i'?ve seen|i have seen|already (?:seen|watched|saw)"
+    r"|watched (?:it|that|them|those)|have (?:already )?seen the)\b",
     re.I,
 )
-_MORE_LIKE = re.compile(r"\b(more like|similar to|something like|like the) ", re.I)
+_MORE_LIKE = re.compile(r"\b(more like|similar to|something like|anything like) ", re.I)
 
 _ORDINALS = {
     "first": 0,
@@ -173,8 +177,17 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
 _DECADE = re.compile(r"\b(?:the )?(?:(19|20)?(\d)0)'?s\b")
 _AFTER = re.compile(r"\b(?:after|since|newer than|post|from)\s+(1[89]\d\d|20\d\d)\b")
 _BEFORE = re.compile(r"\b(?:before|older than|pre|until|up to)\s+(1[89]\d\d|20\d\d)\b")
-_RECENT = re.compile(r"\b(recent|new|latest|modern)\b(?! to\b)")
-_OLD = re.compile(r"\b(classic|old|vintage|golden age)\b")
+# Absolute eras, said of the films wanted ("a recent movie", "something old"), not praise
+# ("Back to the Future is a classic").
+_RECENT = re.compile(
+    r"\b(?:recent|new|latest|modern)(?: (?:movie|film|flick|release|one|stuff)s?\b|$)"
+    r"|\bsomething (?:recent|new|modern)\b|\bnew releases?\b|\brecently released\b"
+)
+_OLD = re.compile(
+    r"\b(?:classic|old|vintage|old-school) (?:movie|film|flick|one|stuff)s?\b"
+    r"|\bclassics\b|\bgolden age\b|\bsomething (?:old|classic|vintage)\b"
+)
+_COMPARED = re.compile(r"\b(?:than|as (?:old|new|recent|good|scary|funny) as)\s*$")
 
 
 @dataclass
@@ -191,6 +204,8 @@ class Reading:
     """The message points at one item without naming it ("it", "that one")."""
     reference_at: tuple[int, int] | None = None
     """Where the first reference to a shown item is ("the second one", "it")."""
+    more_like: bool = False
+    """The message asks for more like something ("more like the war one")."""
     asks: Asks | None = None
     """What a question about an item asks for ("who directed it?" -> director)."""
     asks_need_an_item: bool = False
@@ -201,6 +216,10 @@ class Reading:
     critiques: list[Critique] = field(default_factory=list)
     """Changes relative to what was shown or wanted ("for adults", "older")."""
     genre_words: list[tuple[str, Polarity]] = field(default_factory=list)
+    genre_spans: list[tuple[int, int]] = field(default_factory=list)
+    """Where each of ``genre_words`` is in the text."""
+    critique_spans: list[tuple[int, int]] = field(default_factory=list)
+    """Where the critiques are in the text (no title hides in "for grown-ups")."""
 
 
 def clause_bounds(text: str) -> list[tuple[int, int]]:
@@ -227,6 +246,8 @@ def polarity(text: str, start: int, end: int) -> Polarity:
     before = lower[c_start:start]
     after = lower[end:c_end]
     clause = before + " " + after
+    if _COMPARED.search(before):
+        return "neutral"  # "newer than Jaws": a yardstick, not a taste
     if _NEGATIVE.search(before) or re.search(
         r"^\W*(is|was|are)?\s*(boring|awful|terrible|overrated)", after
     ):
@@ -236,6 +257,12 @@ def polarity(text: str, start: int, end: int) -> Polarity:
     if _LIKE.search(clause):
         return "like"
     return "like" if "?" not in text[c_end : c_end + 1] else "neutral"
+
+
+def has_taste(text: str) -> bool:
+    """True when a text says how the user feels about something ("loved", "not a fan")."""
+    lower = text.lower()
+    return bool(_LIKE.search(lower) or _NEGATIVE.search(lower) or _SEEN.search(lower))
 
 
 def read(
@@ -250,7 +277,7 @@ def read(
     reading.asks_need_an_item = reading.asks in NEEDS_AN_ITEM
     if _GREETING.match(text):
         reading.otherwise = "greet"
-    elif _WHY.search(text):
+    elif WHY.search(text):
         reading.otherwise = "why"
     elif _SEEN_IT.search(text):
         reading.otherwise = "seen"
@@ -264,6 +291,7 @@ def read(
         reading.otherwise = "close"
     elif _ACCEPT.search(text):
         reading.otherwise = "accept"
+    reading.more_like = bool(_MORE_LIKE.search(text))
     asking = reading.asks is not None and reading.otherwise != "greet"
     reading.intent = "question" if asking else reading.otherwise
 
@@ -283,7 +311,11 @@ def read(
     )
     if one is not None and reading.refers_to_one:
         reading.reference_at = reading.reference_at or one.span()
-    reading.critiques = [name for name, pattern in _CRITIQUES if pattern.search(text)]
+    for name, pattern in _CRITIQUES:
+        spans = [m.span() for m in pattern.finditer(text)]
+        if spans:
+            reading.critiques.append(name)
+            reading.critique_spans += spans
 
     if m := _DECADE.search(lower):
         century = m.group(1) or ("20" if m.group(2) in "012" else "19")
@@ -300,10 +332,12 @@ def read(
         elif _OLD.search(lower):
             reading.year_max = 1979
 
-    found: list[tuple[int, str, Polarity]] = []
+    found: list[tuple[int, int, str, Polarity]] = []
     for phrase, named in (genres or {}).items():
         for m in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
             pol = polarity(text, m.start(), m.end())
-            found.extend((m.start(), genre, pol) for genre in named)
-    reading.genre_words = [(genre, pol) for _, genre, pol in sorted(found)]
+            found.extend((m.start(), m.end(), genre, pol) for genre in named)
+    found.sort()
+    reading.genre_words = [(genre, pol) for _, _, genre, pol in found]
+    reading.genre_spans = [(a, b) for a, b, _, _ in found]
     return reading

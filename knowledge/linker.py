@@ -38,7 +38,15 @@ from knowledge.text import (
 )
 
 # How much each way of naming is trusted before the evidence of the text.
-BASE = {"title": 0.92, "bare": 0.88, "alias": 0.85, "loose": 0.72, "name": 0.92, "surname": 0.65}
+BASE = {
+    "title": 0.92,
+    "bare": 0.92,
+    "main": 0.85,
+    "alias": 0.85,
+    "loose": 0.72,
+    "name": 0.92,
+    "surname": 0.65,
+}
 EDIT_COST = 0.15
 COMPACT_COST = 0.05
 MAX_EDITS = 2
@@ -51,6 +59,7 @@ QUOTED_SHARE = 0.2
 SHORT_PENALTY = 0.15  # one token of at most three letters: "Ted", "Ray"
 DETERMINER_PENALTY = 0.3  # "a scary movie" is a description, not the title "Scary Movie"
 TASTE_SHARE = 0.5  # "I loved Seven": a name right after a verb of taste is more likely a title
+PART_OF_NAME = 0.25  # "the Noodle Knights": a capitalised word beside it, the name is longer
 YEAR_CONFIRMED = 0.99
 YEAR_CONFLICT = 0.25
 # Word frequency ranks (0 = most frequent) and how ordinary each band makes a word.
@@ -99,8 +108,8 @@ class Entry:
     entity: int
     """Index into `EntityLinker.entities`."""
     variant: str
-    """``title``, ``bare`` (without its leading article), ``alias``, ``loose``, ``name`` or
-    ``surname`` (see `BASE`)."""
+    """``title``, ``bare`` (without its leading article), ``main`` (the title before its
+    colon), ``alias``, ``loose`` (after the colon), ``name`` or ``surname`` (see `BASE`)."""
     n_tokens: int
     commonness: float
     """0 (a rare name) to 1 (ordinary words): how much evidence beyond the words it needs."""
@@ -234,7 +243,7 @@ class EntityLinker:
         self._add(index, tokens, "title")
         for other in _respelt(tokens, self._is_word):
             self._add(index, other, "alias")  # "Ocean's 11", "Seven" for "Se7en"
-        loose: list[list[str]] = []
+        parts: list[tuple[str, list[str]]] = []
         if len(tokens) > 1 and tokens[0] in _ARTICLES:
             bare = tokens[1:]
             # "Incredibles" for "The Incredibles" is how people write it; "Thing" for
@@ -243,19 +252,20 @@ class EntityLinker:
                 self._add(index, bare, "bare")
         for sep in (":", " - ", " – "):
             if sep in item.title:
-                # "Spider-Man: Homecoming" is also called "Spider-Man" and "Homecoming".
-                for part in item.title.split(sep, 1):
+                # "Spider-Man: Homecoming" is also called "Spider-Man" (its main title) and
+                # "Homecoming".
+                for variant, part in zip(("main", "loose"), item.title.split(sep, 1), strict=True):
                     part_tokens = words(part)
                     if 0 < len(part_tokens) < len(tokens):
-                        loose.append(part_tokens)
+                        parts.append((variant, part_tokens))
                         if len(part_tokens) > 1 and part_tokens[0] in _ARTICLES:
-                            loose.append(part_tokens[1:])
+                            parts.append((variant, part_tokens[1:]))
                 break
-        for variant in loose:
+        for variant, part_tokens in parts:
             # A shortened title made of ordinary words would match chat, not the film.
-            distinctive = any(self.commonness(t) < 0.5 for t in variant)
-            if distinctive and (len(variant) > 1 or len(variant[0]) >= 5):
-                self._add(index, variant, "loose")
+            distinctive = any(self.commonness(t) < 0.5 for t in part_tokens)
+            if distinctive and (len(part_tokens) > 1 or len(part_tokens[0]) >= 5):
+                self._add(index, part_tokens, variant)
 
     def _add_value(self, index: int, kind: str, label: str) -> None:
         tokens = words(label)
@@ -386,7 +396,20 @@ class EntityLinker:
         """Ways on from a trie node for a word: (next token, edits, real-word swaps)."""
         children = node.children
         if word in children:
-            return [(word, 0, 0)]
+            rare_next = following in self._vocab and self.commonness(following) == 0
+            if (
+                not at_root
+                or len(word) < 5
+                or not rare_next
+                or following in children[word].children
+            ):
+                return [(word, 0, 0)]
+            # "Forest Gump": a real word that leads nowhere the next word goes; a close one may.
+            return [(word, 0, 0)] + [
+                (w, d, 1)
+                for w, d in self._correct(word)
+                if d == 1 and w in children and following in children[w].children
+            ]
         respelt = [(w, 0, 0) for w in respellings(word) if w in children]
         if respelt:
             return respelt  # "se7en" -> "seven"
@@ -424,7 +447,7 @@ class EntityLinker:
     def _corrections(self, word: str) -> tuple[tuple[str, int], ...]:
         max_distance = 1 if len(word) <= 7 else 2
         found = process.extract(
-            word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_distance, limit=5
+            word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_distance, limit=12
         )
         return tuple((w, int(d)) for w, d, _ in found if w[:1] == word[:1])
 
@@ -455,6 +478,12 @@ class EntityLinker:
                 end = year_end
             else:
                 conf -= YEAR_CONFLICT
+        if (
+            not confirmed
+            and entity.kind == "item"
+            and _in_longer_name(text, tokens, first, hit.last)
+        ):
+            conf -= PART_OF_NAME
         if not confirmed and entry.variant != "surname":  # surnames already need capitals
             # A misspelt word is not an ordinary word: only the exact tokens can be chat.
             exact_share = max(0.0, 1.0 - (hit.edits + hit.respelt) / entry.n_tokens)
@@ -493,7 +522,10 @@ class EntityLinker:
             owned = first > 0 and tokens[first - 1].text in _OWNERS
             return penalty * (1.0 if owned else 0.3)
         content = [t for t in span if t.text not in STOPWORDS] or list(span)
-        if not entry.function_only and all(t.capitalized for t in content):
+        # A word that starts a sentence says nothing by its capital, but the words after it
+        # do: "Die Hard is great" is written like a name.
+        written = [t.capitalized or (t is span[0] and text[t.start].isupper()) for t in content]
+        if not entry.function_only and all(written) and any(t.capitalized for t in content):
             penalty *= CAPITALIZED_SHARE[n]
         elif first > 0 and tokens[first - 1].text in DETERMINERS:
             penalty += DETERMINER_PENALTY
@@ -562,6 +594,21 @@ def _respelt(tokens: Sequence[str], is_word: Callable[[str], bool]) -> list[list
             if other.isdigit() or token.isdigit() or is_word(other):
                 found.append([*tokens[:i], other, *tokens[i + 1 :]])
     return found[:4]
+
+
+def _in_longer_name(text: str, tokens: Sequence[Token], first: int, last: int) -> bool:
+    """True when a capitalised word right before or after a span continues the name: the
+    span is part of a title the catalog may not know ("Captain Spaghetti and the Noodle
+    Knights"). A possessive before it is an owner ("Pixar's Up")."""
+    before = tokens[first - 1] if first > 0 else None
+    after = tokens[last + 1] if last + 1 < len(tokens) else None
+    if before is not None and before.capitalized:
+        owner = text[before.start : before.end].endswith(("'s", "’s", "s'"))
+        if not owner and not text[before.end : tokens[first].start].strip():
+            return True
+    if after is not None and after.capitalized:
+        return not text[tokens[last].end : after.start].strip()
+    return False
 
 
 def _year_after(text: str, end: int) -> tuple[int | None, int]:

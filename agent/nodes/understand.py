@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from langgraph.runtime import Runtime
 
 from agent.extraction import extract
-from agent.focus import Focus, carried, described
-from agent.reading import Polarity, Reading, polarity, read
+from agent.focus import Focus, carried, resolve
+from agent.reading import WHY, Polarity, Reading, has_taste, polarity, read
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
 from agent.state import AgentState, Profile, ToolCall, last_user_text
 from knowledge.graph import KNOWN_RELATIONS
+from tools.facts import detect_question
 from tools.lookup import LookupOutput, Mention
 
 # Relations from an item to a person, as attribute names ("directed_by" -> "director").
@@ -37,65 +38,71 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     ctx = runtime.context
     text = last_user_text(state.get("messages", []))
     profile = (state.get("profile") or _session_start(state, runtime)).model_copy(deep=True)
-    genre_table = ctx.genre_words
-    reading = read(text, genres=genre_table)
+    reading = read(text, genres=ctx.genre_words)
     output, call = ctx.toolbox.call("lookup", {"text": text, "facts": False})
-    mentions = output.mentions if isinstance(output, LookupOutput) else []
     trace = [call]
-    named = list(dict.fromkeys(m.best.item.item_id for m in mentions if m.best.item is not None))
     discussion = carried(state)
-    referred = _referred(reading, discussion, ctx, text)
+    found = output.mentions if isinstance(output, LookupOutput) else []
+    # No title hides in a critique ("something for grown-ups" is no liking of Grown Ups).
+    mentions = [
+        m
+        for m in found
+        if m.best.kind != "item" or not _inside(m.start, m.end, reading.critique_spans)
+    ]
+    items = [(m.start, m.best.item.item_id) for m in mentions if m.best.item is not None]
+    named = list(dict.fromkeys(item_id for _, item_id in items))
+    ref = resolve(text, reading, discussion, ctx.catalog, ctx.genre_words, items)
+    if ref.description is not None:
+        # "not the Spielberg one": the name describes a shown item, it is no taste.
+        mentions = [
+            m
+            for m in mentions
+            if m.best.kind == "item" or not _inside(m.start, m.end, [ref.description])
+        ]
+    referred = [i for i in ref.items if i not in named]
 
     intent: str = reading.intent
-    if intent == "question" and reading.asks_need_an_item and not (named or referred):
+    if intent == "question" and reading.asks_need_an_item and not (named or ref.items):
         intent = reading.otherwise  # "tell me about a good comedy" is a request
+    if intent == "statement" and reading.more_like and ref.items:
+        intent = "more_like"  # "more like the war one"
     asking = intent in _ASKING
 
+    # A question never changes the profile; a statement before it may ("I loved Heat, who
+    # directed it?").
+    upto = _question_start(text) if asking else len(text)
+    if upto and (not asking or has_taste(text[:upto])):
+        _apply_mentions(ctx, text, reading, mentions, profile, upto, ref.description)
     if not asking:
-        for mention in mentions:
-            best = mention.best
-            pol = polarity(text, mention.start, mention.end)
-            if best.kind == "item" and best.item is not None:
-                profile.apply_item(best.item.item_id, pol)
-            else:
-                for attribute in _attributes_of(ctx, mention):
-                    profile.apply_value(attribute, best.label, pol)
-        linked_genres = {m.best.label.lower() for m in mentions if m.best.kind == "genre"}
-        known_genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
-        for genre, pol in reading.genre_words:
-            if genre in known_genres and genre not in linked_genres:
-                profile.apply_value("genre", genre, pol)
-        _apply_critiques(
-            ctx, reading, profile, named or referred, discussion, explicit=bool(named or referred)
-        )
+        _apply_critiques(ctx, reading, profile, named or ref.items, discussion)
         if ctx.settings.llm_extraction:
             _apply_extraction(ctx, text, profile, named, discussion, trace)
-        profile.set_years(reading.year_min, reading.year_max)
+        _apply_years(text, reading, mentions, profile)
 
     it = discussion.it()
-    implicit = [it] if it else []
+    implicit = [it] if it and not ref.dangling else []
     if asking:
-        focus = (named or referred or implicit)[:1]
+        focus = (ref.items or named or implicit)[:1]
     else:
-        focus = list(dict.fromkeys([*named, *referred]))
+        focus = list(dict.fromkeys([*named, *ref.items]))
     if intent == "seen":
-        for item_id in referred or ([] if named else implicit):
+        for item_id in ref.items or ([] if named else implicit):
             profile.apply_item(item_id, "seen")
     elif intent == "reject":
-        for item_id in referred:
+        for item_id in ref.items:
             profile.apply_item(item_id, "dislike")
     elif intent == "more_like":
-        for item_id in referred:
+        for item_id in ref.items:
             profile.apply_item(item_id, "like")
     elif intent == "accept":
-        for item_id in (referred or named or implicit)[:1]:
+        for item_id in (ref.items or named or implicit)[:1]:
             profile.apply_item(item_id, "like")
         focus = focus or implicit[:1]
-    elif intent == "statement" and referred and reading.reference_at is not None:
-        # "I loved the second one", "that one was boring": feedback on a shown item.
-        pol = polarity(text, *reading.reference_at)
+    elif intent == "statement" and ref.items and ref.at is not None:
+        # "I loved the second one", "that one was boring", "Casablanca? I adore it".
+        pol = polarity(text, *ref.at)
         if pol != "neutral":
-            for item_id in referred:
+            for item_id in ref.items:
                 profile.apply_item(item_id, pol)
     if (
         intent == "statement"
@@ -109,7 +116,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         unknown = _unknown_title(text)
         if unknown:
             intent, focus = "unknown_title", [unknown]
-    if intent == "statement" and _has_free_wishes(text, mentions, genre_table):
+    if intent == "statement" and _has_free_wishes(text, mentions, ctx.genre_words):
         profile.add_note(text)
     before = state.get("profile") or Profile()
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
@@ -133,19 +140,65 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     }
 
 
-def _referred(reading: Reading, discussion: Focus, ctx: AgentContext, text: str) -> list[str]:
-    """Items of the focus of discussion the message points at: "the second one", "the
-    Spielberg one", "all of them", "it"."""
-    if reading.positions:
-        found = [discussion.at(p) for p in reading.positions]
-        return list(dict.fromkeys(i for i in found if i is not None))
-    if picked := described(text, discussion.items, ctx.catalog, ctx.genre_words):
-        return picked[:1]
-    if reading.refers_to_all and discussion.items:
-        return list(discussion.items)
-    if reading.refers_to_one and (it := discussion.it()):
-        return [it]
-    return []
+def _apply_mentions(
+    ctx: AgentContext,
+    text: str,
+    reading: Reading,
+    mentions: list[Mention],
+    profile: Profile,
+    upto: int,
+    description: tuple[int, int] | None,
+) -> None:
+    """Record what the text before ``upto`` says about the titles, people and genres it names
+    (genre words inside a description of a shown item, "the animated one", are no wish)."""
+    known_genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
+    for mention in mentions:
+        if mention.start >= upto:
+            continue
+        best = mention.best
+        pol = polarity(text, mention.start, mention.end)
+        if best.kind == "item" and best.item is not None:
+            profile.apply_item(best.item.item_id, pol)
+        elif best.kind != "genre" or best.label.lower() in known_genres:
+            for attribute in _attributes_of(ctx, mention):
+                profile.apply_value(attribute, best.label, pol)
+    linked_genres = {m.best.label.lower() for m in mentions if m.best.kind == "genre"}
+    hidden = [(m.start, m.end) for m in mentions if m.best.kind == "item"]
+    if description is not None:
+        hidden.append(description)
+    for (genre, pol), (start, end) in zip(reading.genre_words, reading.genre_spans, strict=True):
+        if start >= upto or genre not in known_genres or genre in linked_genres:
+            continue
+        if not _inside(start, end, hidden):  # "Star Wars" asks for no war film
+            profile.apply_value("genre", genre, pol)
+
+
+def _apply_years(text: str, reading: Reading, mentions: list[Mention], profile: Profile) -> None:
+    """Apply the years the text asks for; a year said right after a title is the title's
+    ("Ghostbusters from 1984")."""
+    year_min, year_max = reading.year_min, reading.year_max
+    for mention in mentions:
+        item = mention.best.item
+        if item is None or item.year is None:
+            continue
+        if re.match(rf"\s*,?\s*(?:from|in|of)\s+{item.year}\b", text[mention.end :]):
+            year_min = None if year_min == item.year else year_min
+            year_max = None if year_max == item.year else year_max
+    profile.set_years(year_min, year_max)
+
+
+def _question_start(text: str) -> int:
+    """Where the question of a message begins: the first clause that asks something."""
+    start = 0
+    for part in re.split(r"(?<=[,.;!?])\s+", text):
+        if detect_question(part) is not None or WHY.search(part):
+            return start
+        start += len(part) + 1
+    return 0
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
 
 
 def _apply_critiques(
@@ -154,8 +207,6 @@ def _apply_critiques(
     profile: Profile,
     anchors: list[str],
     discussion: Focus,
-    *,
-    explicit: bool,
 ) -> None:
     """Apply "for adults", "lighter", "older"... relative to the item they are said about:
     the one named or pointed at, else the one in focus (or the shown items)."""
@@ -176,7 +227,7 @@ def _apply_critiques(
             genres=ctx.catalog.attribute_values("genre"),
             reference_genres=genres,
             reference_years=years,
-            named=explicit,
+            named=bool(anchors),
         )
 
 
