@@ -86,11 +86,15 @@ def resolve(
     if reading.refers_to_all and focus.items:
         return Reference(list(focus.items), reading.reference_at)
     if reading.refers_to_one and reading.reference_at is not None:
-        earlier = [item_id for start, item_id in named if start < reading.reference_at[0]]
-        if earlier:
-            return Reference(earlier[-1:], reading.reference_at)
-        if (it := focus.it()) and not dangling:
-            return Reference([it], reading.reference_at)
+        at = reading.reference_at
+        earlier = [item_id for start, item_id in named if start < at[0]]
+        # "it" is what was just named ("Casablanca? I adore it"); "that one" may point back
+        # at the item in focus ("The new It was great. I haven't seen that one").
+        it = focus.it()
+        if earlier and (text[at[0] : at[1]].lower() == "it" or it is None):
+            return Reference(earlier[-1:], at)
+        if it:
+            return Reference([it], at, dangling=dangling)
     return Reference([], dangling=dangling)
 
 

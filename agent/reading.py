@@ -27,21 +27,37 @@ Intent = Literal[
     "statement",
 ]
 
+# A comma before a new "I ..." also starts a clause: "No, I don't mind cartoons, I loved Up".
 _CLAUSE_BREAK = re.compile(
     r"[.;!?\n]+|,\s*(?:but|though|although|however|whereas)\b|\bbut\b|\bhowever\b"
+    r"|,\s*(?=(?:i|i'm|i've|we|my)\b)",
+    re.IGNORECASE,
 )
 _NEGATIVE = re.compile(
     r"\b(less|fewer|hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|not (?:a|really a|much of a|the biggest) fan"
-    r"|not into|not in the mood|didn'?t (?:like|enjoy|love)|did not (?:like|enjoy|love)|don'?t (?:like|want|enjoy|love|care for)"
-    r"|do not (?:like|want|enjoy)|no more|avoid|anything but|except|without|nothing|no\b|not\b|never|boring"
+    r"|not into|not in the mood|(?:didn'?t|did not|don'?t|do not|doesn'?t|does not) (?:really |much |particularly )?"
+    r"(?:like|want|enjoy|love|care for)|no more|avoid|anything but|except|without|nothing|no\b|not\b|never|boring"
     r"|awful|terrible|overrated|worst|sick of|tired of|skip|too (?:scary|violent|long|slow))"
 )
 _SEEN = re.compile(
     r"\b(seen|watched|already (?:saw|seen|watched)|saw it|saw that|have seen|i'?ve seen)\b"
 )
+# "I haven't seen it", "never watched that one": not seen, and no verdict either.
+_NOT_SEEN = re.compile(
+    r"\b(?:haven'?t|have not|havnt|hadn'?t|never|not|didn'?t|did not|not yet)\s+(?:yet\s+|even\s+|really\s+)?"
+    r"(?:seen|watched|saw|see|watch|heard of)\b",
+    re.I,
+)
+# "don't mind X", "wouldn't mind X" say yes, whatever their "n't".
+_NO_OBJECTION = re.compile(r"\b(?:don'?t|do not|wouldn'?t|would not) mind\b")
+# "did you see X?", "have you watched X": a question to the other side, no taste.
+_ASKED_BACK = re.compile(
+    r"\b(?:did|have|do) you (?:ever )?(?:see|seen|watch|watched|like|heard of)\s*$"
+)
 _LIKE = re.compile(
     r"\b(lov(?:e|ed|es|ing)|lik(?:e|ed|es|ing)|enjoy(?:ed|s)?|fan of|favou?rite|adore[sd]?|great|amazing"
-    r"|awesome|best|into|want|looking for|in the mood|prefer|recommend|fond of|similar to|like)\b"
+    r"|awesome|best|into|want|looking for|in the mood|prefer|recommend|fond of|similar to|like|good"
+    r"|funny|fun|interesting|cool)\b"
 )
 _GREETING = re.compile(
     r"^\s*(hi|hello|hey|howdy|good (?:morning|afternoon|evening)|yo)\b"
@@ -58,9 +74,16 @@ _ACCEPT = re.compile(
     r"|exactly what|i'?ll give it a (?:try|shot)|thank you|thanks)\b",
     re.I,
 )
+# Taking a pick: answered as an acceptance even when it ends with goodbye.
+_PICK = re.compile(
+    r"\b(?:i'?ll|i will|i'?m going to|i am going to|gonna|going to)\s+(?:\w+\s+)?"
+    r"(?:watch|see|rent|try|check (?:it|that|them|this) out|check out|look into|give (?:it|that|them) a)\b",
+    re.I,
+)
 _MORE = re.compile(
-    r"\b(something else|anything else|other (?:options|ideas|movies|ones?)|more (?:options|ideas|suggestions|movies)"
-    r"|another (?:one|movie|suggestion)|different|what else|show me more|more please)\b",
+    r"\b(something else|anything else|other (?:options|ideas|movies|ones?|suggestions|recommendations|picks)"
+    r"|more (?:options|ideas|suggestions|movies|recs?|recommendations)|one more(?: movie)? (?:rec|recommend|suggestion)"
+    r"|another (?:one|movie|suggestion)(?! (?:i|that i|we)\b)|different|what else|show me more|more please)\b",
     re.I,
 )
 WHY = re.compile(r"\b(why|how come|what makes|explain)\b", re.I)
@@ -72,7 +95,7 @@ _REJECT = re.compile(
 )
 _SEEN_IT = re.compile(
     r"\b(seen (?:it|that|this|them|those|these|all|both)|i'?ve seen|i have seen|already (?:seen|watched|saw)"
-    r"|watched (?:it|that|them|those)|have (?:already )?seen the)\b",
+    r"|watched (?:it|that|them|those)|have (?:already )?seen the|saw (?:it|that|this|them)|did see)\b",
     re.I,
 )
 _MORE_LIKE = re.compile(r"\b(more like|similar to|something like|anything like) ", re.I)
@@ -107,9 +130,13 @@ _ONE_RE = re.compile(
 # "I loved it", "that one was boring" (not "make it funny").
 _TASTE_REF = re.compile(
     r"\b(?:lov|lik|enjoy|hat|dislik|ador|watch|saw|seen)\w*\s+(?:it|that|this)\b"
-    r"|\b(?:it|that one|this one|that movie|this movie) (?:was|is|looks|sounds|seems)\b",
+    r"|\b(?:it|that one|this one|that movie|this movie) (?:was|is|looks|sounds|seems)\b"
+    r"|(?:^|[.!?]\s+)(?:(?:oh|yes|yeah|wow|ah|ok|okay)\W+)?(?:that|this)(?:'s| is| was)\b",
     re.I,
 )
+# "the newer one": a description of an item, not a wish for newer films.
+_THE_ONE = re.compile(r"\bthe (?:[\w'’-]+ ){1,3}(?:one|ones|movie|film)\b", re.I)
+_PRONOUN = re.compile(r"\b(?:it|that|this)\b", re.I)
 
 # Critiques: changes relative to what was shown or wanted ("for adults", "something lighter").
 _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
@@ -180,11 +207,11 @@ _BEFORE = re.compile(r"\b(?:before|older than|pre|until|up to)\s+(1[89]\d\d|20\d
 # Absolute eras, said of the films wanted ("a recent movie", "something old"), not praise
 # ("Back to the Future is a classic").
 _RECENT = re.compile(
-    r"\b(?:recent|new|latest|modern)(?: (?:movie|film|flick|release|one|stuff)s?\b|$)"
+    r"\b(?:recent|new|latest|modern)(?: (?:movie|film|flick|release|stuff)s?\b|$)"
     r"|\bsomething (?:recent|new|modern)\b|\bnew releases?\b|\brecently released\b"
 )
 _OLD = re.compile(
-    r"\b(?:classic|old|vintage|old-school) (?:movie|film|flick|one|stuff)s?\b"
+    r"\b(?:classic|old|vintage|old-school) (?:movie|film|flick|stuff)s?\b"
     r"|\bclassics\b|\bgolden age\b|\bsomething (?:old|classic|vintage)\b"
 )
 _COMPARED = re.compile(r"\b(?:than|as (?:old|new|recent|good|scary|funny) as)\s*$")
@@ -246,17 +273,39 @@ def polarity(text: str, start: int, end: int) -> Polarity:
     before = lower[c_start:start]
     after = lower[end:c_end]
     clause = before + " " + after
-    if _COMPARED.search(before):
-        return "neutral"  # "newer than Jaws": a yardstick, not a taste
+    if _COMPARED.search(before) or _ASKED_BACK.search(before):
+        return "neutral"  # "newer than Jaws", "did you see Jaws?": no taste
+    if _NO_OBJECTION.search(before):
+        return "like"
+    if _NOT_SEEN.search(before) or _NOT_SEEN.match(re.sub(r"^\W*(?:i\s+)?", "", after)):
+        return "dislike" if _NEGATIVE.search(_NOT_SEEN.sub(" ", before)) else "neutral"
     if _NEGATIVE.search(before) or re.search(
         r"^\W*(is|was|are)?\s*(boring|awful|terrible|overrated)", after
     ):
         return "dislike"
-    if _SEEN.search(clause) and not _LIKE.search(before):
-        return "seen"
+    seen_at = max((m.end() for m in _SEEN.finditer(before)), default=-1)
+    like_at = max((m.end() for m in _LIKE.finditer(before)), default=-1)
+    if seen_at > like_at or (like_at < 0 and _SEEN.search(after)):
+        return "seen"  # the nearest word decides: "recommend one; he has seen Toy Story"
     if _LIKE.search(clause):
         return "like"
     return "like" if "?" not in text[c_end : c_end + 1] else "neutral"
+
+
+def _title_it(text: str, start: int, word: str) -> bool:
+    return word == "It" and start > 0 and not re.search(r"[.!?]\s*$", text[:start])
+
+
+_PRAISE = re.compile(
+    r"\b(lov(?:e|ed|es)|lik(?:e|ed|es)|enjoy(?:ed|s)?|favou?rite|adored?|great|amazing|awesome|best"
+    r"|good|interesting|fun|funny|brilliant|excellent)\b"
+)
+
+
+def praises(text: str) -> bool:
+    """True when a text speaks well of what it is about ("and liked it", "that was good")."""
+    lower = text.lower()
+    return bool(_PRAISE.search(lower)) and not _NEGATIVE.search(lower)
 
 
 def has_taste(text: str) -> bool:
@@ -279,7 +328,7 @@ def read(
         reading.otherwise = "greet"
     elif WHY.search(text):
         reading.otherwise = "why"
-    elif _SEEN_IT.search(text):
+    elif _SEEN_IT.search(text) and not _NOT_SEEN.search(text):
         reading.otherwise = "seen"
     elif _MORE_LIKE.search(text) and _ORDINAL_RE.search(text):
         reading.otherwise = "more_like"
@@ -287,6 +336,8 @@ def read(
         reading.otherwise = "reject"
     elif _MORE.search(text):
         reading.otherwise = "more"
+    elif _PICK.search(text):
+        reading.otherwise = "accept"
     elif _CLOSE.search(text):
         reading.otherwise = "close"
     elif _ACCEPT.search(text):
@@ -303,16 +354,27 @@ def read(
         else:
             reading.positions.append(int(match.group(3) or match.group(4)) - 1)
     reading.refers_to_all = bool(_ALL_RE.search(text)) and not reading.positions
-    one = _ONE_RE.search(text)
+    # "It" written with its capital inside a sentence is the film, not a pronoun.
+    one = next(
+        (m for m in _ONE_RE.finditer(text) if not _title_it(text, m.start(), m.group())), None
+    )
+    taste = _TASTE_REF.search(text)
+    if taste is not None:  # "I enjoyed that also": the pronoun of the judgement
+        pronoun = _PRONOUN.search(text, taste.start(), taste.end())
+        if pronoun is not None and (one is None or pronoun.start() < one.start()):
+            one = pronoun
     reading.refers_to_one = one is not None and (
-        reading.otherwise != "statement"
-        or reading.asks is not None
-        or bool(_TASTE_REF.search(text))
+        reading.otherwise != "statement" or reading.asks is not None or taste is not None
     )
     if one is not None and reading.refers_to_one:
         reading.reference_at = reading.reference_at or one.span()
+    described = [m.span() for m in _THE_ONE.finditer(text)]
     for name, pattern in _CRITIQUES:
-        spans = [m.span() for m in pattern.finditer(text)]
+        spans = [
+            m.span()
+            for m in pattern.finditer(text)
+            if not any(a <= m.start() and m.end() <= b for a, b in described)
+        ]
         if spans:
             reading.critiques.append(name)
             reading.critique_spans += spans

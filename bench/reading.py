@@ -1,7 +1,7 @@
 """The reading test set: how well Parley reads a user's turn.
 
     python bench/reading.py --pack /tmp/redial                    # the deterministic reader
-    python bench/reading.py --pack /tmp/redial --llm embedded     # + LLM extraction (embedded model)
+    python bench/reading.py --pack /tmp/redial --llm embedded     # + LLM extraction (embedded)
     python bench/reading.py --pack /tmp/redial --llm http://127.0.0.1:8000/v1   # + a served model
     python bench/reading.py --pack /tmp/redial --errors           # print every miss
 
@@ -90,7 +90,10 @@ class Titles:
                 if year is None or i.year in {year, None}
             ]
             if found:
-                found.sort(key=lambda i: (i.year == year, i.popularity or 0.0), reverse=True)
+                found.sort(
+                    key=lambda i: (year is not None and i.year == year, i.popularity or 0.0),
+                    reverse=True,
+                )
                 return found[0]
         raise Missing(spec)
 
@@ -316,7 +319,9 @@ def main() -> None:
     cases = load_cases(args.set or SETS)
     tallies, skipped, errors, seconds = run(ctx, cases, titles)
 
-    reader = "deterministic" if args.llm == "none" else f"deterministic + LLM extraction ({args.llm})"
+    reader = (
+        "deterministic" if args.llm == "none" else f"deterministic + LLM extraction ({args.llm})"
+    )
     print(f"reader: {reader}; pack: {args.pack} ({len(pack.catalog)} items)")
     figures = {name: tally.summary() for name, tally in sorted(tallies.items())}
     columns = list(next(iter(figures.values())))
@@ -326,12 +331,18 @@ def main() -> None:
         cells = ["–" if row[c] is None else str(row[c]) for c in columns]
         print(f"| {name} | " + " | ".join(cells) + " |")
     if skipped:
-        print("skipped (titles not in the catalog): " + ", ".join(f"{s} {n}" for s, n in skipped.items()))
+        print(
+            "skipped (titles not in the catalog): "
+            + ", ".join(f"{s} {n}" for s, n in skipped.items())
+        )
     if seconds:
         print(f"median {1000 * statistics.median(seconds):.1f} ms per turn")
     confused = [(k, n) for k, n in tallies["all"].intents.most_common() if k[0] != k[1]]
     if confused:
-        print("intent confusions (want -> got): " + ", ".join(f"{a}->{b} {n}" for (a, b), n in confused))
+        print(
+            "intent confusions (want -> got): "
+            + ", ".join(f"{a}->{b} {n}" for (a, b), n in confused)
+        )
     if args.errors:
         print("\n".join(errors))
     if args.json:

@@ -60,6 +60,9 @@ SHORT_PENALTY = 0.15  # one token of at most three letters: "Ted", "Ray"
 DETERMINER_PENALTY = 0.3  # "a scary movie" is a description, not the title "Scary Movie"
 TASTE_SHARE = 0.5  # "I loved Seven": a name right after a verb of taste is more likely a title
 PART_OF_NAME = 0.25  # "the Noodle Knights": a capitalised word beside it, the name is longer
+COMPACT_CHAT = 0.4  # ordinary words written apart that only make a title written together
+# One lowercase word (no verb of taste before it, no quotes) is likely chat.
+LOWERCASE_WORD = 0.15
 YEAR_CONFIRMED = 0.99
 YEAR_CONFLICT = 0.25
 # Word frequency ranks (0 = most frequent) and how ordinary each band makes a word.
@@ -478,12 +481,20 @@ class EntityLinker:
                 end = year_end
             else:
                 conf -= YEAR_CONFLICT
-        if (
-            not confirmed
-            and entity.kind == "item"
-            and _in_longer_name(text, tokens, first, hit.last)
-        ):
-            conf -= PART_OF_NAME
+        if not confirmed and entity.kind == "item":
+            if _in_longer_name(text, tokens, first, hit.last):
+                conf -= PART_OF_NAME
+            if hit.compact and all(self.commonness(t.text) >= 0.6 for t in span):
+                conf -= COMPACT_CHAT  # "a 9 yr old boy" is no "Oldboy"
+            lone = (
+                len(span) == 1
+                and len(tokens) > 1  # a message that is only the name means the name
+                and not span[0].capitalized
+                and not text[span[0].start : span[0].end].isupper()
+                and not _quoted(text, start, end)
+            )
+            if lone and not (first > 0 and tokens[first - 1].text in TASTE_VERBS):
+                conf -= LOWERCASE_WORD  # "planes, trains or cars", "rent them"
         if not confirmed and entry.variant != "surname":  # surnames already need capitals
             # A misspelt word is not an ordinary word: only the exact tokens can be chat.
             exact_share = max(0.0, 1.0 - (hit.edits + hit.respelt) / entry.n_tokens)
@@ -594,6 +605,10 @@ def _respelt(tokens: Sequence[str], is_word: Callable[[str], bool]) -> list[list
             if other.isdigit() or token.isdigit() or is_word(other):
                 found.append([*tokens[:i], other, *tokens[i + 1 :]])
     return found[:4]
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    return start > 0 and end < len(text) and text[start - 1] in _QUOTES and text[end] in _QUOTES
 
 
 def _in_longer_name(text: str, tokens: Sequence[Token], first: int, last: int) -> bool:

@@ -99,7 +99,8 @@ TRAITS: dict[str, Trait] = {
 }
 _TRAIT_WORDS = "|".join(sorted((re.escape(w) for w in TRAITS), key=len, reverse=True))
 _TRAIT_QUESTION = re.compile(
-    rf"^\W*(?:and |so |but |ok |okay |hmm,? )?(?:is|was|isn'?t|wasn'?t|would|will|could|can)\b"
+    rf"(?:^|[.!?]\s+)\W*(?:and |so |but |ok |okay |hmm,? )?"
+    rf"(?:is|was|isn'?t|wasn'?t|would|will|could|can)\b"
     rf"(?P<subject>[^?.!]{{0,80}}?)\b(?:too |very |really |a bit |kind of |at all |that |so )?"
     rf"(?:ok |okay |good |fine |safe |suitable |appropriate |alright )?(?:for (?:my |the |a )?)?"
     rf"(?P<trait>{_TRAIT_WORDS})\b"
@@ -138,14 +139,16 @@ _QUESTIONS: list[tuple[Asks, re.Pattern[str]]] = [
         re.compile(
             r"\bwho\b[^?]*\b(star|stars|starred|starring|act|acts|acted|plays?|played|cast)\b"
             r"|\bwho\b[^?]*\b(is|was) in\b|\bwho'?s in\b"
-            r"|\b(cast|actors?|actress(es)?) (of|in)\b",
+            r"|\b(cast|actors?|actress(es)?) (of|in)\b"
+            r"|\b(?:is|was|are|were) [\w .'-]{2,40} in (?:it|that|this|that one|this one)\b",
             re.I,
         ),
     ),
     (
         "year",
         re.compile(
-            r"\b(when|what year|which year)\b[^?]*\b(release|released|come out|came out|made|out)\b"
+            r"\bwhen (?:was|did|is|does|will)\b[^?]*"
+            r"\b(release|released|come out|came out|made|out)\b"
             r"|\bwhat year\b|\bhow old is\b",
             re.I,
         ),

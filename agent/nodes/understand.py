@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent.extraction import extract
 from agent.focus import Focus, carried, resolve
-from agent.reading import WHY, Polarity, Reading, has_taste, polarity, read
+from agent.reading import WHY, Polarity, Reading, has_taste, polarity, praises, read
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
 from agent.state import AgentState, Profile, ToolCall, last_user_text
@@ -86,8 +86,12 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     else:
         focus = list(dict.fromkeys([*named, *ref.items]))
     if intent == "seen":
-        for item_id in ref.items or ([] if named else implicit):
+        seen = ref.items or ([] if named else implicit)
+        for item_id in seen:
             profile.apply_item(item_id, "seen")
+        if seen and ref.at is not None and praises(text[ref.at[1] :]):
+            for item_id in seen:  # "I saw that, it was really good"
+                profile.apply_item(item_id, "like")
     elif intent == "reject":
         for item_id in ref.items:
             profile.apply_item(item_id, "dislike")
@@ -95,7 +99,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         for item_id in ref.items:
             profile.apply_item(item_id, "like")
     elif intent == "accept":
-        for item_id in (ref.items or named or implicit)[:1]:
+        for item_id in ref.items or (named or implicit)[:1]:
             profile.apply_item(item_id, "like")
         focus = focus or implicit[:1]
     elif intent == "statement" and ref.items and ref.at is not None:
