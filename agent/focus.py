@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel, Field
 
-from knowledge.text import words
+from knowledge.text import FUNCTION_WORDS, words
 
 if TYPE_CHECKING:
     from agent.reading import Reading
@@ -128,8 +128,9 @@ def described(
     A description that fits all of them picks nothing out.
     """
     for match in _DESCRIBED.finditer(text):
-        phrase = [w for w in words(match.group(1)) if w not in {"the", "a", "an"}]
-        if not phrase or any(w in _NOT_DESCRIPTIVE for w in phrase):
+        phrase = words(match.group(1))
+        # "the Spielberg one", "the animated film"; not "the mood for a comedy movie".
+        if not phrase or any(w in _NOT_DESCRIPTIVE or w in FUNCTION_WORDS for w in phrase):
             continue
         fitting = [i for i in items if i in catalog and _fits(phrase, catalog, i, genre_words)]
         picked = fitting if len(fitting) < len(items) else []

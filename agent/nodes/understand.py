@@ -102,7 +102,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         for item_id in ref.items or (named or implicit)[:1]:
             profile.apply_item(item_id, "like")
         focus = focus or implicit[:1]
-    elif intent == "statement" and ref.items and ref.at is not None:
+    elif intent == "statement" and ref.items and ref.at is not None and has_taste(text):
         # "I loved the second one", "that one was boring", "Casablanca? I adore it".
         pol = polarity(text, *ref.at)
         if pol != "neutral":
