@@ -207,11 +207,11 @@ _BEFORE = re.compile(r"\b(?:before|older than|pre|until|up to)\s+(1[89]\d\d|20\d
 # Absolute eras, said of the films wanted ("a recent movie", "something old"), not praise
 # ("Back to the Future is a classic").
 _RECENT = re.compile(
-    r"\b(?:recent|new|latest|modern)(?: (?:movie|film|flick|release|stuff)s?\b|$)"
+    r"\b(?:recent|new|latest|modern)(?: (?:[a-z-]+ ){0,3}(?:movie|film|flick|release|stuff)s?\b|$)"
     r"|\bsomething (?:recent|new|modern)\b|\bnew releases?\b|\brecently released\b"
 )
 _OLD = re.compile(
-    r"\b(?:classic|old|vintage|old-school) (?:movie|film|flick|stuff)s?\b"
+    r"\b(?:classic|old|vintage|old-school) (?:[a-z-]+ ){0,3}(?:movie|film|flick|stuff)s?\b"
     r"|\bclassics\b|\bgolden age\b|\bsomething (?:old|classic|vintage)\b"
 )
 _COMPARED = re.compile(r"\b(?:than|as (?:old|new|recent|good|scary|funny) as)\s*$")
