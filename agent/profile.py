@@ -7,7 +7,7 @@ methods, so a rule ("liking an item undoes disliking it") lives in one place.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,26 @@ BeliefKind = Literal["liked", "disliked", "seen", "wanted", "avoided", "years", 
 
 MAX_NOTES = 5
 """Free-text wishes kept (the latest ones)."""
+
+Critique = Literal["adults", "kids", "less_violent", "lighter", "darker", "older", "newer"]
+"""A change relative to what was shown or wanted ("for adults", "something lighter")."""
+
+VIOLENT = ("horror", "war", "crime")
+"""Genres that "less violent" rules out."""
+INTENSE = ("action", "thriller")
+"""Genres that "less violent" rules out when the item it is said about has them."""
+DARK = ("horror", "thriller", "crime", "war", "mystery", "film-noir")
+"""Genres that "lighter" no longer asks for (and rules out when the item it is said about
+has them); "darker" asks for them."""
+CHILDREN = ("family",)
+"""Genres of films made for children: "for adults" rules them out, "for kids" asks for them."""
+CHILDLIKE = ("animation",)
+"""Genres that "for adults" also rules out when the item it is said about has them (many
+catalogs list a cartoon as animation and comedy, not family)."""
+CLASSIC_UNTIL = 1979
+"""The latest year of an "older" film when nothing else says what older means."""
+RECENT_YEARS = 8
+"""How many years back a "newer" film may be when nothing else says what newer means."""
 
 
 class Belief(BaseModel):
@@ -163,6 +183,97 @@ class Profile(BaseModel):
             self.year_max = year_max
             if self.year_min is not None and self.year_min > year_max and year_min is None:
                 self.year_min = None
+
+    def critique(
+        self,
+        critique: Critique,
+        *,
+        genres: Collection[str],
+        reference_genres: Collection[str] = (),
+        reference_years: Sequence[int] = (),
+        named: bool = False,
+        now_year: int = 2026,
+    ) -> None:
+        """Apply a relative critique, replacing what it contradicts ("for adults" drops a
+        wanted "family").
+
+        ``genres`` are the catalog's genres (others are never wanted or avoided); the
+        reference is the item the critique is said about (named in the message, or the one in
+        focus): its genres make "less violent" and "lighter" relative, its years "older" and
+        "newer". A ``named`` reference wins over the year range already asked for; otherwise
+        that range is what moves.
+        """
+        known = {g.lower() for g in genres}
+        ref = [g.lower() for g in reference_genres]
+
+        def want(*values: str) -> None:
+            for value in values:
+                if value in known:
+                    self.want("genre", value)
+
+        def avoid(*values: str) -> None:
+            for value in values:
+                if value in known:
+                    self.avoid("genre", value)
+
+        def unwant(*values: str) -> None:
+            for value in values:
+                _remove(self.wanted, "genre", value)
+
+        if critique == "adults":
+            avoid(*CHILDREN, *(g for g in ref if g in CHILDLIKE))
+        elif critique == "kids":
+            want(*CHILDREN)
+        elif critique == "less_violent":
+            avoid(*VIOLENT, *(g for g in ref if g in INTENSE))
+            unwant(*INTENSE)
+        elif critique == "lighter":
+            avoid("horror", *(g for g in ref if g in DARK))
+            unwant(*DARK)
+            want("comedy")
+        elif critique == "darker":
+            avoid(*CHILDREN)
+            unwant("comedy", "animation")
+            want(*([g for g in ref if g in DARK] or ["thriller"]))
+        elif critique == "older":
+            self.older(reference_years, named=named)
+        elif critique == "newer":
+            self.newer(reference_years, named=named, now_year=now_year)
+
+    def older(self, than: Sequence[int] = (), *, named: bool = False) -> None:
+        """Earlier films: before a named item, else before the asked-for range (the range
+        moves back by its width), else before the items in focus, else classics."""
+        if named and than:
+            self.year_max = min(than) - 1
+            if self.year_min is not None and self.year_min > self.year_max:
+                self.year_min = None
+        elif self.year_min is not None:
+            width = self.year_max - self.year_min if self.year_max is not None else 9
+            self.year_min, self.year_max = self.year_min - 1 - width, self.year_min - 1
+        elif than:
+            self.year_max = min(than) - 1
+        elif self.year_max is not None:
+            self.year_max -= 10
+        else:
+            self.year_max = CLASSIC_UNTIL
+
+    def newer(self, than: Sequence[int] = (), *, named: bool = False, now_year: int = 2026) -> None:
+        """Later films: after a named item, else after the asked-for range (the range moves
+        forward by its width), else after the items in focus, else recent ones."""
+        if named and than:
+            self.year_min = min(max(than) + 1, now_year)
+            if self.year_max is not None and self.year_max < self.year_min:
+                self.year_max = None
+        elif self.year_max is not None:
+            width = self.year_max - self.year_min if self.year_min is not None else None
+            self.year_min = min(self.year_max + 1, now_year)
+            self.year_max = self.year_min + width if width is not None else None
+        elif than:
+            self.year_min = min(max(than) + 1, now_year)
+        elif self.year_min is not None:
+            self.year_min = min(self.year_min + 10, now_year)
+        else:
+            self.year_min = now_year - RECENT_YEARS
 
     def add_note(self, text: str) -> None:
         """Keep a free-text wish (the latest `MAX_NOTES`)."""

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from agent.profile import Polarity
+from agent.profile import Critique, Polarity
+from tools.facts import NEEDS_AN_ITEM, Asks, detect_question
 
 Intent = Literal[
     "greet",
@@ -26,24 +27,42 @@ Intent = Literal[
     "statement",
 ]
 
+# A comma before a new "I ..." also starts a clause: "No, I don't mind cartoons, I loved Up".
 _CLAUSE_BREAK = re.compile(
     r"[.;!?\n]+|,\s*(?:but|though|although|however|whereas)\b|\bbut\b|\bhowever\b"
+    r"|,\s*(?=(?:i|i'm|i've|we|my)\b)",
+    re.IGNORECASE,
 )
 _NEGATIVE = re.compile(
-    r"\b(hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|not (?:a|really a|much of a|the biggest) fan"
-    r"|not into|not in the mood|didn'?t (?:like|enjoy|love)|did not (?:like|enjoy|love)|don'?t (?:like|want|enjoy|love|care for)"
-    r"|do not (?:like|want|enjoy)|no more|avoid|anything but|except|without|nothing|no\b|not\b|never|boring"
+    r"\b(less|fewer|hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|not (?:a|really a|much of a|the biggest) fan"
+    r"|not into|not in the mood|(?:didn'?t|did not|don'?t|do not|doesn'?t|does not) (?:really |much |particularly )?"
+    r"(?:like|want|enjoy|love|care for)|no more|avoid|anything but|except|without|nothing|no\b|not\b|never|boring"
     r"|awful|terrible|overrated|worst|sick of|tired of|skip|too (?:scary|violent|long|slow))"
 )
 _SEEN = re.compile(
     r"\b(seen|watched|already (?:saw|seen|watched)|saw it|saw that|have seen|i'?ve seen)\b"
 )
+# "I haven't seen it", "never watched that one": not seen, and no verdict either.
+_NOT_SEEN = re.compile(
+    r"\b(?:haven'?t|have not|havnt|hadn'?t|never|not|didn'?t|did not|not yet)\s+(?:yet\s+|even\s+|really\s+)?"
+    r"(?:seen|watched|saw|see|watch|heard of)\b",
+    re.I,
+)
+# "don't mind X", "wouldn't mind X" say yes, whatever their "n't".
+_NO_OBJECTION = re.compile(r"\b(?:don'?t|do not|wouldn'?t|would not) mind\b")
+# "did you see X?", "have you watched X": a question to the other side, no taste.
+_ASKED_BACK = re.compile(
+    r"\b(?:did|have|do) you (?:ever )?(?:see|seen|watch|watched|like|heard of)\s*$"
+)
 _LIKE = re.compile(
     r"\b(lov(?:e|ed|es|ing)|lik(?:e|ed|es|ing)|enjoy(?:ed|s)?|fan of|favou?rite|adore[sd]?|great|amazing"
-    r"|awesome|best|into|want|looking for|in the mood|prefer|recommend|fond of|similar to|like)\b"
+    r"|awesome|best|into|want|looking for|in the mood|prefer|recommend|fond of|similar to|like|good"
+    r"|funny|fun|interesting|cool)\b"
 )
 _GREETING = re.compile(
-    r"^\s*(hi|hello|hey|howdy|good (?:morning|afternoon|evening)|yo)\b[\s!.,]*$", re.I
+    r"^\s*(hi|hello|hey|howdy|good (?:morning|afternoon|evening)|yo)\b"
+    r"(?: there| everyone| all| folks| parley)?[\s!.,]*$",
+    re.I,
 )
 _CLOSE = re.compile(
     r"\b(bye|goodbye|that'?s all|that is all|i'?m done|no thanks|thanks,? (?:that'?s|i'?m) (?:it|good|done)"
@@ -55,27 +74,31 @@ _ACCEPT = re.compile(
     r"|exactly what|i'?ll give it a (?:try|shot)|thank you|thanks)\b",
     re.I,
 )
+# Taking a pick: answered as an acceptance even when it ends with goodbye.
+_PICK = re.compile(
+    r"\b(?:i'?ll|i will|i'?m going to|i am going to|gonna|going to)\s+(?:\w+\s+)?"
+    r"(?:watch|see|rent|try|check (?:it|that|them|this) out|check out|look into|give (?:it|that|them) a)\b",
+    re.I,
+)
 _MORE = re.compile(
-    r"\b(something else|anything else|other (?:options|ideas|movies|ones?)|more (?:options|ideas|suggestions|movies)"
-    r"|another (?:one|movie|suggestion)|different|what else|show me more|more please)\b",
+    r"\b(something else|anything else|other (?:options|ideas|movies|ones?|suggestions|recommendations|picks)"
+    r"|more (?:options|ideas|suggestions|movies|recs?|recommendations)|one more(?: movie)? (?:rec|recommend|suggestion)"
+    r"|another (?:one|movie|suggestion)(?! (?:i|that i|we)\b)|different|what else|show me more|more please)\b",
     re.I,
 )
-_WHY = re.compile(r"\b(why|how come|what makes|explain)\b", re.I)
-_QUESTION = re.compile(
-    r"\b(who (?:directed|made|stars|starred|is in|was in|wrote|acts)|what(?:'s| is| was) .{0,60}\babout"
-    r"|when (?:was|did)|what year|how old|tell me about|what (?:else )?(?:has|did) .{1,40} (?:direct|make|star|write|do))",
-    re.I,
-)
+WHY = re.compile(r"\b(why|how come|what makes|explain)\b", re.I)
 _REJECT = re.compile(
     r"\b(not (?:that|this|those|these) ones?|not (?:that|this|those|these)|no,? not|nope|don'?t like (?:that|this|it|those|them)"
-    r"|not interested|not for me|none of (?:these|those|them)|something else)\b",
+    r"|not interested|not for me|none of (?:these|those|them)|something else"
+    r"|not the (?:[\w'’.-]+ ){1,3}?(?:one|movie|film))\b",
     re.I,
 )
 _SEEN_IT = re.compile(
-    r"\b(seen (?:it|that|this|them|those|these|all|both)|i'?ve seen|already (?:seen|watched|saw)|watched (?:it|that|them|those))\b",
+    r"\b(seen (?:it|that|this|them|those|these|all|both)|i'?ve seen|i have seen|already (?:seen|watched|saw)"
+    r"|watched (?:it|that|them|those)|have (?:already )?seen the|saw (?:it|that|this|them)|did see)\b",
     re.I,
 )
-_MORE_LIKE = re.compile(r"\b(more like|similar to|something like|like the) ", re.I)
+_MORE_LIKE = re.compile(r"\b(more like|similar to|something like|anything like) ", re.I)
 
 _ORDINALS = {
     "first": 0,
@@ -97,12 +120,101 @@ _ORDINAL_RE = re.compile(
     re.I,
 )
 _ALL_RE = re.compile(r"\b(all|them|those|these|both|any of)\b", re.I)
+# One item pointed at without its name: "it", "that one", "who directed that?".
+_ONE_RE = re.compile(
+    r"\b(?:it|that one|this one|(?:that|this|the) (?:movie|film))\b"
+    r"|\b(?:that|this)\b(?=\s*(?:[?!.,]|$))",
+    re.I,
+)
+# In a statement a pronoun is an item only as what the user liked or saw, or judges:
+# "I loved it", "that one was boring" (not "make it funny").
+_TASTE_REF = re.compile(
+    r"\b(?:lov|lik|enjoy|hat|dislik|ador|watch|saw|seen)\w*\s+(?:it|that|this)\b"
+    r"|\b(?:it|that one|this one|that movie|this movie) (?:was|is|looks|sounds|seems)\b"
+    r"|(?:^|[.!?]\s+)(?:(?:oh|yes|yeah|wow|ah|ok|okay)\W+)?(?:that|this)(?:'s| is| was)\b",
+    re.I,
+)
+# "the newer one": a description of an item, not a wish for newer films.
+_THE_ONE = re.compile(r"\bthe (?:[\w'’-]+ ){1,3}(?:one|ones|movie|film)\b", re.I)
+_PRONOUN = re.compile(r"\b(?:it|that|this)\b", re.I)
+
+# Critiques: changes relative to what was shown or wanted ("for adults", "something lighter").
+_CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
+    (
+        "adults",
+        re.compile(
+            r"\bfor (?:adults|grown-?ups|grownups|mature audiences)\b|(?<!young )\b(?:adult|mature"
+            r"|grown-?up)\b|\bnot (?:for (?:kids|children)|(?:a )?(?:kids'?|children'?s|family) "
+            r"(?:movie|film)s?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "kids",
+        re.compile(
+            r"\bfor (?:my |the |our |a )?(?:kids|children|child|little ones|whole family|family)\b"
+            r"|\b(?:kid|family|child)-?friendly\b|\bsuitable for (?:kids|children)\b",
+            re.I,
+        ),
+    ),
+    (
+        "less_violent",
+        re.compile(
+            r"\b(?:less|not (?:so|too|as)|without (?:the |so much )?|no(?:thing)?(?: too)?) "
+            r"(?:violen(?:t|ce)|gory|gore|bloody|brutal)\b|\bnon-?violent\b|\bgentler\b|\bmilder\b",
+            re.I,
+        ),
+    ),
+    (
+        "lighter",
+        re.compile(
+            r"\blighter\b|\blight-?hearted\b|\bfeel-?good\b|\bhappier\b|\bsomething light\b"
+            r"|\b(?:less|not (?:so|too|as)) (?:dark|serious|heavy|depressing|intense|sad|grim|bleak)\b"
+            r"|\bmore (?:cheerful|upbeat|uplifting|fun)\b",
+            re.I,
+        ),
+    ),
+    (
+        "darker",
+        re.compile(
+            r"\bdarker\b|\bgrittier\b|\bmore (?:serious|intense|gritty)\b"
+            r"|\b(?:less|not (?:so|too|as)) (?:light|silly|goofy|cheesy|childish|lighthearted)\b",
+            re.I,
+        ),
+    ),
+    (
+        "older",
+        re.compile(
+            r"\bolder\b(?! (?:than \d|brother|sister|kids|son|daughter|people|folks|viewers|audience))"
+            r"|\bearlier (?:one|movie|film|stuff)s?\b|\bless (?:recent|new|modern)\b"
+            r"|\bnot (?:so|as|too) (?:new|recent|modern)\b",
+            re.I,
+        ),
+    ),
+    (
+        "newer",
+        re.compile(
+            r"\bnewer\b(?! than \d)|\bmore (?:recent|modern)\b|\bless old\b"
+            r"|\bnot (?:so|as|too) old\b",
+            re.I,
+        ),
+    ),
+]
 
 _DECADE = re.compile(r"\b(?:the )?(?:(19|20)?(\d)0)'?s\b")
 _AFTER = re.compile(r"\b(?:after|since|newer than|post|from)\s+(1[89]\d\d|20\d\d)\b")
 _BEFORE = re.compile(r"\b(?:before|older than|pre|until|up to)\s+(1[89]\d\d|20\d\d)\b")
-_RECENT = re.compile(r"\b(recent|new|newer|latest|modern)\b(?! to\b)")
-_OLD = re.compile(r"\b(classic|old|older|vintage|golden age)\b")
+# Absolute eras, said of the films wanted ("a recent movie", "something old"), not praise
+# ("Back to the Future is a classic").
+_RECENT = re.compile(
+    r"\b(?:recent|new|latest|modern)(?: (?:[a-z-]+ ){0,3}(?:movie|film|flick|release|stuff)s?\b|$)"
+    r"|\bsomething (?:recent|new|modern)\b|\bnew releases?\b|\brecently released\b"
+)
+_OLD = re.compile(
+    r"\b(?:classic|old|vintage|old-school) (?:[a-z-]+ ){0,3}(?:movie|film|flick|stuff)s?\b"
+    r"|\bclassics\b|\bgolden age\b|\bsomething (?:old|classic|vintage)\b"
+)
+_COMPARED = re.compile(r"\b(?:than|as (?:old|new|recent|good|scary|funny) as)\s*$")
 
 
 @dataclass
@@ -115,7 +227,26 @@ class Reading:
     positions: list[int] = field(default_factory=list)
     """Shown items the message points at (0-based; -1 = last)."""
     refers_to_all: bool = False
+    refers_to_one: bool = False
+    """The message points at one item without naming it ("it", "that one")."""
+    reference_at: tuple[int, int] | None = None
+    """Where the first reference to a shown item is ("the second one", "it")."""
+    more_like: bool = False
+    """The message asks for more like something ("more like the war one")."""
+    asks: Asks | None = None
+    """What a question about an item asks for ("who directed it?" -> director)."""
+    asks_need_an_item: bool = False
+    """The question words also make requests ("tell me about a comedy"): the message is a
+    question only if it names or points at an item, else its intent is ``otherwise``."""
+    otherwise: Intent = "statement"
+    """The intent of the message read as anything but a question."""
+    critiques: list[Critique] = field(default_factory=list)
+    """Changes relative to what was shown or wanted ("for adults", "older")."""
     genre_words: list[tuple[str, Polarity]] = field(default_factory=list)
+    genre_spans: list[tuple[int, int]] = field(default_factory=list)
+    """Where each of ``genre_words`` is in the text."""
+    critique_spans: list[tuple[int, int]] = field(default_factory=list)
+    """Where the critiques are in the text (no title hides in "for grown-ups")."""
 
 
 def clause_bounds(text: str) -> list[tuple[int, int]]:
@@ -142,15 +273,45 @@ def polarity(text: str, start: int, end: int) -> Polarity:
     before = lower[c_start:start]
     after = lower[end:c_end]
     clause = before + " " + after
+    if _COMPARED.search(before) or _ASKED_BACK.search(before):
+        return "neutral"  # "newer than Jaws", "did you see Jaws?": no taste
+    if _NO_OBJECTION.search(before):
+        return "like"
+    if _NOT_SEEN.search(before) or _NOT_SEEN.match(re.sub(r"^\W*(?:i\s+)?", "", after)):
+        return "dislike" if _NEGATIVE.search(_NOT_SEEN.sub(" ", before)) else "neutral"
     if _NEGATIVE.search(before) or re.search(
         r"^\W*(is|was|are)?\s*(boring|awful|terrible|overrated)", after
     ):
         return "dislike"
-    if _SEEN.search(clause) and not _LIKE.search(before):
-        return "seen"
+    seen_at = max((m.end() for m in _SEEN.finditer(before)), default=-1)
+    like_at = max((m.end() for m in _LIKE.finditer(before)), default=-1)
+    if seen_at > like_at or (like_at < 0 and _SEEN.search(after)):
+        return "seen"  # the nearest word decides: "recommend one; he has seen Toy Story"
     if _LIKE.search(clause):
         return "like"
     return "like" if "?" not in text[c_end : c_end + 1] else "neutral"
+
+
+def _title_it(text: str, start: int, word: str) -> bool:
+    return word == "It" and start > 0 and not re.search(r"[.!?]\s*$", text[:start])
+
+
+_PRAISE = re.compile(
+    r"\b(lov(?:e|ed|es)|lik(?:e|ed|es)|enjoy(?:ed|s)?|favou?rite|adored?|great|amazing|awesome|best"
+    r"|good|interesting|fun|funny|brilliant|excellent)\b"
+)
+
+
+def praises(text: str) -> bool:
+    """True when a text speaks well of what it is about ("and liked it", "that was good")."""
+    lower = text.lower()
+    return bool(_PRAISE.search(lower)) and not _NEGATIVE.search(lower)
+
+
+def has_taste(text: str) -> bool:
+    """True when a text says how the user feels about something ("loved", "not a fan")."""
+    lower = text.lower()
+    return bool(_LIKE.search(lower) or _NEGATIVE.search(lower) or _SEEN.search(lower))
 
 
 def read(
@@ -161,33 +322,62 @@ def read(
     ``genres`` maps words to the catalog genres they name (`knowledge.lexicon.genre_words`).
     """
     lower = text.lower()
-    reading = Reading()
+    reading = Reading(asks=detect_question(text))
+    reading.asks_need_an_item = reading.asks in NEEDS_AN_ITEM
     if _GREETING.match(text):
-        reading.intent = "greet"
-    elif _QUESTION.search(text):
-        reading.intent = "question"
-    elif _WHY.search(text):
-        reading.intent = "why"
-    elif _SEEN_IT.search(text):
-        reading.intent = "seen"
+        reading.otherwise = "greet"
+    elif WHY.search(text):
+        reading.otherwise = "why"
+    elif _SEEN_IT.search(text) and not _NOT_SEEN.search(text):
+        reading.otherwise = "seen"
     elif _MORE_LIKE.search(text) and _ORDINAL_RE.search(text):
-        reading.intent = "more_like"
+        reading.otherwise = "more_like"
     elif _REJECT.search(text):
-        reading.intent = "reject"
+        reading.otherwise = "reject"
     elif _MORE.search(text):
-        reading.intent = "more"
+        reading.otherwise = "more"
+    elif _PICK.search(text):
+        reading.otherwise = "accept"
     elif _CLOSE.search(text):
-        reading.intent = "close"
+        reading.otherwise = "close"
     elif _ACCEPT.search(text):
-        reading.intent = "accept"
+        reading.otherwise = "accept"
+    reading.more_like = bool(_MORE_LIKE.search(text))
+    asking = reading.asks is not None and reading.otherwise != "greet"
+    reading.intent = "question" if asking else reading.otherwise
 
     for match in _ORDINAL_RE.finditer(text):
+        reading.reference_at = reading.reference_at or match.span()
         word = match.group(1) or match.group(2)
         if word:
             reading.positions.append(_ORDINALS[word.lower()])
         else:
             reading.positions.append(int(match.group(3) or match.group(4)) - 1)
     reading.refers_to_all = bool(_ALL_RE.search(text)) and not reading.positions
+    # "It" written with its capital inside a sentence is the film, not a pronoun.
+    one = next(
+        (m for m in _ONE_RE.finditer(text) if not _title_it(text, m.start(), m.group())), None
+    )
+    taste = _TASTE_REF.search(text)
+    if taste is not None:  # "I enjoyed that also": the pronoun of the judgement
+        pronoun = _PRONOUN.search(text, taste.start(), taste.end())
+        if pronoun is not None and (one is None or pronoun.start() < one.start()):
+            one = pronoun
+    reading.refers_to_one = one is not None and (
+        reading.otherwise != "statement" or reading.asks is not None or taste is not None
+    )
+    if one is not None and reading.refers_to_one:
+        reading.reference_at = reading.reference_at or one.span()
+    described = [m.span() for m in _THE_ONE.finditer(text)]
+    for name, pattern in _CRITIQUES:
+        spans = [
+            m.span()
+            for m in pattern.finditer(text)
+            if not any(a <= m.start() and m.end() <= b for a, b in described)
+        ]
+        if spans:
+            reading.critiques.append(name)
+            reading.critique_spans += spans
 
     if m := _DECADE.search(lower):
         century = m.group(1) or ("20" if m.group(2) in "012" else "19")
@@ -197,16 +387,19 @@ def read(
         reading.year_min = int(m.group(1))
     if m := _BEFORE.search(lower):
         reading.year_max = int(m.group(1))
-    if reading.year_min is None and reading.year_max is None:
+    relative = {"older", "newer"} & set(reading.critiques)
+    if reading.year_min is None and reading.year_max is None and not relative:
         if _RECENT.search(lower):
             reading.year_min = now_year - 8
         elif _OLD.search(lower):
             reading.year_max = 1979
 
-    found: list[tuple[int, str, Polarity]] = []
+    found: list[tuple[int, int, str, Polarity]] = []
     for phrase, named in (genres or {}).items():
         for m in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
             pol = polarity(text, m.start(), m.end())
-            found.extend((m.start(), genre, pol) for genre in named)
-    reading.genre_words = [(genre, pol) for _, genre, pol in sorted(found)]
+            found.extend((m.start(), m.end(), genre, pol) for genre in named)
+    found.sort()
+    reading.genre_words = [(genre, pol) for _, _, genre, pol in found]
+    reading.genre_spans = [(a, b) for a, b, _, _ in found]
     return reading

@@ -30,6 +30,7 @@ from knowledge.paths import parley_home
 # State classes a checkpoint may contain: deserialized explicitly, nothing else.
 STATE_TYPES = [
     ("agent.profile", "Profile"),
+    ("agent.focus", "Focus"),
     ("agent.state", "Profile"),  # sessions saved before the profile had its own module
     ("agent.state", "Candidate"),
     ("agent.state", "ToolCall"),

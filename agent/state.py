@@ -9,6 +9,7 @@ from langchain_core.messages import AnyMessage, BaseMessage, HumanMessage
 from langgraph.graph.message import add_messages
 from pydantic import BaseModel, Field
 
+from agent.focus import Focus
 from agent.profile import Profile
 from agent.reading import Intent
 from tools.base import ToolAnswer
@@ -19,6 +20,7 @@ __all__ = [
     "AgentState",
     "Candidate",
     "DialogueAct",
+    "Focus",
     "Profile",
     "ReplyPlan",
     "ToolAnswer",
@@ -111,7 +113,11 @@ class AgentState(TypedDict, total=False):
     rejects_in_row: int
     """Recommendations turned down in a row with nothing new said (the agent then asks)."""
     focus: list[str]
-    """Items the latest user message is about (for answers and explanations)."""
+    """Items the latest user message is about, named or referred to (for answers and
+    explanations)."""
+    discussion: Focus
+    """The focus of discussion: the items last recommended, explained or asked about, which
+    "it", "that one" and "the second one" resolve against (see `agent.focus`)."""
     intent: Intent
     """What the latest user message wants, as read by `understand`."""
     plan: ReplyPlan

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -31,13 +31,22 @@ from knowledge.text import (
     STOPWORDS,
     Token,
     plural,
+    respellings,
     singular,
     tokenize,
     words,
 )
 
 # How much each way of naming is trusted before the evidence of the text.
-BASE = {"title": 0.92, "alias": 0.85, "loose": 0.72, "name": 0.92, "surname": 0.65}
+BASE = {
+    "title": 0.92,
+    "bare": 0.92,
+    "main": 0.85,
+    "alias": 0.85,
+    "loose": 0.72,
+    "name": 0.92,
+    "surname": 0.65,
+}
 EDIT_COST = 0.15
 COMPACT_COST = 0.05
 MAX_EDITS = 2
@@ -49,6 +58,11 @@ CAPITALIZED_SHARE = (0.6, 0.4, 0.3, 0.3)
 QUOTED_SHARE = 0.2
 SHORT_PENALTY = 0.15  # one token of at most three letters: "Ted", "Ray"
 DETERMINER_PENALTY = 0.3  # "a scary movie" is a description, not the title "Scary Movie"
+TASTE_SHARE = 0.5  # "I loved Seven": a name right after a verb of taste is more likely a title
+PART_OF_NAME = 0.25  # "the Noodle Knights": a capitalised word beside it, the name is longer
+COMPACT_CHAT = 0.4  # ordinary words written apart that only make a title written together
+# One lowercase word (no verb of taste before it, no quotes) is likely chat.
+LOWERCASE_WORD = 0.15
 YEAR_CONFIRMED = 0.99
 YEAR_CONFLICT = 0.25
 # Word frequency ranks (0 = most frequent) and how ordinary each band makes a word.
@@ -56,6 +70,10 @@ RANK_BANDS = ((2500, 1.0), (6000, 0.6), (12000, 0.3))
 DETERMINERS = frozenset(
     {"a", "an", "some", "any", "another", "every", "each", "no", "other", "more", "many", "few"}
     | {"several", "such", "good", "great", "nice", "new", "old", "best"}
+)
+TASTE_VERBS = frozenset(
+    "loved love loves liked like likes enjoyed enjoy adored adore hated hate watched watch saw"
+    " seen rewatched".split()
 )
 FILM_WORDS = frozenset(
     {"movie", "movies", "film", "films", "flick", "flicks", "genre", "genres", "show", "shows"}
@@ -93,7 +111,8 @@ class Entry:
     entity: int
     """Index into `EntityLinker.entities`."""
     variant: str
-    """``title``, ``alias``, ``loose``, ``name`` or ``surname`` (see `BASE`)."""
+    """``title``, ``bare`` (without its leading article), ``main`` (the title before its
+    colon), ``alias``, ``loose`` (after the colon), ``name`` or ``surname`` (see `BASE`)."""
     n_tokens: int
     commonness: float
     """0 (a rare name) to 1 (ordinary words): how much evidence beyond the words it needs."""
@@ -138,6 +157,8 @@ class _Hit:
     last: int
     edits: int
     compact: bool = False
+    respelt: int = 0
+    """Tokens written another way ("Se7en" for "Seven"): no typos, but no ordinary words."""
 
 
 class EntityLinker:
@@ -223,24 +244,31 @@ class EntityLinker:
             return
         self._title_keys.setdefault(" ".join(tokens), []).append(index)
         self._add(index, tokens, "title")
-        loose: list[list[str]] = []
+        for other in _respelt(tokens, self._is_word):
+            self._add(index, other, "alias")  # "Ocean's 11", "Seven" for "Se7en"
+        parts: list[tuple[str, list[str]]] = []
         if len(tokens) > 1 and tokens[0] in _ARTICLES:
-            loose.append(tokens[1:])
+            bare = tokens[1:]
+            # "Incredibles" for "The Incredibles" is how people write it; "Thing" for
+            # "The Thing" is an ordinary word.
+            if any(self.commonness(t) < 0.5 for t in bare) and (len(bare) > 1 or len(bare[0]) >= 5):
+                self._add(index, bare, "bare")
         for sep in (":", " - ", " – "):
             if sep in item.title:
-                # "Spider-Man: Homecoming" is also called "Spider-Man" and "Homecoming".
-                for part in item.title.split(sep, 1):
+                # "Spider-Man: Homecoming" is also called "Spider-Man" (its main title) and
+                # "Homecoming".
+                for variant, part in zip(("main", "loose"), item.title.split(sep, 1), strict=True):
                     part_tokens = words(part)
                     if 0 < len(part_tokens) < len(tokens):
-                        loose.append(part_tokens)
+                        parts.append((variant, part_tokens))
                         if len(part_tokens) > 1 and part_tokens[0] in _ARTICLES:
-                            loose.append(part_tokens[1:])
+                            parts.append((variant, part_tokens[1:]))
                 break
-        for variant in loose:
+        for variant, part_tokens in parts:
             # A shortened title made of ordinary words would match chat, not the film.
-            distinctive = any(self.commonness(t) < 0.5 for t in variant)
-            if distinctive and (len(variant) > 1 or len(variant[0]) >= 5):
-                self._add(index, variant, "loose")
+            distinctive = any(self.commonness(t) < 0.5 for t in part_tokens)
+            if distinctive and (len(part_tokens) > 1 or len(part_tokens[0]) >= 5):
+                self._add(index, part_tokens, variant)
 
     def _add_value(self, index: int, kind: str, label: str) -> None:
         tokens = words(label)
@@ -283,6 +311,10 @@ class EntityLinker:
         key = "".join(tokens)
         if len(key) >= 6:
             self._compact.setdefault(key, []).append(entry)
+
+    def _is_word(self, word: str) -> bool:
+        """True for a word of the catalog or of English (a respelling must be one)."""
+        return word in self._vocab or word in self._known_words
 
     def commonness(self, word: str) -> float:
         """How ordinary a word is: 1 for chat and function words, 0 for rare words."""
@@ -328,13 +360,15 @@ class EntityLinker:
         # long title ("scary movies" is not a misspelt "Scary Movie").
         # long title ("scary movies" is not a misspelt "Scary Movie") or beside a rare word
         # ("Forest Gump"). The last element records whether a rare word matched exactly.
-        frontier: list[tuple[_Node, int, int, bool]] = [(self._trie, 0, 0, False)]
+        # The last two elements count respelt tokens ("se7en") and record whether a rare word
+        # matched exactly.
+        frontier: list[tuple[_Node, int, int, int, bool]] = [(self._trie, 0, 0, 0, False)]
         j = start
         while frontier and j < len(tokens):
             word = tokens[j].text
             following = tokens[j + 1].text if j + 1 < len(tokens) else ""
-            advanced: list[tuple[_Node, int, int, bool]] = []
-            for node, edits, swaps, rare in frontier:
+            advanced: list[tuple[_Node, int, int, int, bool]] = []
+            for node, edits, swaps, respelt, rare in frontier:
                 for nxt, cost, swap in self._steps(
                     node, word, at_root=node is self._trie, following=following
                 ):
@@ -342,10 +376,11 @@ class EntityLinker:
                         continue
                     child = node.children[nxt]
                     now_rare = rare or (cost == 0 and self.commonness(nxt) == 0)
-                    advanced.append((child, edits + cost, swaps + swap, now_rare))
+                    now_respelt = respelt + int(cost == 0 and nxt != word)
+                    advanced.append((child, edits + cost, swaps + swap, now_respelt, now_rare))
                     for entry in child.entries:
                         if swaps + swap == 0 or entry.n_tokens >= 3 or now_rare:
-                            hits.append(_Hit(entry, j, edits + cost))
+                            hits.append(_Hit(entry, j, edits + cost, respelt=now_respelt))
             frontier = advanced[:8]
             j += 1
         # Names written with different spacing: "spiderman", "robert deniro", "scifi".
@@ -364,12 +399,36 @@ class EntityLinker:
         """Ways on from a trie node for a word: (next token, edits, real-word swaps)."""
         children = node.children
         if word in children:
-            return [(word, 0, 0)]
+            rare_next = following in self._vocab and self.commonness(following) == 0
+            if (
+                not at_root
+                or len(word) < 5
+                or not rare_next
+                or following in children[word].children
+            ):
+                return [(word, 0, 0)]
+            # "Forest Gump": a real word that leads nowhere the next word goes; a close one may.
+            return [(word, 0, 0)] + [
+                (w, d, 1)
+                for w, d in self._correct(word)
+                if d == 1 and w in children and following in children[w].children
+            ]
+        respelt = [(w, 0, 0) for w in respellings(word) if w in children]
+        if respelt:
+            return respelt  # "se7en" -> "seven"
         if len(word) < 4 or not word.isalpha():
             return []
         if word not in self._vocab and word not in self._known_words:
             if len(word) < 5:
-                return []
+                # A short unknown word only inside a title, one edit from a way on: the
+                # "gril" of "Gone Gril".
+                if at_root or len(children) > 64:
+                    return []
+                return [
+                    (w, 1, 0)
+                    for w in children
+                    if len(w) >= 4 and OSA.distance(word, w, score_cutoff=1) <= 1
+                ]
             if word in self._common:
                 return []
             return [(w, d, 0) for w, d in self._correct(word) if w in children]
@@ -391,7 +450,7 @@ class EntityLinker:
     def _corrections(self, word: str) -> tuple[tuple[str, int], ...]:
         max_distance = 1 if len(word) <= 7 else 2
         found = process.extract(
-            word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_distance, limit=5
+            word, self._vocab_list, scorer=OSA.distance, score_cutoff=max_distance, limit=12
         )
         return tuple((w, int(d)) for w, d, _ in found if w[:1] == word[:1])
 
@@ -422,9 +481,23 @@ class EntityLinker:
                 end = year_end
             else:
                 conf -= YEAR_CONFLICT
+        if not confirmed and entity.kind == "item":
+            if _in_longer_name(text, tokens, first, hit.last):
+                conf -= PART_OF_NAME
+            if hit.compact and all(self.commonness(t.text) >= 0.6 for t in span):
+                conf -= COMPACT_CHAT  # "a 9 yr old boy" is no "Oldboy"
+            lone = (
+                len(span) == 1
+                and len(tokens) > 1  # a message that is only the name means the name
+                and not span[0].capitalized
+                and not text[span[0].start : span[0].end].isupper()
+                and not _quoted(text, start, end)
+            )
+            if lone and not (first > 0 and tokens[first - 1].text in TASTE_VERBS):
+                conf -= LOWERCASE_WORD  # "planes, trains or cars", "rent them"
         if not confirmed and entry.variant != "surname":  # surnames already need capitals
             # A misspelt word is not an ordinary word: only the exact tokens can be chat.
-            exact_share = max(0.0, 1.0 - hit.edits / entry.n_tokens)
+            exact_share = max(0.0, 1.0 - (hit.edits + hit.respelt) / entry.n_tokens)
             conf -= exact_share * self._ordinary_words_penalty(
                 text, tokens, first, hit.last, entry, entity.kind
             )
@@ -460,10 +533,16 @@ class EntityLinker:
             owned = first > 0 and tokens[first - 1].text in _OWNERS
             return penalty * (1.0 if owned else 0.3)
         content = [t for t in span if t.text not in STOPWORDS] or list(span)
-        if not entry.function_only and all(t.capitalized for t in content):
+        # A word that starts a sentence says nothing by its capital, but the words after it
+        # do: "Die Hard is great" is written like a name.
+        written = [t.capitalized or (t is span[0] and text[t.start].isupper()) for t in content]
+        if not entry.function_only and all(written) and any(t.capitalized for t in content):
             penalty *= CAPITALIZED_SHARE[n]
         elif first > 0 and tokens[first - 1].text in DETERMINERS:
             penalty += DETERMINER_PENALTY
+        after_taste = first > 0 and tokens[first - 1].text in TASTE_VERBS
+        if kind == "item" and not entry.function_only and after_taste:
+            penalty *= TASTE_SHARE
         return penalty
 
     # ---------------------------------------------------------------- resolving
@@ -515,6 +594,36 @@ class EntityLinker:
         else:
             candidates.sort(key=lambda e: e.rank_key, reverse=True)
         return [(e, round(found[1] / 100 * 0.8, 4)) for e in candidates]
+
+
+def _respelt(tokens: Sequence[str], is_word: Callable[[str], bool]) -> list[list[str]]:
+    """A title written other ways, one token changed at a time: "Ocean's 11" for "Ocean's
+    Eleven", "Seven" for "Se7en" (a letter form only when it is a real word)."""
+    found: list[list[str]] = []
+    for i, token in enumerate(tokens):
+        for other in respellings(token):
+            if other.isdigit() or token.isdigit() or is_word(other):
+                found.append([*tokens[:i], other, *tokens[i + 1 :]])
+    return found[:4]
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    return start > 0 and end < len(text) and text[start - 1] in _QUOTES and text[end] in _QUOTES
+
+
+def _in_longer_name(text: str, tokens: Sequence[Token], first: int, last: int) -> bool:
+    """True when a capitalised word right before or after a span continues the name: the
+    span is part of a title the catalog may not know ("Captain Spaghetti and the Noodle
+    Knights"). A possessive before it is an owner ("Pixar's Up")."""
+    before = tokens[first - 1] if first > 0 else None
+    after = tokens[last + 1] if last + 1 < len(tokens) else None
+    if before is not None and before.capitalized:
+        owner = text[before.start : before.end].endswith(("'s", "’s", "s'"))
+        if not owner and not text[before.end : tokens[first].start].strip():
+            return True
+    if after is not None and after.capitalized:
+        return not text[tokens[last].end : after.start].strip()
+    return False
 
 
 def _year_after(text: str, end: int) -> tuple[int | None, int]:

@@ -16,6 +16,40 @@ SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 
 
+NUMBER_WORDS = dict(
+    zip(
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+        " fifteen sixteen seventeen eighteen nineteen twenty".split(),
+        [str(n) for n in range(1, 21)],
+        strict=True,
+    )
+)
+"""Number words and the digits that write them ("Ocean's Eleven" = "Ocean's 11")."""
+_DIGIT_WORDS = {digits: word for word, digits in NUMBER_WORDS.items()}
+# Digits written for letters inside a word ("Se7en", "M3GAN"): the letters they stand for.
+_LETTER_DIGITS = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "tv", "8": "b"}
+_INNER_DIGIT = re.compile(r"(?<=[a-z])\d(?=[a-z])")
+
+
+def respellings(word: str) -> list[str]:
+    """Other spellings of a folded word: the digits of a number word and the reverse
+    ("eleven" / "11"), and letters for digits inside a word ("se7en" -> "seten", "seven").
+
+    Letter-for-digit forms are guesses: callers keep those their vocabulary knows.
+    """
+    if word in NUMBER_WORDS:
+        return [NUMBER_WORDS[word]]
+    if word in _DIGIT_WORDS:
+        return [_DIGIT_WORDS[word]]
+    if not _INNER_DIGIT.search(word):
+        return []
+    forms = [""]
+    for ch in word:
+        choices = _LETTER_DIGITS.get(ch, ch) if ch.isdigit() else ch
+        forms = [f + c for f in forms for c in choices][:16]
+    return [f for f in forms if f != word and f.isalpha()]
+
+
 def _word_list(text: str) -> list[str]:
     return text.split()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -11,7 +12,101 @@ from pydantic import BaseModel, Field
 from knowledge.items import Catalog, Item
 from tools.base import ItemRef
 
-Asks = Literal["director", "writer", "star", "genre", "year", "description", "filmography"]
+Asks = Literal["director", "writer", "star", "genre", "year", "description", "trait", "filmography"]
+
+NEEDS_AN_ITEM: frozenset[Asks] = frozenset({"genre", "description", "trait"})
+"""Question kinds whose words also make requests ("tell me about a good comedy", "is there
+anything scary?"): they ask about an item only when the text names one or points at one."""
+
+
+@dataclass(frozen=True)
+class Trait:
+    """A quality asked about ("is it scary?"), as far as genres and descriptions show it."""
+
+    name: str
+    """How the answer says it."""
+    genres: tuple[str, ...]
+    """Genres that make an item so."""
+    related: tuple[str, ...] = ()
+    """Genres that make it so in part ("scary": a thriller may be)."""
+    against: tuple[str, ...] = ()
+    """Genres that speak against it ("for kids": horror, war)."""
+    cues: tuple[str, ...] = ()
+    """Word beginnings in a description that suggest it ("kill", "haunt")."""
+    unknown: str = ""
+    """What the catalog cannot tell about it (said in every answer that is not certain)."""
+
+
+_SCARY = Trait(
+    "scary",
+    ("horror",),
+    ("thriller",),
+    cues=(
+        *("kill", "murder", "haunt", "ghost", "demon", "monster", "terror", "shark", "zombie"),
+        *("vampire", "creature", "nightmare", "possess", "evil", "slasher", "serial"),
+    ),
+    unknown="how frightening a film is",
+)
+_VIOLENT = Trait(
+    "violent",
+    ("war", "horror"),
+    ("crime", "action", "thriller", "western"),
+    cues=(
+        *("kill", "murder", "war", "battle", "gang", "revenge", "assassin", "blood", "massacre"),
+        *("fight", "shoot", "violen", "hitman", "mob"),
+    ),
+    unknown="violence (it has no content ratings)",
+)
+_KIDS = Trait(
+    "suitable for children",
+    ("family",),
+    ("animation",),
+    against=("horror", "war", "crime", "thriller"),
+    unknown="age ratings",
+)
+TRAITS: dict[str, Trait] = {
+    "scary": _SCARY,
+    "frightening": _SCARY,
+    "creepy": _SCARY,
+    "spooky": _SCARY,
+    "terrifying": _SCARY,
+    "horror": _SCARY,
+    "funny": Trait(
+        "funny",
+        ("comedy",),
+        cues=("comed", "hilari", "funny", "laugh", "prank", "misadventure", "wacky"),
+        unknown="how funny a film is",
+    ),
+    "violent": _VIOLENT,
+    "gory": _VIOLENT,
+    "bloody": _VIOLENT,
+    "sad": Trait(
+        "sad",
+        (),
+        ("drama", "war"),
+        cues=("death", "dies", "dying", "grief", "loss", "tragic", "tragedy", "cancer", "mourn"),
+        unknown="how sad a film is",
+    ),
+    "romantic": Trait("romantic", ("romance",), cues=("love", "romance", "romantic")),
+    "animated": Trait("animated", ("animation",)),
+    "for kids": _KIDS,
+    "kids": _KIDS,
+    "children": _KIDS,
+    "family": _KIDS,
+    "kid-friendly": _KIDS,
+    "family-friendly": _KIDS,
+    "child": _KIDS,
+}
+_TRAIT_WORDS = "|".join(sorted((re.escape(w) for w in TRAITS), key=len, reverse=True))
+_TRAIT_QUESTION = re.compile(
+    rf"(?:^|[.!?]\s+)\W*(?:and |so |but |ok |okay |hmm,? )?"
+    rf"(?:is|was|isn'?t|wasn'?t|would|will|could|can)\b"
+    rf"(?P<subject>[^?.!]{{0,80}}?)\b(?:too |very |really |a bit |kind of |at all |that |so )?"
+    rf"(?:ok |okay |good |fine |safe |suitable |appropriate |alright )?(?:for (?:my |the |a )?)?"
+    rf"(?P<trait>{_TRAIT_WORDS})\b"
+    rf"|\bhow (?P<how>{_TRAIT_WORDS}) is\b",
+    re.IGNORECASE,
+)
 
 # Checked in order; the first pattern that matches the text decides what is asked.
 _QUESTIONS: list[tuple[Asks, re.Pattern[str]]] = [
@@ -21,14 +116,16 @@ _QUESTIONS: list[tuple[Asks, re.Pattern[str]]] = [
             r"\b(what|which)\b[^?]*\b(movies?|films?)\b[^?]*\b(did|has|have|does|is|was)\b[^?]*"
             r"\b(direct|directed|write|wrote|written|star|starred|act|acted|play|played|in)\b"
             r"|\bwhat (else )?(did|has|have|does)\b[^?]*\b(direct|directed|write|wrote|written|"
-            r"star|starred|act|acted|appear|appeared|made|make)\b",
+            r"star|starred|act|acted|appear|appeared|made|make|been in)\b",
             re.I,
         ),
     ),
     (
         "director",
         re.compile(
-            r"\bwho\b[^?]*\b(direct|directed|directs|made|director)\b|\bdirector of\b", re.I
+            r"\bwho\b[^?]*\b(direct|directed|directs|made|director)\b|\bdirector of\b"
+            r"|\bwho'?s the director\b",
+            re.I,
         ),
     ),
     (
@@ -41,15 +138,17 @@ _QUESTIONS: list[tuple[Asks, re.Pattern[str]]] = [
         "star",
         re.compile(
             r"\bwho\b[^?]*\b(star|stars|starred|starring|act|acts|acted|plays?|played|cast)\b"
-            r"|\bwho\b[^?]*\b(is|was) in\b"
-            r"|\b(cast|actors?|actress(es)?) (of|in)\b",
+            r"|\bwho\b[^?]*\b(is|was) in\b|\bwho'?s in\b"
+            r"|\b(cast|actors?|actress(es)?) (of|in)\b"
+            r"|\b(?:is|was|are|were) [\w .'-]{2,40} in (?:it|that|this|that one|this one)\b",
             re.I,
         ),
     ),
     (
         "year",
         re.compile(
-            r"\b(when|what year|which year)\b[^?]*\b(release|released|come out|came out|made|out)\b"
+            r"\bwhen (?:was|did|is|does|will)\b[^?]*"
+            r"\b(release|released|come out|came out|made|out)\b"
             r"|\bwhat year\b|\bhow old is\b",
             re.I,
         ),
@@ -60,11 +159,15 @@ _QUESTIONS: list[tuple[Asks, re.Pattern[str]]] = [
             r"\bwhat (kind|type|sort|genre)s? of (movie|film)\b|\bwhat genre\b|\bgenres? of\b", re.I
         ),
     ),
+    ("trait", _TRAIT_QUESTION),
     (
         "description",
         re.compile(
-            r"\b(what|whats|what's)\b[^?]*\babout\b|\b(plot|synopsis|summary|storyline)\b"
-            r"|\bwhat happens\b|\bwhat is .+\?",
+            r"\b(what|whats|what's)\b(?! about\b)[^?]*\babout\b"
+            r"|\b(plot|synopsis|summary|storyline)\b|\bwhat happens\b|\bwhat is .+\?"
+            r"|\btell me (?:a (?:bit|little) )?(?:more )?about\b"
+            r"|\bmore (?:info|information|details) (?:on|about)\b"
+            r"|\bwhat(?:'s| is) (?:it|that|this)(?: one| movie| film)? like\b",
             re.I,
         ),
     ),
@@ -111,8 +214,19 @@ def detect_question(text: str) -> Asks | None:
     return None
 
 
-def answer_about_item(asks: Asks, item: Item) -> Answer | None:
-    """Answer a question about an item from its attributes; ``None`` for person questions."""
+def asked_trait(text: str) -> Trait | None:
+    """The quality a yes/no question asks about ("is it scary?" -> scary), if any."""
+    match = _TRAIT_QUESTION.search(text)
+    if match is None:
+        return None
+    return TRAITS[(match.group("trait") or match.group("how")).lower()]
+
+
+def answer_about_item(asks: Asks, item: Item, text: str = "") -> Answer | None:
+    """Answer a question about an item from its attributes; ``None`` for person questions.
+
+    ``text`` is the question itself, for questions about a quality ("is it scary?").
+    """
     title = item.display_title
     values: list[str] = []
     if asks in ROLE_OF or asks == "genre":
@@ -143,11 +257,13 @@ def answer_about_item(asks: Asks, item: Item) -> Answer | None:
         )
     elif asks == "description":
         values = [item.description] if item.description else []
-        sentence = (
-            f"{title}: {item.description}"
-            if item.description
-            else f"The catalog has no description of {title}."
-        )
+        sentence = describe(item)
+    elif asks == "trait":
+        trait = asked_trait(text)
+        if trait is None:
+            return None
+        values = item.values("genre")
+        sentence = answer_trait(trait, item)
     else:
         return None
     return Answer(
@@ -158,6 +274,65 @@ def answer_about_item(asks: Asks, item: Item) -> Answer | None:
         items=[ItemRef.of(item)],
         sentence=sentence,
     )
+
+
+def describe(item: Item) -> str:
+    """What the catalog says about an item: its kind, people and description."""
+    kind = join_names(item.values("genre"))
+    summary = f"{item.display_title} is {_article(kind or 'film')} {kind + ' ' if kind else ''}film"
+    if directors := item.values("director"):
+        summary += f" directed by {join_names(directors)}"
+    if stars := item.values("star")[:3]:
+        summary += f", starring {join_names(stars)}"
+    if item.description:
+        return f"{summary}. {item.description}"
+    return f"{summary}. The catalog has no description of it."
+
+
+def answer_trait(trait: Trait, item: Item) -> str:
+    """Whether an item has a quality, from its genres and description, saying what the
+    catalog does not know."""
+    title = item.display_title
+    genres = item.values("genre")
+    listed = join_names(genres) if genres else "no genre"
+    has = [g for g in genres if g in trait.genres]
+    against = [g for g in genres if g in trait.against]
+    related = [g for g in genres if g in trait.related]
+    cues = _cues(trait, item.description)
+    if has and not against:
+        verdict = f"Yes: {title} is listed under {listed}."
+    elif against:
+        verdict = f"Probably not: {title} is listed under {listed}."
+    elif related or cues:
+        why = []
+        if related:
+            why.append(f"it is listed under {listed}")
+        if cues:
+            why.append("its description mentions " + join_names([f'"{c}"' for c in cues]))
+        kind = f" under {join_names(list(trait.genres))}" if trait.genres else ""
+        verdict = f"Perhaps: {title} is not listed{kind}, but {' and '.join(why)}."
+    else:
+        kind = join_names(list(trait.genres) or list(trait.related))
+        verdict = f"Probably not: {title} is listed under {listed}" + (
+            f", not {kind}." if kind else "."
+        )
+    if trait.unknown and not (has and not against and not trait.against):
+        verdict += f" The catalog does not record {trait.unknown}."
+    return verdict
+
+
+def _cues(trait: Trait, description: str, limit: int = 3) -> list[str]:
+    """Words of a description that suggest a quality, as written there."""
+    found: list[str] = []
+    for word in re.findall(r"[A-Za-z][\w-]*", description):
+        lower = word.lower()
+        if any(lower.startswith(cue) for cue in trait.cues) and lower not in found:
+            found.append(lower)
+    return found[:limit]
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def answer_about_value(

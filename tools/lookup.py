@@ -191,7 +191,7 @@ class LookupTool(Tool[LookupInput, LookupOutput]):
             return None
         best = max(items, key=lambda c: c.score)
         assert best.item is not None
-        return answer_about_item(asks, self.catalog[best.item.item_id])
+        return answer_about_item(asks, self.catalog[best.item.item_id], text)
 
     def answer(self, output: LookupOutput) -> ToolAnswer | None:
         """The direct answer to a question, when the text asked one."""

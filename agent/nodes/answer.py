@@ -6,16 +6,19 @@ from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
 from agent.evidence import attribute_evidence, evidence_for
+from agent.focus import Focus
 from agent.profile import Profile
 from agent.runtime import AgentContext
 from agent.state import AgentState, Candidate, ReplyPlan, ToolAnswer, ToolCall, last_user_text
 from prompts import render
+from tools.facts import answer_about_item, detect_question
 from tools.lookup import LookupOutput
 
 
 def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Answer a question about an item or a person from the catalog's facts (or with the
-    answer an answering tool gave this turn)."""
+    """Answer a question about an item (named, pointed at, or in focus) or a person from the
+    catalog's facts, saying what the catalog does not know (or with the answer an answering
+    tool gave this turn)."""
     ctx = runtime.context
     text = last_user_text(state.get("messages", []))
     trace = list(state.get("trace", []))
@@ -27,9 +30,16 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
     if given is not None:
         plan = tool_answer_plan(ctx, given)
         return {"plan": plan, "focus": [i.item_id for i in given.items], "trace": trace}
-    output, call = ctx.toolbox.call("lookup", {"text": text, "facts": True})
-    trace.append(call)
-    found = output.answer if isinstance(output, LookupOutput) else None
+    discussion = state.get("discussion") or Focus()
+    subject = next((i for i in state.get("focus", []) if i in ctx.catalog), None)
+    asks = detect_question(text)
+    found = None
+    if subject is not None and asks != "filmography":
+        found = answer_about_item(asks or "description", ctx.catalog[subject], text)
+    if found is None:
+        output, call = ctx.toolbox.call("lookup", {"text": text, "facts": True})
+        trace.append(call)
+        found = output.answer if isinstance(output, LookupOutput) else None
     if found is None:
         template = (
             "I'm not sure which movie you mean. Could you give me its title "
@@ -39,6 +49,7 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
     items = [i.item_id for i in found.items]
     if found.subject.startswith("item:"):
         items.insert(0, found.subject.removeprefix("item:"))
+    items = list(dict.fromkeys(items))
     facts = [found.sentence, *found.values]
     prompt = render("answer", question=text, facts=[found.sentence])
     # The reply must give the answer: name the item (or one of the person's items) and,
@@ -56,7 +67,10 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
         must_name=items,
         must_say=short,
     )
-    return {"plan": plan, "trace": trace, "focus": items[:1]}
+    update: dict[str, object] = {"plan": plan, "trace": trace, "focus": items[:1]}
+    if found.subject.startswith("item:"):
+        update["discussion"] = discussion.about(items[0])
+    return update
 
 
 NOT_SURE = "I can't answer that reliably, sorry."
@@ -116,4 +130,5 @@ def explain(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, obje
         facts=reasons,
         must_name=[item.item_id],
     )
-    return {"plan": plan, "trace": trace}
+    discussion = state.get("discussion") or Focus()
+    return {"plan": plan, "trace": trace, "discussion": discussion.about(item.item_id)}

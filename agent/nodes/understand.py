@@ -8,85 +8,122 @@ from collections.abc import Mapping
 from langgraph.runtime import Runtime
 
 from agent.extraction import extract
-from agent.reading import Polarity, Reading, polarity, read
+from agent.focus import Focus, carried, resolve
+from agent.reading import WHY, Polarity, Reading, has_taste, polarity, praises, read
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
-from agent.state import AgentState, Candidate, Profile, ToolCall, last_user_text
+from agent.state import AgentState, Profile, ToolCall, last_user_text
 from knowledge.graph import KNOWN_RELATIONS
+from tools.facts import detect_question
 from tools.lookup import LookupOutput, Mention
 
 # Relations from an item to a person, as attribute names ("directed_by" -> "director").
 _PERSON_ATTRIBUTES = {
     rel.relation: name for name, rel in KNOWN_RELATIONS.items() if rel.node_kind == "person"
 }
+# A title the catalog does not know, after a word of taste: quoted back as written. It runs
+# to the end of its clause (a comma, a full stop, "but"), never stopping inside a word.
 _UNKNOWN_TITLE = re.compile(
     r"\b(?:loved|liked|like|love|enjoyed|seen|watched|about|called|fan of)\s+[\"“']?"
-    r"((?:[A-Z0-9][\w'’:-]*)(?:\s+(?:of|the|a|and|in|[A-Z0-9][\w'’:-]*)){0,6})"
+    r"((?:[A-Z0-9][\w'’:&-]*)(?:\s+(?:(?:of|the|a|an|and|in|on|to|at|for|with|from)\b|[A-Z0-9][\w'’:&-]*)){0,7})"
 )
+_TRAILING_SMALL_WORDS = re.compile(
+    r"(?:\s+(?:of|the|a|an|and|in|on|to|at|for|with|from))+$", re.IGNORECASE
+)
+_ASKING = frozenset({"question", "why"})
 
 
 def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Read the latest message: entities, polarity, intent, years, feedback on shown items."""
+    """Read the latest message: entities, references, intent, polarity, years, critiques."""
     ctx = runtime.context
     text = last_user_text(state.get("messages", []))
     profile = (state.get("profile") or _session_start(state, runtime)).model_copy(deep=True)
-    genre_table = ctx.genre_words
-    reading = read(text, genres=genre_table)
+    reading = read(text, genres=ctx.genre_words)
     answerer = ctx.toolbox.answerer_for(text)
     if answerer is not None:  # a plug-in answers this kind of question
         reading.intent = "question"
     output, call = ctx.toolbox.call("lookup", {"text": text, "facts": False})
-    mentions = output.mentions if isinstance(output, LookupOutput) else []
     trace = [call]
-    focus: list[str] = []
-    asking = reading.intent in {"question", "why"}
-
-    for mention in mentions:
-        best = mention.best
-        pol = polarity(text, mention.start, mention.end)
-        if best.kind == "item" and best.item is not None:
-            focus.append(best.item.item_id)
-            if not asking:
-                profile.apply_item(best.item.item_id, pol)
-        elif not asking:
-            for attribute in _attributes_of(ctx, mention):
-                profile.apply_value(attribute, best.label, pol)
-
-    linked_genres = {m.best.label.lower() for m in mentions if m.best.kind == "genre"}
-    known_genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
-    for genre, pol in reading.genre_words:
-        if genre in known_genres and genre not in linked_genres and not asking:
-            profile.apply_value("genre", genre, pol)
-
-    if ctx.settings.llm_extraction and not asking:
-        _apply_extraction(ctx, text, profile, focus, trace)
-
-    profile.set_years(reading.year_min, reading.year_max)
+    discussion = carried(state)
+    found = output.mentions if isinstance(output, LookupOutput) else []
+    # No title hides in a critique ("something for grown-ups" is no liking of Grown Ups).
+    mentions = [
+        m
+        for m in found
+        if m.best.kind != "item" or not _inside(m.start, m.end, reading.critique_spans)
+    ]
+    items = [(m.start, m.best.item.item_id) for m in mentions if m.best.item is not None]
+    named = list(dict.fromkeys(item_id for _, item_id in items))
+    ref = resolve(text, reading, discussion, ctx.catalog, ctx.genre_words, items)
+    if ref.description is not None:
+        # "not the Spielberg one": the name describes a shown item, it is no taste.
+        mentions = [
+            m
+            for m in mentions
+            if m.best.kind == "item" or not _inside(m.start, m.end, [ref.description])
+        ]
+    referred = [i for i in ref.items if i not in named]
 
     intent: str = reading.intent
-    targets = _shown_targets(state.get("recommended", []), reading, bool(focus))
+    if intent == "question" and reading.asks_need_an_item and not (named or ref.items):
+        intent = reading.otherwise  # "tell me about a good comedy" is a request
+    if intent == "statement" and reading.more_like and ref.items:
+        intent = "more_like"  # "more like the war one"
+    asking = intent in _ASKING
+
+    # A question never changes the profile; a statement before it may ("I loved Heat, who
+    # directed it?").
+    upto = _question_start(text) if asking else len(text)
+    if upto and (not asking or has_taste(text[:upto])):
+        _apply_mentions(ctx, text, reading, mentions, profile, upto, ref.description)
+    if not asking:
+        _apply_critiques(ctx, reading, profile, named or ref.items, discussion)
+        if ctx.settings.llm_extraction:
+            _apply_extraction(ctx, text, profile, named, discussion, trace)
+        _apply_years(text, reading, mentions, profile)
+
+    it = discussion.it()
+    implicit = [it] if it and not ref.dangling else []
+    if asking:
+        focus = (ref.items or named or implicit)[:1]
+    else:
+        focus = list(dict.fromkeys([*named, *ref.items]))
     if intent == "seen":
-        for item_id in targets or focus:
+        seen = ref.items or ([] if named else implicit)
+        for item_id in seen:
             profile.apply_item(item_id, "seen")
+        if seen and ref.at is not None and praises(text[ref.at[1] :]):
+            for item_id in seen:  # "I saw that, it was really good"
+                profile.apply_item(item_id, "like")
     elif intent == "reject":
-        for item_id in targets:
+        for item_id in ref.items:
             profile.apply_item(item_id, "dislike")
-    elif intent in {"more_like", "accept"}:
-        for item_id in targets if intent == "more_like" else (targets or focus)[:1]:
+    elif intent == "more_like":
+        for item_id in ref.items:
             profile.apply_item(item_id, "like")
-    if intent in {"why", "question"} and not focus:
-        focus = targets
+    elif intent == "accept":
+        for item_id in ref.items or (named or implicit)[:1]:
+            profile.apply_item(item_id, "like")
+        focus = focus or implicit[:1]
+    elif intent == "statement" and ref.items and ref.at is not None and has_taste(text):
+        # "I loved the second one", "that one was boring", "Casablanca? I adore it".
+        pol = polarity(text, *ref.at)
+        if pol != "neutral":
+            for item_id in ref.items:
+                profile.apply_item(item_id, pol)
     if (
         intent == "statement"
         and not mentions
+        and not referred
         and not reading.genre_words
+        and not reading.critiques
         and reading.year_min is None
         and reading.year_max is None
     ):
-        unknown = _UNKNOWN_TITLE.search(text)
-        if unknown and len(unknown.group(1)) > 1:
-            intent, focus = "unknown_title", [unknown.group(1)]
-    if intent == "statement" and _has_free_wishes(text, mentions, genre_table):
+        unknown = _unknown_title(text)
+        if unknown:
+            intent, focus = "unknown_title", [unknown]
+    if intent == "statement" and _has_free_wishes(text, mentions, ctx.genre_words):
         profile.add_note(text)
     before = state.get("profile") or Profile()
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
@@ -98,15 +135,117 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         and profile.taste() == before.taste()
     )
     rejects = state.get("rejects_in_row", 0) + 1 if bare_reject else 0
+    about = next((i for i in focus if i in ctx.catalog), None)
     return {
         **_fresh_turn(),
         "profile": profile,
         "intent": intent,
         "focus": focus,
+        "discussion": discussion.about(about) if about else discussion,
         "trace": trace,
         "rejects_in_row": rejects,
         "answerer": answerer,
     }
+
+
+def _apply_mentions(
+    ctx: AgentContext,
+    text: str,
+    reading: Reading,
+    mentions: list[Mention],
+    profile: Profile,
+    upto: int,
+    description: tuple[int, int] | None,
+) -> None:
+    """Record what the text before ``upto`` says about the titles, people and genres it names
+    (genre words inside a description of a shown item, "the animated one", are no wish)."""
+    known_genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
+    for mention in mentions:
+        if mention.start >= upto:
+            continue
+        best = mention.best
+        pol = polarity(text, mention.start, mention.end)
+        if best.kind == "item" and best.item is not None:
+            profile.apply_item(best.item.item_id, pol)
+        elif best.kind != "genre" or best.label.lower() in known_genres:
+            for attribute in _attributes_of(ctx, mention):
+                profile.apply_value(attribute, best.label, pol)
+    linked_genres = {m.best.label.lower() for m in mentions if m.best.kind == "genre"}
+    hidden = [(m.start, m.end) for m in mentions if m.best.kind == "item"]
+    if description is not None:
+        hidden.append(description)
+    for (genre, pol), (start, end) in zip(reading.genre_words, reading.genre_spans, strict=True):
+        if start >= upto or genre not in known_genres or genre in linked_genres:
+            continue
+        if not _inside(start, end, hidden):  # "Star Wars" asks for no war film
+            profile.apply_value("genre", genre, pol)
+
+
+def _apply_years(text: str, reading: Reading, mentions: list[Mention], profile: Profile) -> None:
+    """Apply the years the text asks for; a year said right after a title is the title's
+    ("Ghostbusters from 1984")."""
+    year_min, year_max = reading.year_min, reading.year_max
+    for mention in mentions:
+        item = mention.best.item
+        if item is None or item.year is None:
+            continue
+        if re.match(rf"\s*,?\s*(?:from|in|of)\s+{item.year}\b", text[mention.end :]):
+            year_min = None if year_min == item.year else year_min
+            year_max = None if year_max == item.year else year_max
+    profile.set_years(year_min, year_max)
+
+
+def _question_start(text: str) -> int:
+    """Where the question of a message begins: the first clause that asks something."""
+    start = 0
+    for part in re.split(r"(?<=[,.;!?])\s+", text):
+        if detect_question(part) is not None or WHY.search(part):
+            return start
+        start += len(part) + 1
+    return 0
+
+
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
+
+
+def _apply_critiques(
+    ctx: AgentContext,
+    reading: Reading,
+    profile: Profile,
+    anchors: list[str],
+    discussion: Focus,
+) -> None:
+    """Apply "for adults", "lighter", "older"... relative to the item they are said about:
+    the one named or pointed at, else the one in focus (or the shown items)."""
+    if not reading.critiques:
+        return
+    if anchors:
+        reference = anchors[:1]
+    elif discussion.current:
+        reference = [discussion.current]
+    else:
+        reference = list(discussion.items)
+    items = [ctx.catalog[i] for i in reference if i in ctx.catalog]
+    genres = {g for item in items for g in item.values("genre")}
+    years = [item.year for item in items if item.year is not None]
+    for critique in reading.critiques:
+        profile.critique(
+            critique,
+            genres=ctx.catalog.attribute_values("genre"),
+            reference_genres=genres,
+            reference_years=years,
+            named=bool(anchors),
+        )
+
+
+def _unknown_title(text: str) -> str | None:
+    """A capitalised title after a word of taste, as the user wrote it."""
+    match = _UNKNOWN_TITLE.search(text)
+    if match is None:
+        return None
+    phrase = _TRAILING_SMALL_WORDS.sub("", match.group(1)).strip()
+    return phrase if len(phrase) > 1 else None
 
 
 def _session_start(state: AgentState, runtime: Runtime[AgentContext]) -> Profile:
@@ -126,15 +265,32 @@ def _fresh_turn() -> dict[str, object]:
 
 
 def _apply_extraction(
-    ctx: AgentContext, text: str, profile: Profile, focus: list[str], trace: list[ToolCall]
+    ctx: AgentContext,
+    text: str,
+    profile: Profile,
+    named: list[str],
+    discussion: Focus,
+    trace: list[ToolCall],
 ) -> None:
-    """Add what a capable LLM extracted, each name linked to the catalog first."""
-    found = extract(ctx.llm, text)
-    if found is None:
-        return
+    """Add what a capable LLM extracted, each name linked to the catalog first.
+
+    The model sees the focus of discussion, so it can say which title "it" or "the second
+    one" means; what it adds never overrides what the deterministic reader found.
+    """
+    shown = [ctx.catalog[i].display_title for i in discussion.items if i in ctx.catalog]
+    current = discussion.it()
+    found = extract(
+        ctx.llm,
+        text,
+        shown=shown,
+        current=ctx.catalog[current].display_title if current and current in ctx.catalog else None,
+    )
+    if found is None or found.question:
+        return  # a question never changes the profile
     people: tuple[tuple[list[str], Polarity], ...] = (
         (found.liked, "like"),
         (found.disliked, "dislike"),
+        (found.seen, "seen"),
     )
     for names, pol in people:
         for name in names:
@@ -146,10 +302,10 @@ def _apply_extraction(
                 continue  # not in the catalog: the model's words never enter the state
             best = output.mentions[0].best
             if best.kind == "item" and best.item is not None:
-                if best.item.item_id not in focus:
-                    focus.append(best.item.item_id)
+                if best.item.item_id not in named:
+                    named.append(best.item.item_id)
                     profile.apply_item(best.item.item_id, pol)
-            elif best.kind == "person":
+            elif best.kind == "person" and pol != "seen":
                 for attribute in _attributes_of(ctx, output.mentions[0]):
                     profile.apply_value(attribute, best.label, pol)
     genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
@@ -178,18 +334,6 @@ def _attributes_of(ctx: AgentContext, mention: Mention) -> list[str]:
             if attribute:
                 counts[attribute] = counts.get(attribute, 0) + 1
     return sorted(counts, key=lambda a: -counts[a]) or ["star"]
-
-
-def _shown_targets(recommended: list[Candidate], reading: Reading, named: bool) -> list[str]:
-    """Shown items a feedback message refers to ("the second one", "them", "it")."""
-    if not recommended:
-        return []
-    ids = [c.item_id for c in recommended]
-    if reading.positions:
-        return [ids[p] for p in reading.positions if -len(ids) <= p < len(ids)]
-    if reading.refers_to_all:
-        return ids
-    return [] if named else ids[:1]
 
 
 _FILLER = frozenset(

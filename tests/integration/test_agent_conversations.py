@@ -8,7 +8,7 @@ import pytest
 
 from agent.agent import ParleyAgent, TurnResult
 from agent.llm import OpenAICompatibleLLM
-from agent.profile import Belief
+from agent.profile import Belief, Profile
 from knowledge.pack import Pack
 
 
@@ -202,3 +202,72 @@ def test_a_bare_rejection_makes_it_ask_then_it_uses_the_answer(
     # A rejection that says something new is not a bare one: no question.
     follow = demo_agent.turn(session, "No, not those. Something from the 1990s.")
     assert follow.act == "recommend"
+
+
+# --- conversations about items (issue 17): each failure that made the agent look dumb ------
+
+
+def test_who_directed_it_and_tell_me_more_about_the_first_one(
+    demo_agent: ParleyAgent, demo_pack: Pack
+) -> None:
+    session = demo_agent.new_session(user="focus")
+    demo_agent.turn(session, "what is Mulan about?")
+    result = demo_agent.turn(session, "who directed it?")
+    assert result.act == "answer" and "Tony Bancroft" in result.reply and "Mulan" in result.reply
+    cards = demo_agent.turn(session, "I loved Toy Story").items
+    more = demo_agent.turn(session, "tell me more about the first one")
+    assert more.act == "answer" and more.items == []
+    assert cards[0].title in more.reply
+    assert demo_pack.catalog[cards[0].item_id].description in more.reply
+    # "it" now means that first card.
+    director = demo_pack.catalog[cards[0].item_id].values("director")[0]
+    assert director in demo_agent.turn(session, "who directed it?").reply
+
+
+def test_is_jaws_scary_is_answered_and_wants_nothing(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session(user="scary")
+    result = demo_agent.turn(session, "is Jaws scary?")
+    assert result.act == "answer" and result.items == []
+    assert "Jaws (1975)" in result.reply and "horror" in result.reply
+    assert demo_agent.profile(session) == Profile()
+
+
+def test_like_toy_story_but_for_adults(demo_agent: ParleyAgent, demo_pack: Pack) -> None:
+    session = demo_agent.new_session(user="adults")
+    result = demo_agent.turn(session, "something like Toy Story but for adults")
+    profile = demo_agent.profile(session)
+    assert {"family", "animation"} <= set(profile.avoided["genre"])
+    assert "family" not in profile.wanted.get("genre", [])
+    assert result.act == "recommend" and result.items
+    for item in result.items:
+        genres = demo_pack.catalog[item.item_id].values("genre")
+        assert "family" not in genres and "animation" not in genres
+
+
+def test_not_that_one_means_the_one_talked_about(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session(user="not-that-one")
+    cards = [i.item_id for i in demo_agent.turn(session, "I loved Inception").items]
+    demo_agent.turn(session, "tell me about the second one")
+    result = demo_agent.turn(session, "not that one")
+    disliked = demo_agent.profile(session).disliked
+    assert cards[1] in disliked and cards[0] not in disliked
+    assert result.act == "recommend" and cards[1] not in {i.item_id for i in result.items}
+
+
+def test_respelt_and_misspelt_titles_link(demo_agent: ParleyAgent, demo_pack: Pack) -> None:
+    session = demo_agent.new_session(user="spelling")
+    result = demo_agent.turn(session, "I loved Se7en and Gone Gril")
+    liked = {demo_pack.catalog[i].title for i in demo_agent.profile(session).liked}
+    assert liked == {"Se7en", "Gone Girl"} and result.act == "recommend"
+    demo_agent.turn(session, "I loved Finding Nemmo and Incredibels. Inceptoin was great too")
+    liked = {demo_pack.catalog[i].title for i in demo_agent.profile(session).liked}
+    assert {"Finding Nemo", "The Incredibles", "Inception"} <= liked
+    other = demo_agent.new_session(user="spelling-2")
+    demo_agent.turn(other, "I loved Seven")  # the demo catalog writes it "Se7en"
+    assert [demo_pack.catalog[i].title for i in demo_agent.profile(other).liked] == ["Se7en"]
+
+
+def test_an_unknown_title_is_quoted_as_written(demo_agent: ParleyAgent) -> None:
+    session = demo_agent.new_session(user="unknown")
+    result = demo_agent.turn(session, "I loved Zorblax Moon and the Quantum Llamas")
+    assert result.act == "ask" and '"Zorblax Moon and the Quantum Llamas"' in result.reply

@@ -65,3 +65,55 @@ def test_junk_extraction_is_ignored(demo_pack: Pack) -> None:
     session = agent.new_session()
     result = agent.turn(session, "I loved Inception")
     assert agent.profile(session).liked and result.act == "recommend"
+
+
+class RecordingLLM(ScriptedLLM):
+    """A scripted model that keeps the messages of every extraction request."""
+
+    def __init__(self, extraction: str) -> None:
+        super().__init__(extraction)
+        self.requests: list[str] = []
+
+    def stream(self, messages: Sequence[ChatMessage], options: GenerationOptions) -> Iterator[str]:
+        if options.json_schema is not None:
+            self.requests.append(str(messages[-1]["content"]))
+        yield from super().stream(messages, options)
+
+
+def extraction(**fields: object) -> str:
+    empty: dict[str, object] = {
+        "question": False,
+        "liked": [],
+        "disliked": [],
+        "seen": [],
+        "genres_wanted": [],
+        "genres_avoided": [],
+        "year_min": None,
+        "year_max": None,
+    }
+    return json.dumps({**empty, **fields})
+
+
+def test_extraction_sees_the_focus_and_never_changes_the_profile_on_a_question(
+    demo_pack: Pack,
+) -> None:
+    llm = RecordingLLM(extraction(liked=["The Godfather"]))
+    agent = ParleyAgent(demo_pack, llm=llm, settings=AgentSettings(llm_extraction=True))
+    session = agent.new_session()
+    cards = agent.turn(session, "I loved Inception").items
+    agent.turn(session, "the second one looks great")
+    # The model is told what "the second one" can mean: the cards just shown, in order.
+    assert f"2. {cards[1].title}" in llm.requests[-1]
+    before = agent.profile(session)
+    asked = len(llm.requests)
+    result = agent.turn(session, "is Jaws scary?")
+    assert result.act == "answer" and agent.profile(session) == before
+    assert len(llm.requests) == asked  # a question is not sent for extraction at all
+
+
+def test_a_message_the_model_reads_as_a_question_adds_nothing(demo_pack: Pack) -> None:
+    llm = ScriptedLLM(extraction(question=True, liked=["The Godfather"]))
+    agent = ParleyAgent(demo_pack, llm=llm, settings=AgentSettings(llm_extraction=True))
+    session = agent.new_session()
+    agent.turn(session, "Jaws, scary or not, in your view")
+    assert agent.profile(session).liked == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.agent import ParleyAgent
+from agent.profile import Profile
 from knowledge.pack import Pack
 from knowledge.twins import folded_title
 
@@ -68,3 +69,57 @@ def test_never_recommends_the_film_just_named(
     assert not [t for t in titles if folded_title(t) == folded_title(echoes)], titles
     liked = agent.profile(session).liked
     assert not set(redial_pack.twins.expand(liked)) & {i.item_id for i in shown}
+
+
+# --- conversations about items (issue 17) on the big catalog --------------------------------
+
+
+def test_who_directed_it_and_tell_me_more(agent: ParleyAgent, redial_pack: Pack) -> None:
+    session = agent.new_session(user="focus")
+    agent.turn(session, "what is Mulan about?")
+    result = agent.turn(session, "who directed it?")
+    assert result.act == "answer" and "Tony Bancroft" in result.reply
+    cards = agent.turn(session, "I loved Toy Story").items
+    more = agent.turn(session, "tell me more about the first one")
+    assert more.act == "answer" and more.items == [] and cards[0].title in more.reply
+    assert agent.profile(session).liked == [
+        i.item_id for i in redial_pack.catalog if i.display_title == "Toy Story (1995)"
+    ]
+
+
+def test_is_jaws_scary_is_answered_and_wants_nothing(agent: ParleyAgent) -> None:
+    session = agent.new_session(user="scary")
+    result = agent.turn(session, "is Jaws scary?")
+    assert result.act == "answer" and result.items == []
+    # ReDial lists Jaws as adventure and thriller: the answer says so, and what it cannot know.
+    assert "Jaws (1975)" in result.reply and "does not record" in result.reply
+    assert agent.profile(session) == Profile()
+
+
+def test_like_toy_story_but_for_adults(agent: ParleyAgent, redial_pack: Pack) -> None:
+    session = agent.new_session(user="adults")
+    result = agent.turn(session, "something like Toy Story but for adults")
+    assert {"family", "animation"} <= set(agent.profile(session).avoided["genre"])
+    assert result.act == "recommend" and result.items
+    for item in result.items:
+        genres = redial_pack.catalog[item.item_id].values("genre")
+        assert "family" not in genres and "animation" not in genres
+
+
+def test_not_that_one_means_the_one_talked_about(agent: ParleyAgent) -> None:
+    session = agent.new_session(user="not-that-one")
+    cards = [i.item_id for i in agent.turn(session, "I loved Inception").items]
+    agent.turn(session, "what is the second one about?")
+    agent.turn(session, "not that one")
+    disliked = agent.profile(session).disliked
+    assert cards[1] in disliked and cards[0] not in disliked
+
+
+def test_se7en_and_gone_gril_link(agent: ParleyAgent, redial_pack: Pack) -> None:
+    session = agent.new_session(user="spelling")
+    result = agent.turn(session, "I loved Se7en and Gone Gril")
+    liked = {redial_pack.catalog[i].display_title for i in agent.profile(session).liked}
+    assert liked == {"Seven (1995)", "Gone Girl (2014)"}
+    assert result.act == "recommend" and "Se7en a" not in result.reply
+    unknown = agent.turn(agent.new_session(user="x"), "I loved Zorblax Moon and Quantum Llamas")
+    assert '"Zorblax Moon and Quantum Llamas"' in unknown.reply

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.runtime import Runtime
 from langgraph.store.memory import InMemoryStore
 
 from agent.graph import build_graph
+from agent.nodes.understand import understand
 from agent.offline import rank_context
 from agent.profile import Profile
 from agent.ranking import rank
@@ -22,6 +24,7 @@ from agent.runtime import AgentContext
 from agent.sessions import serializer
 from agent.state import AgentState
 from agent.toolbox import Toolbox
+from tests.fixtures.catalogs import discussion_catalog
 from tests.fixtures.sources import SmallSource
 
 
@@ -125,3 +128,123 @@ def test_rankers_are_the_tools_that_declare_the_role(ctx: AgentContext) -> None:
         "k": 100,
         "filters": empty.filters.model_dump(),
     }
+
+
+# --- conversations about items: references, questions, critiques, linking (issue 17) -------
+
+
+@pytest.fixture(scope="module")
+def wide_ctx() -> AgentContext:
+    return AgentContext(Toolbox(SmallSource(discussion_catalog())))
+
+
+@pytest.fixture()
+def talk(wide_ctx: AgentContext, request: pytest.FixtureRequest) -> Iterator[Conversation]:
+    yield Conversation(wide_ctx, request.node.name)
+
+
+def test_it_means_the_item_just_discussed(talk: Conversation) -> None:
+    talk.say("what is Mulan about?")
+    state = talk.say("who directed it?")
+    assert state["act"] == "answer"
+    assert "Tony Bancroft" in state["reply"] and "Mulan" in state["reply"]
+    assert state["profile"] == Profile()
+
+
+def test_tell_me_more_about_the_first_one_describes_it(talk: Conversation) -> None:
+    shown_first = talk.say("I loved Inception")
+    first = shown_first["recommended"][0]
+    state = talk.say("tell me more about the first one")
+    assert state["act"] == "answer"
+    assert first.title in state["reply"]
+    assert state["recommended"] == shown_first["recommended"]  # no new recommendations
+    assert state["profile"] == shown_first["profile"]
+
+
+def test_a_question_about_a_quality_is_answered_and_changes_nothing(talk: Conversation) -> None:
+    state = talk.say("is Jaws scary?")
+    assert state["act"] == "answer"
+    assert state["profile"] == Profile()
+    assert "Jaws (1975)" in state["reply"] and "thriller" in state["reply"]
+    assert "does not record" in state["reply"]  # what the catalog cannot tell
+    # "it" now means Jaws.
+    assert "Steven Spielberg" in talk.say("who directed it?")["reply"]
+
+
+def test_like_x_but_for_adults_drops_what_made_x_for_children(
+    wide_ctx: AgentContext, talk: Conversation
+) -> None:
+    talk.say("I want a family movie")
+    state = talk.say("something like Toy Story but for adults")
+    profile = state["profile"]
+    assert "family" not in profile.wanted.get("genre", [])
+    assert {"family", "animation"} <= set(profile.avoided["genre"])
+    for item_id in shown(state):
+        genres = wide_ctx.catalog[item_id].values("genre")
+        assert "family" not in genres and "animation" not in genres
+
+
+def test_not_that_one_means_the_item_talked_about(talk: Conversation) -> None:
+    cards = shown(talk.say("I loved Inception"))
+    talk.say("tell me about the second one")
+    state = talk.say("not that one")
+    assert cards[1] in state["profile"].disliked
+    assert cards[0] not in state["profile"].disliked
+
+
+def test_respelt_and_misspelt_titles_link(talk: Conversation) -> None:
+    state = talk.say("I loved Se7en and Gone Gril")
+    assert set(state["profile"].liked) == {"seven", "gone-girl"}
+    assert state["act"] == "recommend"
+
+
+def test_an_unknown_title_is_quoted_as_written(chat: Conversation) -> None:
+    # The small catalog has neither film: the reply quotes the whole mention, not "Se7en a".
+    state = chat.say("I loved Se7en and Gone Gril")
+    assert state["intent"] == "unknown_title"
+    assert '"Se7en and Gone Gril"' in state["reply"]
+
+
+def test_more_like_the_second_one_but_funnier(talk: Conversation) -> None:
+    cards = shown(talk.say("I loved Inception"))
+    state = talk.say("more like the second one but funnier")
+    assert cards[1] in state["profile"].liked
+    assert state["profile"].wanted.get("genre") == ["comedy"]
+
+
+def test_older_and_newer_move_the_years(talk: Conversation) -> None:
+    state = talk.say("a drama from the 90s")
+    assert (state["profile"].year_min, state["profile"].year_max) == (1990, 1999)
+    state = talk.say("something older")
+    assert (state["profile"].year_min, state["profile"].year_max) == (1980, 1989)
+    state = talk.say("hmm, newer")
+    assert (state["profile"].year_min, state["profile"].year_max) == (1990, 1999)
+
+
+def test_older_than_the_shown_items(talk: Conversation) -> None:
+    state = talk.say("I loved Interstellar")
+    years = [c.year for c in state["recommended"] if c.year]
+    state = talk.say("something older please")
+    assert state["profile"].year_max == min(years) - 1
+    assert all((c.year or 0) <= min(years) - 1 for c in state["recommended"])
+
+
+def test_lighter_and_less_violent_replace_what_they_contradict(talk: Conversation) -> None:
+    talk.say("I want a thriller")
+    state = talk.say("something lighter")
+    assert "thriller" not in state["profile"].wanted.get("genre", [])
+    assert "horror" in state["profile"].avoided["genre"]
+    assert "comedy" in state["profile"].wanted["genre"]
+    state = talk.say("and less violent")
+    assert {"horror", "war", "crime"} <= set(state["profile"].avoided["genre"])
+
+
+def test_the_spielberg_one(wide_ctx: AgentContext) -> None:
+    from agent.focus import Focus
+
+    state: AgentState = {
+        "messages": [HumanMessage("who stars in the Spielberg one?")],
+        "discussion": Focus(items=["seven", "saving-private-ryan", "mulan"]),
+    }
+    update = understand(state, Runtime(context=wide_ctx))
+    assert update["intent"] == "question" and update["focus"] == ["saving-private-ryan"]

@@ -7,6 +7,7 @@ import pytest
 from langgraph.store.memory import InMemoryStore
 
 from agent.context import AgentSettings
+from agent.profile import Critique
 from agent.ranking import fuse
 from agent.sessions import LongTermProfiles
 from agent.state import Profile
@@ -81,3 +82,46 @@ def test_new_year_limits_replace_contradicting_ones(
     profile.set_years(*new)
     assert (profile.year_min, profile.year_max) == after
     profile.hard_filter()  # always a valid filter
+
+
+GENRES = ["family", "animation", "comedy", "horror", "war", "crime", "action", "thriller", "drama"]
+
+
+def test_critiques_replace_what_they_contradict() -> None:
+    profile = Profile(wanted={"genre": ["family", "thriller"]})
+    profile.critique("adults", genres=GENRES, reference_genres=["animation", "comedy"])
+    assert profile.avoided == {"genre": ["family", "animation"]}
+    assert profile.wanted == {"genre": ["thriller"]}
+    profile.critique("lighter", genres=GENRES, reference_genres=["thriller", "drama"])
+    assert profile.wanted == {"genre": ["comedy"]}
+    assert set(profile.avoided["genre"]) == {"family", "animation", "horror", "thriller"}
+    profile.critique("kids", genres=GENRES)  # asking for family films again undoes "for adults"
+    assert "family" in profile.wanted["genre"] and "family" not in profile.avoided["genre"]
+    profile.critique("less_violent", genres=GENRES, reference_genres=["action"])
+    assert {"horror", "war", "crime", "action"} <= set(profile.avoided["genre"])
+    profile.critique("kids", genres=["comedy"])  # a genre the catalog lacks is never wanted
+    assert "unknown" not in profile.wanted
+
+
+@pytest.mark.parametrize(
+    ("before", "critique", "years", "named", "after"),
+    [
+        ((1990, 1999), "older", [], False, (1980, 1989)),  # the asked-for range moves back
+        ((1990, 1999), "newer", [], False, (2000, 2009)),
+        ((None, None), "older", [2006, 2008, 2014], False, (None, 2005)),  # before the shown
+        ((None, None), "newer", [1972, 1990, 1995], False, (1996, None)),
+        ((1990, 1999), "older", [1995], True, (1990, 1994)),  # "like Heat but older"
+        ((None, None), "older", [], False, (None, 1979)),  # nothing to go by: classics
+        ((None, None), "newer", [], False, (2018, None)),
+    ],
+)
+def test_older_and_newer(
+    before: tuple[int | None, int | None],
+    critique: Critique,
+    years: list[int],
+    named: bool,
+    after: tuple[int | None, int | None],
+) -> None:
+    profile = Profile(year_min=before[0], year_max=before[1])
+    profile.critique(critique, genres=GENRES, reference_years=years, named=named, now_year=2026)
+    assert (profile.year_min, profile.year_max) == after

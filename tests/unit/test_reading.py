@@ -87,3 +87,90 @@ def test_clauses() -> None:
         "hated Alien",
         "Also fine",
     ]
+
+
+# --- questions, references and critiques (issue 17) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "asks"),
+    [
+        ("who directed it?", "question", "director"),
+        ("is Jaws scary?", "question", "trait"),
+        ("tell me more about the first one", "question", "description"),
+        ("what year did it come out?", "question", "year"),
+        ("who's in the second one?", "question", "star"),
+        ("Is Jim Carrey in that?", "question", "star"),
+        ("what else has Tom Hanks been in?", "question", "filmography"),
+        ("What would you recommend? Is that appropriate for kids?", "question", "trait"),
+        # Requests whose words look like questions: only an item makes them questions.
+        ("is there anything scary?", "question", "trait"),
+        ("what about comedies?", "statement", None),
+        ("saw it when it first came out and loved it", "seen", None),
+    ],
+)
+def test_questions(text: str, intent: str, asks: str | None) -> None:
+    reading = read(text)
+    assert (reading.intent, reading.asks) == (intent, asks)
+
+
+def test_a_question_that_needs_an_item_knows_what_it_is_otherwise() -> None:
+    reading = read("tell me about a good comedy")
+    assert reading.asks_need_an_item and reading.otherwise == "statement"
+
+
+@pytest.mark.parametrize(
+    ("text", "one", "positions"),
+    [
+        ("I loved it", True, []),
+        ("that one was boring", True, []),
+        ("make it funny", False, []),  # "it" of a wish, not an item
+        ("not that one", True, []),
+        ("I've seen the second one", False, [1]),
+        ("The new It (2017) was awesome", False, []),  # the film, not a pronoun
+    ],
+)
+def test_references(text: str, one: bool, positions: list[int]) -> None:
+    reading = read(text)
+    assert (reading.refers_to_one, reading.positions) == (one, positions)
+
+
+@pytest.mark.parametrize(
+    ("text", "critiques"),
+    [
+        ("something like Toy Story but for adults", ["adults"]),
+        ("something for my kids", ["kids"]),
+        ("less violent please", ["less_violent"]),
+        ("something lighter", ["lighter"]),
+        ("a feel-good movie", ["lighter"]),
+        ("darker", ["darker"]),
+        ("something older", ["older"]),
+        ("anything more recent?", ["newer"]),
+        ("my older brother likes it", []),
+        ("I liked Mad Max: Fury Road, the newer one", []),  # a description, not a wish
+    ],
+)
+def test_critiques(text: str, critiques: list[str]) -> None:
+    assert read(text).critiques == critiques
+
+
+def test_relative_years_are_not_absolute() -> None:
+    assert (read("something older").year_min, read("something older").year_max) == (None, None)
+    assert read("an old movie").year_max == 1979
+    assert read("Back to the Future is a classic").year_max is None  # praise, not an era
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "expected"),
+    [
+        ("I haven't seen Knocked Up", "Knocked Up", "neutral"),
+        ("No, I don't mind an animated movie", "animated", "like"),
+        ("something newer than Jaws", "Jaws", "neutral"),
+        ("did you see Titanic?", "Titanic", "neutral"),
+        ("recommend one for my son, he has seen Toy Story", "Toy Story", "seen"),
+        ("I don't really like Titanic", "Titanic", "dislike"),
+        ("less scary please", "scary", "dislike"),
+    ],
+)
+def test_more_polarity(text: str, phrase: str, expected: str) -> None:
+    assert pol(text, phrase) == expected

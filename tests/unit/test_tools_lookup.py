@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from knowledge.items import Catalog
-from tests.fixtures.catalogs import small_items
+from tests.fixtures.catalogs import discussion_catalog, small_items
 from tests.fixtures.sources import SmallSource
 from tests.unit.tools_contract import ToolContract
 from tools.lookup import LookupOutput, LookupTool
@@ -153,3 +153,73 @@ def test_genre_words_link_unless_they_are_ordinary_nouns(lookup: LookupTool) -> 
     assert genres("I like comedy and crime") == {"comedy", "crime"}
     assert genres("any good dramas?") == {"drama"}
     assert genres("my drama teacher") == set()
+
+
+@pytest.fixture(scope="module")
+def wide_lookup() -> LookupTool:
+    tool = LookupTool(SmallSource(discussion_catalog()))
+    tool.ensure_ready()
+    return tool
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I loved Se7en", ["seven"]),  # a numeral for a letter
+        ("I loved Seven", ["seven"]),  # the word, right after a verb of taste
+        ("I loved Se7en and Gone Gril", ["seven", "gone-girl"]),  # a short typo in a title
+        ("i liked gone girl", ["gone-girl"]),
+        ("we watched Dark Knight Rises", ["dark-knight-rises"]),  # without its article
+    ],
+)
+def test_titles_written_other_ways_link(
+    wide_lookup: LookupTool, text: str, expected: list[str]
+) -> None:
+    assert best_items(wide_lookup.invoke({"text": text})) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "seven days of rain",  # an ordinary number word
+        "I enjoyed Captain Spaghetti and the Noodle Heat",  # part of a longer unknown name
+        "anything with planes, trains or cars",
+    ],
+)
+def test_ordinary_words_stay_ordinary(wide_lookup: LookupTool, text: str) -> None:
+    assert best_items(wide_lookup.invoke({"text": text})) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "item", "needle"),
+    [
+        ("is it scary?", "jaws", "Perhaps: Jaws (1975) is not listed under horror"),
+        ("is it scary?", "it", "Yes: It (2017) is listed under horror."),
+        ("is it funny?", "up", "Yes: Up (2009) is listed under animation"),
+        ("is it for kids?", "mulan", "Yes: Mulan (1998) is listed under"),
+        ("is it ok for my kids?", "it", "Probably not: It (2017) is listed under horror."),
+        ("is it violent?", "saving-private-ryan", "Yes"),
+        ("is it romantic?", "heat", "Probably not: Heat (1995) is listed under crime and drama"),
+    ],
+)
+def test_questions_about_qualities_say_what_the_catalog_knows(
+    question: str, item: str, needle: str
+) -> None:
+    from tools.facts import answer_about_item
+
+    catalog = discussion_catalog()
+    found = answer_about_item("trait", catalog[item], question)
+    assert found is not None and needle in found.sentence
+    if not found.sentence.startswith("Yes"):
+        assert "does not record" in found.sentence or "Probably not" in found.sentence
+
+
+def test_tell_me_more_gives_kind_people_and_description() -> None:
+    from tools.facts import answer_about_item
+
+    found = answer_about_item("description", discussion_catalog()["jaws"], "tell me more")
+    assert found is not None
+    assert found.sentence == (
+        "Jaws (1975) is an adventure and thriller film directed by Steven Spielberg, starring "
+        "Roy Scheider. A killer shark terrorizes a beach town."
+    )
