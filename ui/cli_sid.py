@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from knowledge.errors import ParleyError
 from ui.console import progress_bars
@@ -211,6 +211,7 @@ def cmd_eval_sid(args: argparse.Namespace) -> int:
                 ),
             )
         out.print(table)
+        _print_codes(report)
         console.print(f"[green]Wrote[/green] {args.out}")
         return 0
     table = Table("model", "Recall@5", "Recall@10", "NDCG@5", "NDCG@10", "validity", "p50 ms")
@@ -226,5 +227,18 @@ def cmd_eval_sid(args: argparse.Namespace) -> int:
             f"{row['latency_ms_p50']:.1f}",
         )
     out.print(table)
+    _print_codes(report)
     console.print(f"[green]Wrote[/green] {args.out}")
     return 0
+
+
+def _print_codes(report: dict[str, Any]) -> None:
+    """One line per seed: codebook usage, entropy and collisions of its semantic IDs."""
+    from ui.console import console
+
+    for stats in report.get("semantic_ids", []):
+        console.print(
+            f"seed {stats['seed']}: codebook usage {stats['codebook_usage']}, entropy "
+            f"{stats.get('code_entropy')}, {stats['colliding_items']} items "
+            f"({stats['collision_rate']:.1%}) collide before disambiguation"
+        )
