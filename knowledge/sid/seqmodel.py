@@ -172,8 +172,8 @@ class SIDSeqModel(nn.Module):
         """Embed items (..., L) by their codes and prefix ids (..., L - 1) into (..., d).
 
         The same vector represents an item read in a history and, tied, scored by the item
-        head; -1 codes (padding) embed to zero. A new item whose prefixes were never seen
-        in training is the sum of its code embeddings alone.
+        head; -1 codes (padding) and unknown prefixes (id 0) embed to zero, so a new item
+        is represented by the codes and prefixes it shares with the trained items.
         """
         codes = torch.where(codes < 0, self.pad, codes)  # (..., L)
         x = sum(emb(codes[..., lvl]) for lvl, emb in enumerate(self.item_codes))
@@ -250,19 +250,13 @@ class SIDSeqModel(nn.Module):
 
         Equal to `logits` at those codes (with their children's prefix ids), -inf at padding;
         past the first level a prefix has a few dozen children at most, so this is far
-        cheaper than scoring all V codes and every prefix embedding.
+        cheaper than scoring every prefix embedding. The codes themselves (a few hundred
+        per level) are scored all at once and picked out: one matrix product costs less
+        than gathering an (N, B, d) weight tensor and its gradient.
         """
         valid = siblings.codes >= 0  # (N, B)
         codes = siblings.codes.clamp_min(0)
-        if self.config.tie_embeddings:
-            embedding = self.item_codes[level]
-            assert isinstance(embedding, nn.Embedding)
-            weight, bias = embedding.weight[codes], self.head_bias[level][codes]  # (N, B, d)
-        else:
-            head = self.heads[level]
-            assert isinstance(head, nn.Linear)
-            weight, bias = head.weight[codes], head.bias[codes]
-        out = torch.einsum("nd,nbd->nb", x, weight) + bias  # (N, B)
+        out = self.logits(x, level).gather(1, codes)  # (N, B)
         if (
             siblings.prefixes is not None
             and 1 <= level <= len(self.item_prefixes)

@@ -49,13 +49,16 @@ class KNNTeacher:
         """
         _, t = history.shape
         x = self.local[history]  # (B, T) local index; unknown items and PAD -> n_used
-        age = torch.arange(t)[:, None] - torch.arange(t)[None, :]  # (T, T) t - j
-        weights = torch.where(
-            (age >= 0) & (age < self.window), self.decay ** age.clamp_min(0).float(), 0.0
-        )  # (T, T)
+        rows = self.sim[x]  # (B, T, U + 1) similarity of each window item to every item
+        # Position t scores from items t, t-1, ... (the kNN window), weighted decay ** age.
+        scores = rows.clone()
+        for age in range(1, min(self.window, t)):
+            scores[:, age:] += self.decay**age * rows[:, :-age]
         keep = target != PAD  # (B, T)
-        scores = torch.einsum("tj,bju->btu", weights, self.sim[x])[keep]  # (N, U + 1)
-        # Leave out what the window has shown so far (j <= t).
+        scores = scores[keep]  # (N, U + 1)
+        # Leave out what the window has shown so far (j <= t); later items go to the
+        # dummy column U.
+        age = torch.arange(t)[:, None] - torch.arange(t)[None, :]  # (T, T) t - j
         seen = x[:, None, :].expand(-1, t, -1)  # (B, T, T)
         seen = torch.where(age[None] >= 0, seen, self.sim.shape[1] - 1)[keep]  # (N, T)
         scores.scatter_(1, seen, 0.0)

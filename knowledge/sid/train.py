@@ -14,7 +14,6 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from pydantic import TypeAdapter, ValidationError
 from rich.progress import Progress
 from torch import nn
@@ -324,12 +323,12 @@ def sid_loss(
             total = total + tokens.mean()
         if config.item_loss:
             items = model.item_vectors(all_codes, all_prefixes)  # (I, d)
-            logits = model.item_logits(out.states, items)  # (N, I)
-            tokens = F.cross_entropy(logits, rows, reduction="none")
+            logp = torch.log_softmax(model.item_logits(out.states, items), -1)  # (N, I)
+            tokens = -logp.gather(1, rows[:, None])[:, 0]
             if soft is not None:
-                logp = torch.log_softmax(logits, -1).gather(1, soft.rows)  # (N, M)
                 has = soft.probs.sum(1) > 0
-                tokens = _mix(tokens, -(soft.probs * logp).sum(1), has, config.distill)
+                taught = -(soft.probs * logp.gather(1, soft.rows)).sum(1)
+                tokens = _mix(tokens, taught, has, config.distill)
             total = total + config.item_loss * tokens.mean()
         return total
 
