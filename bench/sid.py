@@ -6,7 +6,8 @@ catalog) for several seeds and prints Recall/NDCG@5/10 (mean ± standard deviati
 seeds), validity (share of generated IDs that are real items) and the median latency of
 a top-10 decode, plus the semantic-ID codebook figures.
 
-    python bench/sid.py --pack /tmp/redial [--seeds 3] [--dialogues] [--out report.json]
+    python bench/sid.py --pack /tmp/redial [--seeds 3] [--dialogues] [--set KEY=VALUE]
+        [--out report.json]
 
 Build the pack first: ``parley build --catalog redial:../shared/data/redial --out DIR``.
 The same evaluation runs as ``parley eval sid --pack DIR --out report.json``.
@@ -59,6 +60,7 @@ def print_report(report: dict[str, Any]) -> None:
     for stats in report["semantic_ids"]:
         console.print(
             f"seed {stats['seed']}: codebook usage {stats['codebook_usage']}, "
+            f"entropy {stats.get('code_entropy')}, "
             f"{stats['distinct_prefixes']} distinct prefixes, {stats['colliding_items']} "
             f"items ({stats['collision_rate']:.1%}) collide before disambiguation, "
             f"largest group {stats['max_group']}"
@@ -92,6 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rqvae-epochs", type=int, default=None, help="RQ-VAE epochs")
     parser.add_argument("--max-users", type=int, default=None, help="only the first N users")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default: 1)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help="change one generator setting (as `parley eval sid --set`), repeatable",
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the report here")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
@@ -107,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.dialogues is not None:
         specs.append(f"dialogues:{args.dialogues}")
     config = EvalConfig(seeds=tuple(range(args.seeds)), max_users=args.max_users)
+    for assignment in args.overrides:
+        config.sid.override(assignment)
     if args.epochs is not None:
         config.sid.fit.epochs = config.sasrec_fit.epochs = args.epochs
     if args.rqvae_epochs is not None:

@@ -229,6 +229,11 @@ def build_pack(
                 "vectors": indexed,
             },
         }
+        if (out / "sid").is_dir():  # a trained semantic-ID generator: new items get IDs
+            from knowledge.sid.carry import carry_semantic_ids  # torch, only when needed
+
+            if (sid := carry_semantic_ids(out, tmp, catalog.ids(), vectors)) is not None:
+                manifest["sid"] = sid
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         _swap_into_place(tmp, out)
     except BaseException:

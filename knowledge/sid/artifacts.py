@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from knowledge.errors import PackError
+from knowledge.sid.features import ItemFeatures
 from knowledge.sid.generator import SIDGenerator
 from knowledge.sid.ids import PrefixVocab, SemanticIds
 from knowledge.sid.rqvae import RQVAE, RQVAEConfig
@@ -24,6 +25,7 @@ IDS = "semantic_ids.json"
 RQVAE_WEIGHTS = "rqvae.pt"
 MODEL_WEIGHTS = "seqmodel.pt"
 PREFIX_VOCAB = "prefix_vocab.json"
+FEATURES = "features.npz"
 SUBDIR = "sid"
 """Folder of the generator inside a knowledge pack."""
 
@@ -44,12 +46,15 @@ def save_generator(
         "rqvae": generator.rqvae.config.to_dict(),
         "model": generator.model.config.to_dict(),
         "beam_size": generator.beam_size,
+        "mass_levels": generator.mass_levels,
         **(extra or {}),
     }
     (tmp / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
     (tmp / IDS).write_text(json.dumps(generator.ids.to_json()))
     if generator.vocab is not None:
         (tmp / PREFIX_VOCAB).write_text(json.dumps(generator.vocab.to_json()))
+    if generator.features is not None and generator.features.config.dim:
+        generator.features.save(tmp / FEATURES)
     torch.save(generator.rqvae.state_dict(), tmp / RQVAE_WEIGHTS)
     torch.save(generator.model.state_dict(), tmp / MODEL_WEIGHTS)
     if folder.exists():
@@ -82,6 +87,15 @@ def load_generator(folder: Path | str) -> SIDGenerator:
         vocab = None
         if (folder / PREFIX_VOCAB).exists():
             vocab = PrefixVocab.from_json(json.loads((folder / PREFIX_VOCAB).read_text()))
+        features = ItemFeatures.load(folder / FEATURES) if (folder / FEATURES).exists() else None
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise PackError(f"cannot read the semantic-ID model in {folder}: {exc}") from exc
-    return SIDGenerator(rqvae, ids, model, beam_size=int(config.get("beam_size", 20)), vocab=vocab)
+    return SIDGenerator(
+        rqvae,
+        ids,
+        model,
+        beam_size=int(config.get("beam_size", 20)),
+        vocab=vocab,
+        mass_levels=int(config.get("mass_levels", 0)),
+        features=features,
+    )

@@ -129,7 +129,3 @@ def batches(
     for start in range(0, n, batch_size):
         yield order[start : start + batch_size]
 
-
-def last_window(history: Sequence[int], max_len: int) -> np.ndarray:
-    """Return the most recent ``max_len`` rows of a history (fewer when it is shorter)."""
-    return np.asarray(history[-max_len:], dtype=np.int64)

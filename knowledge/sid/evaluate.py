@@ -17,12 +17,11 @@ from knowledge.sequences import InteractionSequence
 from knowledge.sid.baselines import ItemKNN, Popularity, RowRecommender, SASRec, SASRecConfig
 from knowledge.sid.data import Split, leave_one_out
 from knowledge.sid.generator import SIDGenerator
-from knowledge.sid.ids import SemanticIds
 from knowledge.sid.metrics import ranking_metrics
-from knowledge.sid.rqvae import RQVAE
 from knowledge.sid.train import (
     FitConfig,
     FitResult,
+    SemanticIndex,
     SIDConfig,
     build_ids,
     fit,
@@ -55,6 +54,8 @@ class EvalConfig:
     """Train a fresh RQ-VAE for each seed; when false, reuse the semantic IDs passed in."""
     max_users: int | None = None
     """Evaluate only the first users (quick checks); ``None`` keeps them all."""
+    models: tuple[str, ...] = MODELS
+    """Which of `MODELS` to train and score."""
 
 
 @dataclass
@@ -126,6 +127,15 @@ def _sid_ranker(generator: SIDGenerator) -> tuple[Callable[..., list[int]], Call
     return rank, is_real
 
 
+def id_report(semantic: SemanticIndex, seed: int) -> dict[str, object]:
+    """Codebook usage, collisions and entropy of one seed's IDs, with the per-epoch entropy."""
+    out: dict[str, object] = {"seed": seed, **semantic.ids.stats().to_dict()}
+    if semantic.stats is not None:
+        out["entropy_by_epoch"] = [[round(e, 3) for e in row] for row in semantic.stats.entropy]
+        out["rqvae_recon_loss"] = round(semantic.stats.recon_loss, 5)
+    return out
+
+
 def _ranker(model: RowRecommender) -> Callable[[Sequence[int], int], list[int]]:
     return lambda history, k: model.recommend_rows(history, k, history)
 
@@ -184,13 +194,55 @@ def tune_itemknn(
     return best[1], best[2]
 
 
+def train_sid(
+    semantic: SemanticIndex,
+    split: Split,
+    config: SIDConfig,
+    knn: ItemKNN | None,
+    progress: Progress | None,
+) -> tuple[SIDGenerator, FitResult]:
+    """Train the sequence model of one seed on the split's training sequences."""
+    return train_generator(
+        semantic.rqvae,
+        semantic.ids,
+        split.train,
+        (split.valid_history, split.valid_target),
+        config,
+        progress,
+        features=semantic.features,
+        knn=knn,
+    )
+
+
+def train_sasrec(
+    n_items: int, split: Split, config: EvalConfig, seed: int, progress: Progress | None
+) -> tuple[SASRec, FitResult]:
+    """Train SASRec-CE for one seed on the split's training sequences."""
+    seed_everything(seed)
+    sas_config = SASRecConfig(**{**asdict(config.sasrec), "n_items": n_items})
+    sasrec = SASRec(sas_config)
+    fit_config = FitConfig(**{**asdict(config.sasrec_fit), "seed": seed})
+    result = fit(
+        sasrec,
+        sasrec.loss,
+        sasrec,
+        split.train,
+        (split.valid_history, split.valid_target),
+        sas_config.max_len,
+        fit_config,
+        progress,
+        label="SASRec-CE",
+    )
+    return sasrec, result
+
+
 def evaluate(
     item_ids: Sequence[str],
     embeddings: np.ndarray,
     sequences: Sequence[InteractionSequence],
     extra: Sequence[InteractionSequence] = (),
     config: EvalConfig | None = None,
-    semantic: tuple[RQVAE, SemanticIds] | None = None,
+    semantic: SemanticIndex | None = None,
     progress: Progress | None = None,
 ) -> dict[str, object]:
     """Evaluate SID and the baselines leave-one-out and return the report as a dict.
@@ -203,58 +255,47 @@ def evaluate(
     row_of = {item_id: row for row, item_id in enumerate(item_ids)}
     users = list(sequences[: config.max_users]) if config.max_users else list(sequences)
     split = leave_one_out(users, row_of, extra)
-    valid = (split.valid_history, split.valid_target)
     n_items = len(item_ids)
-    runs: dict[str, list[ModelRun]] = {name: [] for name in MODELS}
+    runs: dict[str, list[ModelRun]] = {name: [] for name in config.models}
     id_stats: list[dict[str, object]] = []
     log.info("evaluating on %d users, %d training sequences", len(split.users), len(split.train))
 
-    pop = Popularity(n_items, split.train)
-    runs["popularity"].append(score_model(_ranker(pop), split, config.ks, config.latency_users))
+    if "popularity" in runs:
+        pop = Popularity(n_items, split.train)
+        runs["popularity"].append(score_model(_ranker(pop), split, config.ks, config.latency_users))
     knn, knn_choice = tune_itemknn(n_items, split, config.knn_windows, config.knn_decays)
-    knn_run = score_model(_ranker(knn), split, config.ks, config.latency_users)
-    knn_run.training = {"chosen": knn_choice}
-    runs["itemknn"].append(knn_run)
+    if "itemknn" in runs:
+        knn_run = score_model(_ranker(knn), split, config.ks, config.latency_users)
+        knn_run.training = {"chosen": knn_choice}
+        runs["itemknn"].append(knn_run)
 
     seeds = config.seeds
     task = progress.add_task("seeds", total=len(seeds)) if progress is not None else None
     for seed in seeds:
-        sid_config = config.sid.with_seed(seed)
-        if semantic is None or config.retrain_rqvae:
-            rqvae, ids = build_ids(item_ids, embeddings, sid_config.rqvae, progress)
-        else:
-            rqvae, ids = semantic
-        id_stats.append({"seed": seed, **ids.stats().to_dict()})
-        generator, sid_fit = train_generator(rqvae, ids, split.train, valid, sid_config, progress)
-        rank, is_real = _sid_ranker(generator)
-        sid_run = score_model(rank, split, config.ks, config.latency_users, is_real)
-        sid_run.training = {"seed": seed, **_fit_dict(sid_fit)}
-        runs["sid"].append(sid_run)
-
-        seed_everything(seed)
-        sas_config = SASRecConfig(**{**asdict(config.sasrec), "n_items": n_items})
-        sasrec = SASRec(sas_config)
-        sas_fit_config = FitConfig(**{**asdict(config.sasrec_fit), "seed": seed})
-        sas_fit = fit(
-            sasrec,
-            sasrec.loss,
-            sasrec,
-            split.train,
-            valid,
-            sas_config.max_len,
-            sas_fit_config,
-            progress,
-            label="SASRec-CE",
-        )
-        sas_run = score_model(_ranker(sasrec), split, config.ks, config.latency_users)
-        sas_run.training = {"seed": seed, **_fit_dict(sas_fit)}
-        runs["sasrec"].append(sas_run)
-        log.info(
-            "seed %d: SID NDCG@10 %.4f, SASRec-CE NDCG@10 %.4f",
-            seed,
-            sid_run.metrics["ndcg@10"],
-            sas_run.metrics["ndcg@10"],
-        )
+        if "sid" in runs:
+            sid_config = config.sid.with_seed(seed)
+            if semantic is None or config.retrain_rqvae:
+                semantic = build_ids(
+                    item_ids,
+                    embeddings,
+                    sid_config.rqvae,
+                    progress,
+                    train=split.train,
+                    collab=sid_config.collab,
+                )
+            id_stats.append(id_report(semantic, seed))
+            generator, sid_fit = train_sid(semantic, split, sid_config, knn, progress)
+            rank, is_real = _sid_ranker(generator)
+            sid_run = score_model(rank, split, config.ks, config.latency_users, is_real)
+            sid_run.training = {"seed": seed, **_fit_dict(sid_fit)}
+            runs["sid"].append(sid_run)
+            log.info("seed %d: SID NDCG@10 %.4f", seed, sid_run.metrics["ndcg@10"])
+        if "sasrec" in runs:
+            sasrec, sas_fit = train_sasrec(n_items, split, config, seed, progress)
+            sas_run = score_model(_ranker(sasrec), split, config.ks, config.latency_users)
+            sas_run.training = {"seed": seed, **_fit_dict(sas_fit)}
+            runs["sasrec"].append(sas_run)
+            log.info("seed %d: SASRec-CE NDCG@10 %.4f", seed, sas_run.metrics["ndcg@10"])
         if progress is not None and task is not None:
             progress.advance(task)
 

@@ -9,7 +9,8 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from knowledge.sid.decode import ChildIds, Hit, beam_search, child_ids
+from knowledge.sid.decode import ChildIds, Hit, MassTables, beam_search, child_ids, mass_tables
+from knowledge.sid.features import ItemFeatures
 from knowledge.sid.ids import PrefixVocab, SemanticIds
 from knowledge.sid.rqvae import RQVAE
 from knowledge.sid.seqmodel import SIDSeqModel
@@ -34,24 +35,44 @@ class SIDGenerator:
     """Beams kept at each level before the last; wider finds more of the true top-k."""
     vocab: PrefixVocab | None = None
     """Prefix ids for the model's prefix embeddings (``None`` when it has none)."""
+    mass_levels: int = 0
+    """Leading code levels scored by the item head's probability mass (0: by the decoder)."""
+    features: ItemFeatures | None = None
+    """What the RQ-VAE reads for a new item's text embedding (``None``: the text alone)."""
     trie: PrefixTrie = field(init=False)
     row_prefixes: np.ndarray | None = field(init=False)
     """(N, L - 1) prefix ids of every row, or ``None``."""
     children: list[ChildIds] | None = field(init=False)
     """For levels 1..L-1, the prefix ids of every valid prefix's children, or ``None``."""
+    mass: MassTables | None = field(init=False)
+    """Tables for scoring the leading levels by item mass, when ``mass_levels`` asks."""
 
     def __post_init__(self) -> None:
         self.rqvae.eval()
         self.model.eval()
-        self._index()
+        self.refresh()
 
-    def _index(self) -> None:
+    def refresh(self) -> None:
+        """Rebuild the trie and lookup tables after the ID table changed."""
         self.trie = PrefixTrie(self.ids.codes)
         self.row_prefixes = self.children = None
         if self.vocab is not None:
             self.row_prefixes = self.vocab.lookup(self.ids.codes)
             if self.model.config.prefix_output:
                 self.children = child_ids(self.trie, self.vocab, self.ids.vocab_sizes)
+        self.mass = None
+        if self.mass_levels > 0:
+            self.mass = mass_tables(self.trie, self.ids.vocab_sizes, self.mass_levels)
+
+    @torch.inference_mode()
+    def item_vectors(self) -> torch.Tensor:
+        """Every row's item vector (N, d) as the model's item head scores it.
+
+        Built per decode (about a millisecond) rather than cached: the model may be
+        training between two decodes (validation during `fit`).
+        """
+        prefixes = None if self.row_prefixes is None else torch.as_tensor(self.row_prefixes)
+        return self.model.item_vectors(torch.as_tensor(self.ids.codes), prefixes)
 
     def history_codes(self, rows: Sequence[int]) -> np.ndarray:
         """Return the semantic IDs (T, L) of a history given as item rows."""
@@ -86,6 +107,8 @@ class SIDGenerator:
             if self.row_prefixes is None
             else self.row_prefixes[np.asarray(history, dtype=np.int64)],
             children=self.children,
+            items=None if self.mass is None else self.item_vectors(),
+            mass=self.mass,
         )
 
     def recommend(
@@ -105,14 +128,37 @@ class SIDGenerator:
 
     @torch.no_grad()
     def assign(self, embeddings: np.ndarray) -> np.ndarray:
-        """Return the residual codes (N, L - 1) the frozen encoder gives to embeddings (N, D)."""
-        x = torch.from_numpy(
-            np.array(embeddings, dtype=np.float32).reshape(-1, self.rqvae.config.input_dim)
-        )
+        """Return the residual codes (N, L - 1) the frozen encoder gives to text embeddings (N, D).
+
+        With collaborative features, a new item's co-occurrence part is predicted from its
+        text (`ItemFeatures.inputs`), so the text embedding is all a new item needs.
+        """
+        text = np.asarray(embeddings, dtype=np.float32)
+        inputs = text if self.features is None else self.features.inputs(text)
+        x = torch.from_numpy(inputs.reshape(-1, self.rqvae.config.input_dim))
         return self.rqvae.encode(x).numpy()
 
     def add_item(self, item_id: str, embedding: np.ndarray) -> tuple[int, ...]:
         """Give a new item a semantic ID from its embedding alone, and make it decodable."""
-        code = self.ids.add(item_id, self.assign(embedding)[0].tolist())
-        self._index()
-        return code
+        return self.add_items([item_id], np.asarray(embedding).reshape(1, -1))[0]
+
+    def add_items(self, item_ids: Sequence[str], embeddings: np.ndarray) -> list[tuple[int, ...]]:
+        """Give new items semantic IDs from their text embeddings (N, D); index them once."""
+        prefixes = self.assign(embeddings) if len(item_ids) else np.zeros((0, 0), np.int64)
+        # Never hand out an ID whose embedding the model learned for another (removed) item.
+        reserved = _Known(self.vocab) if self.vocab is not None else ()
+        codes = [
+            self.ids.add(i, p.tolist(), reserved) for i, p in zip(item_ids, prefixes, strict=True)
+        ]
+        self.refresh()
+        return codes
+
+
+@dataclass
+class _Known:
+    """The whole IDs a prefix vocabulary has embeddings for, as a container."""
+
+    vocab: PrefixVocab
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, tuple) and self.vocab.known(code)

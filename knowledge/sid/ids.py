@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +24,8 @@ class CodeStats:
     """Items whose residual-code tuple some other item shares."""
     max_group: int
     """Items in the largest group that shares one residual-code tuple."""
+    entropy: list[float] = field(default_factory=list)
+    """Per level: entropy of the code distribution over log(codebook size) (1.0 = even)."""
 
     @property
     def collision_rate(self) -> float:
@@ -41,6 +43,7 @@ class CodeStats:
             "colliding_items": self.colliding_items,
             "collision_rate": round(self.collision_rate, 4),
             "max_group": self.max_group,
+            "code_entropy": [round(e, 4) for e in self.entropy],
         }
 
 
@@ -50,6 +53,11 @@ def code_stats(prefix_codes: np.ndarray, codebook_size: int) -> CodeStats:
     usage = [len(np.unique(prefix_codes[:, lvl])) / codebook_size for lvl in range(levels)]
     groups = Counter(map(tuple, prefix_codes.tolist()))
     colliding = sum(c for c in groups.values() if c > 1)
+    entropy = []
+    for lvl in range(levels):
+        p = np.bincount(prefix_codes[:, lvl], minlength=codebook_size).astype(np.float64)
+        p = p[p > 0] / max(p.sum(), 1.0)
+        entropy.append(float(-(p * np.log(p)).sum() / np.log(codebook_size)))
     return CodeStats(
         n_items=n,
         n_levels=levels,
@@ -58,6 +66,7 @@ def code_stats(prefix_codes: np.ndarray, codebook_size: int) -> CodeStats:
         distinct_prefixes=len(groups),
         colliding_items=colliding,
         max_group=max(groups.values(), default=0),
+        entropy=entropy,
     )
 
 
@@ -161,12 +170,19 @@ class SemanticIds:
         """Codebook usage and collisions of the residual codes."""
         return code_stats(self.codes[:, :-1], self.codebook_size)
 
-    def add(self, item_id: str, prefix: Sequence[int]) -> tuple[int, ...]:
-        """Give a new item the next free ID under its residual codes and return it."""
+    def add(
+        self, item_id: str, prefix: Sequence[int], reserved: Container[tuple[int, ...]] = ()
+    ) -> tuple[int, ...]:
+        """Give a new item the next free ID under its residual codes and return it.
+
+        IDs in ``reserved`` are skipped (those of removed items that the model still knows).
+        """
         if item_id in self._row:
             raise ValueError(f"item {item_id!r} already has a semantic ID")
         key = tuple(int(c) for c in prefix)
         extra = self._next_free[key]
+        while (*key, extra) in reserved:
+            extra += 1
         if extra >= self.disambiguation_size:
             raise ValueError(f"no free disambiguation code left under {key}")
         code = (*key, extra)
@@ -267,3 +283,9 @@ class PrefixVocab:
     def from_json(cls, data: list[list[list[int]]]) -> PrefixVocab:
         """Rebuild the vocabulary from `to_json` output."""
         return cls([[tuple(int(c) for c in p) for p in level] for level in data])
+
+    def known(self, code: Sequence[int]) -> bool:
+        """Whether the model has an embedding of this whole ID (it was a training item's)."""
+        key = tuple(int(c) for c in code)
+        n = len(key) - 2
+        return 0 <= n < len(self._ids) and key in self._ids[n]

@@ -17,10 +17,12 @@ from knowledge.errors import ParleyError
 from knowledge.items import Catalog
 from knowledge.sequences import InteractionSequence, dialogue_comentions, movielens_sequences
 from knowledge.sid.artifacts import SUBDIR, load_generator, save_generator
+from knowledge.sid.cold import evaluate_cold_start
 from knowledge.sid.data import holdout_last
-from knowledge.sid.evaluate import EvalConfig, evaluate
+from knowledge.sid.evaluate import EvalConfig, evaluate, id_report, tune_itemknn
+from knowledge.sid.features import ItemFeatures
 from knowledge.sid.generator import SIDGenerator
-from knowledge.sid.train import SIDConfig, build_ids, train_generator, validate
+from knowledge.sid.train import SemanticIndex, SIDConfig, build_ids, train_generator, validate
 
 if TYPE_CHECKING:
     from knowledge.pack import Pack
@@ -99,13 +101,26 @@ def train_pack(
         raise ParleyError("no training sequences: give --sequences movielens:FOLDER")
     embeddings = np.asarray(pack.item_embeddings(), dtype=np.float32)
     item_ids = pack.catalog.ids()
-    rqvae, ids = build_ids(item_ids, embeddings, config.rqvae, progress)
     split = holdout_last(data.histories, {i: r for r, i in enumerate(item_ids)}, data.extra)
     if not split.valid_target:
         raise ParleyError("no user has three or more items: nothing to validate on")
-    generator, fit_result = train_generator(
-        rqvae, ids, split.train, (split.valid_history, split.valid_target), config, progress
+    semantic = build_ids(
+        item_ids, embeddings, config.rqvae, progress, train=split.train, collab=config.collab
     )
+    knn = None
+    if config.distill > 0:
+        knn, _ = tune_itemknn(len(item_ids), split, (5, 10, 20), (0.8, 0.9))
+    generator, fit_result = train_generator(
+        semantic.rqvae,
+        semantic.ids,
+        split.train,
+        (split.valid_history, split.valid_target),
+        config,
+        progress,
+        features=semantic.features,
+        knn=knn,
+    )
+    ids = semantic.ids
     valid = validate(generator, split.valid_history, split.valid_target)
     latency = decode_latency(generator, split.valid_history[:200])
     section: dict[str, Any] = {
@@ -114,7 +129,7 @@ def train_pack(
         "path": SUBDIR,
         "seed": config.fit.seed,
         "items": len(ids),
-        "semantic_ids": ids.stats().to_dict(),
+        "semantic_ids": id_report(semantic, config.fit.seed),
         "sequences": data.summaries,
         "training_sequences": len(split.train),
         "validation": {
@@ -156,26 +171,44 @@ def eval_pack(
     specs: Sequence[str],
     config: EvalConfig,
     progress: Progress | None = None,
+    cold_start: float | None = None,
 ) -> dict[str, Any]:
-    """Evaluate SID and the baselines leave-one-out on the pack's catalog."""
+    """Evaluate SID and the baselines leave-one-out on the pack's catalog.
+
+    With ``cold_start`` (a share of the items), run the cold-start protocol instead
+    (`knowledge.sid.cold`).
+    """
     data = read_sequences(specs, pack.catalog)
     if not data.histories:
         raise ParleyError("evaluation needs user histories: give --sequences movielens:FOLDER")
+    embeddings = np.asarray(pack.item_embeddings(), dtype=np.float32)
+    if cold_start is not None:
+        if not 0 < cold_start < 1:
+            raise ParleyError("--cold-start takes a share of the items between 0 and 1")
+        report = evaluate_cold_start(
+            pack.catalog.ids(), embeddings, data.histories, data.extra, config, cold_start, progress
+        )
+        return _with_sources(report, pack, data)
     semantic = None
     if not config.retrain_rqvae:
         stored = load_pack_generator(pack)
         if stored.ids.item_ids[: len(pack.catalog)] != pack.catalog.ids():
             raise ParleyError("the pack's semantic IDs do not match its catalog: run train-sid")
-        semantic = (stored.rqvae, stored.ids)
+        features = stored.features or ItemFeatures.text_only(stored.rqvae.config.input_dim)
+        semantic = SemanticIndex(stored.rqvae, stored.ids, features)
     report = evaluate(
         pack.catalog.ids(),
-        np.asarray(pack.item_embeddings(), dtype=np.float32),
+        embeddings,
         data.histories,
         data.extra,
         config,
         semantic=semantic,
         progress=progress,
     )
+    return _with_sources(report, pack, data)
+
+
+def _with_sources(report: dict[str, Any], pack: Pack, data: TrainingData) -> dict[str, Any]:
     report["pack"] = {
         "path": str(pack.path),
         "catalog": pack.manifest.get("catalog"),

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from knowledge.sid.ids import code_stats
+
 log = logging.getLogger(__name__)
 
 
@@ -174,10 +176,18 @@ class RQVAE(nn.Module):
         self.register_buffer("scale", torch.ones(config.input_dim))
 
     @torch.no_grad()
-    def fit_scaling(self, x: torch.Tensor) -> None:
-        """Set the input standardization from the training embeddings (N, D)."""
+    def fit_scaling(self, x: torch.Tensor, weights: torch.Tensor | None = None) -> None:
+        """Set the input standardization from the training embeddings (N, D).
+
+        ``weights`` (D,) scale each standardized input dimension, and so its share of the
+        reconstruction loss: a block of collaborative features can weigh as much as the
+        text embedding although it has fewer dimensions.
+        """
         self.mean.copy_(x.mean(0))
-        self.scale.copy_(x.std(0).clamp_min(1e-6))
+        scale = x.std(0).clamp_min(1e-6)
+        if weights is not None:
+            scale = scale / weights.clamp_min(1e-6)
+        self.scale.copy_(scale)
 
     def standardize(self, x: torch.Tensor) -> torch.Tensor:
         """Map raw embeddings (B, D) to the standardized space the model works in."""
@@ -230,19 +240,26 @@ class RQVAE(nn.Module):
 
 
 class RQVAEStats(NamedTuple):
-    """Final losses of RQ-VAE training."""
+    """Final losses of RQ-VAE training and the codebook entropy after every epoch."""
 
     recon_loss: float
     quant_loss: float
     codes_reset: int
+    entropy: list[list[float]]
+    """Per epoch, per level: entropy of the items' code distribution over log(codebook
+    size), so 1.0 is a perfectly even spread and 0.0 a collapse onto one code."""
 
 
 def train_rqvae(
     embeddings: np.ndarray,
     config: RQVAEConfig,
     on_epoch: Callable[[int], None] | None = None,
+    weights: np.ndarray | None = None,
 ) -> tuple[RQVAE, RQVAEStats]:
-    """Train an RQ-VAE on (N, D) embeddings; the same seed gives the same model."""
+    """Train an RQ-VAE on (N, D) embeddings; the same seed gives the same model.
+
+    ``weights`` (D,) weigh the input dimensions (see `RQVAE.fit_scaling`).
+    """
     torch.manual_seed(config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -252,12 +269,13 @@ def train_rqvae(
             f"expected embeddings of shape (n, {config.input_dim}), got {tuple(x.shape)}"
         )
     model = RQVAE(config)
-    model.fit_scaling(x)
+    model.fit_scaling(x, None if weights is None else torch.as_tensor(weights, dtype=torch.float32))
     model.init_codebooks(x, generator)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     n = x.shape[0]
     reset_total = 0
     recon_loss = quant_loss = 0.0
+    entropy: list[list[float]] = []
     for epoch in range(config.epochs):
         model.train()
         order = torch.as_tensor(rng.permutation(n))
@@ -278,16 +296,26 @@ def train_rqvae(
             and epoch + 1 < config.reset_until * config.epochs
         ):
             reset_total += model.reset_dead_codes(x, generator)
+        entropy.append(code_stats(model.encode(x).numpy(), config.codebook_size).entropy)
+        log.debug("RQ-VAE epoch %d: recon %.5f, code entropy %s", epoch, recon_loss, entropy[-1])
         if on_epoch is not None:
             on_epoch(epoch)
     model.eval()
     log.info(
-        "RQ-VAE trained: recon %.5f, quant %.5f, %d dead codes reset",
+        "RQ-VAE trained: recon %.5f, quant %.5f, %d dead codes reset, code entropy %s",
         recon_loss,
         quant_loss,
         reset_total,
+        [round(e, 3) for e in entropy[-1]] if entropy else [],
     )
-    return model, RQVAEStats(recon_loss, quant_loss, reset_total)
+    return model, RQVAEStats(recon_loss, quant_loss, reset_total, entropy)
 
 
-__all__ = ["RQVAE", "RQVAEConfig", "RQVAEOutput", "RQVAEStats", "kmeans", "train_rqvae"]
+__all__ = [
+    "RQVAE",
+    "RQVAEConfig",
+    "RQVAEOutput",
+    "RQVAEStats",
+    "kmeans",
+    "train_rqvae",
+]

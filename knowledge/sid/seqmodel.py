@@ -78,6 +78,10 @@ class SIDOutput(NamedTuple):
     the siblings of levels given `Siblings`."""
     loss: torch.Tensor
     """() cross-entropy summed over levels, averaged over target positions."""
+    token_losses: list[torch.Tensor]
+    """Per level, the cross-entropy of each target position (N,)."""
+    states: torch.Tensor
+    """(N, d) encoder state at each target position (what the item head scores from)."""
 
 
 def _layer(cfg: SIDModelConfig) -> nn.TransformerEncoderLayer:
@@ -90,6 +94,11 @@ def _layer(cfg: SIDModelConfig) -> nn.TransformerEncoderLayer:
         batch_first=True,
         norm_first=True,
     )
+
+
+def _total(token_losses: list[torch.Tensor]) -> torch.Tensor:
+    """Sum over levels of the mean cross-entropy over target positions."""
+    return torch.stack([t.mean() for t in token_losses]).sum()
 
 
 def _causal(n: int) -> torch.Tensor:
@@ -157,6 +166,30 @@ class SIDSeqModel(nn.Module):
             with torch.no_grad():
                 module.weight[module.padding_idx].zero_()
 
+    def item_vectors(
+        self, codes: torch.Tensor, prefixes: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Embed items (..., L) by their codes and prefix ids (..., L - 1) into (..., d).
+
+        The same vector represents an item read in a history and, tied, scored by the item
+        head; -1 codes (padding) and unknown prefixes (id 0) embed to zero, so a new item
+        is represented by the codes and prefixes it shares with the trained items.
+        """
+        codes = torch.where(codes < 0, self.pad, codes)  # (..., L)
+        x = sum(emb(codes[..., lvl]) for lvl, emb in enumerate(self.item_codes))
+        if prefixes is not None:
+            x = x + sum(emb(prefixes[..., n]) for n, emb in enumerate(self.item_prefixes))
+        return torch.as_tensor(x)
+
+    def item_logits(self, states: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+        """Score every item (N, I) from states (N, d) against item vectors (I, d).
+
+        The item head: a full softmax over the catalog, as SASRec's, whose item vectors
+        are built from semantic IDs. Its probability mass under a code prefix can score
+        that prefix while decoding (`beam_search`'s ``mass_levels``).
+        """
+        return states @ items.T
+
     def encode(
         self, history: torch.Tensor, history_prefixes: torch.Tensor | None = None
     ) -> torch.Tensor:
@@ -165,10 +198,7 @@ class SIDSeqModel(nn.Module):
         ``history_prefixes`` (B, T, L - 1) are the items' prefix ids (0: unknown, padding).
         """
         _, t, _ = history.shape
-        codes = torch.where(history < 0, self.pad, history)  # (B, T, L)
-        x = sum(emb(codes[..., lvl]) for lvl, emb in enumerate(self.item_codes))  # (B, T, d)
-        if history_prefixes is not None:
-            x = x + sum(emb(history_prefixes[..., n]) for n, emb in enumerate(self.item_prefixes))
+        x = self.item_vectors(history, history_prefixes)  # (B, T, d)
         x = x + self.position(torch.arange(t, device=history.device))  # (B, T, d)
         x = self.encoder(self.drop(x), mask=_causal(t), is_causal=True)  # (B, T, d)
         return self.encoder_norm(x)
@@ -220,19 +250,13 @@ class SIDSeqModel(nn.Module):
 
         Equal to `logits` at those codes (with their children's prefix ids), -inf at padding;
         past the first level a prefix has a few dozen children at most, so this is far
-        cheaper than scoring all V codes and every prefix embedding.
+        cheaper than scoring every prefix embedding. The codes themselves (a few hundred
+        per level) are scored all at once and picked out: one matrix product costs less
+        than gathering an (N, B, d) weight tensor and its gradient.
         """
         valid = siblings.codes >= 0  # (N, B)
         codes = siblings.codes.clamp_min(0)
-        if self.config.tie_embeddings:
-            embedding = self.item_codes[level]
-            assert isinstance(embedding, nn.Embedding)
-            weight, bias = embedding.weight[codes], self.head_bias[level][codes]  # (N, B, d)
-        else:
-            head = self.heads[level]
-            assert isinstance(head, nn.Linear)
-            weight, bias = head.weight[codes], head.bias[codes]
-        out = torch.einsum("nd,nbd->nb", x, weight) + bias  # (N, B)
+        out = self.logits(x, level).gather(1, codes)  # (N, B)
         if (
             siblings.prefixes is not None
             and 1 <= level <= len(self.item_prefixes)
@@ -277,10 +301,11 @@ class SIDSeqModel(nn.Module):
                 self.sibling_logits(x[:, lvl], lvl, sib)
                 for lvl, sib in enumerate(siblings, start=1)
             ]  # L - 1 tensors (N, B_l)
-            compact_loss = F.cross_entropy(first, target[:, 0]) + sum(
-                F.cross_entropy(lg, sib.target) for lg, sib in zip(compact, siblings, strict=True)
-            )
-            return SIDOutput([first, *compact], torch.as_tensor(compact_loss))
+            tokens = [F.cross_entropy(first, target[:, 0], reduction="none")] + [
+                F.cross_entropy(lg, sib.target, reduction="none")
+                for lg, sib in zip(compact, siblings, strict=True)
+            ]
+            return SIDOutput([first, *compact], _total(tokens), tokens, state)
         logits = [
             self.logits(x[:, lvl], lvl, children[lvl - 1] if 0 < lvl <= len(children) else None)
             for lvl in range(x.shape[1])
@@ -289,8 +314,10 @@ class SIDSeqModel(nn.Module):
             logits = [
                 lg.masked_fill(~ok, float("-inf")) for lg, ok in zip(logits, allowed, strict=True)
             ]
-        loss = sum(F.cross_entropy(lg, target[:, lvl]) for lvl, lg in enumerate(logits))
-        return SIDOutput(logits, torch.as_tensor(loss))
+        tokens = [
+            F.cross_entropy(lg, target[:, lvl], reduction="none") for lvl, lg in enumerate(logits)
+        ]
+        return SIDOutput(logits, _total(tokens), tokens, state)
 
     def n_parameters(self) -> int:
         """Count trainable parameters."""

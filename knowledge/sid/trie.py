@@ -97,6 +97,35 @@ class PrefixTrie:
             out.append((parent, allowed, parents))
         return out
 
+    def nodes(self, level: int) -> dict[Prefix, int]:
+        """Number the prefixes of length ``level``: `parents` order, or item rows for full IDs."""
+        if level == self.n_levels:
+            return dict(self.leaf)
+        return {p: i for i, p in enumerate(self.parents(level))}
+
+    def group_index(self, level: int) -> np.ndarray:
+        """Each item's prefix of length ``level`` as its number in `nodes(level)` (N,)."""
+        index = self.nodes(level)
+        return np.fromiter(
+            (index[tuple(c[:level])] for c in self.codes.tolist()),
+            dtype=np.int64,
+            count=len(self.codes),
+        )
+
+    def child_index(self, level: int, vocab_size: int) -> tuple[dict[Prefix, int], np.ndarray]:
+        """Where each child of a prefix of length ``level`` is numbered in `nodes(level + 1)`.
+
+        Returns the row of each parent and a (P, vocab_size) table: the number of
+        ``parent + (code,)``, -1 where no item continues that way.
+        """
+        parents = self.parents(level)
+        below = self.nodes(level + 1)
+        table = np.full((len(parents), vocab_size), -1, dtype=np.int64)
+        for i, p in enumerate(parents):
+            for code in self.children[p].tolist():
+                table[i, code] = below[(*p, code)]
+        return {p: i for i, p in enumerate(parents)}, table
+
     def sibling_tables(self, level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per parent of length ``level``: its valid codes, padded; per item: its slot.
 

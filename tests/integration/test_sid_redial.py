@@ -40,7 +40,7 @@ def trained(redial_pack: Pack, movielens_dir: Path) -> Iterator[Trained]:
         config = SIDConfig(rqvae=RQVAEConfig(epochs=40)).with_seed(0)
         config.fit.epochs = 4
         config.fit.eval_every = 4
-        rqvae, ids = build_ids(catalog.ids(), embeddings, config.rqvae)
+        rqvae, ids, *_ = build_ids(catalog.ids(), embeddings, config.rqvae)
         sequences = movielens_sequences(movielens_dir, catalog).sequences
         split = leave_one_out(sequences, {item: row for row, item in enumerate(catalog.ids())})
         generator, _ = train_generator(

@@ -41,7 +41,7 @@ def sid_pack(demo_pack: Pack, tmp_path_factory: pytest.TempPathFactory) -> Pack:
         config.fit.epochs = 3
         config.fit.eval_every = 3
         embeddings = np.asarray(pack.item_embeddings(), dtype=np.float32)
-        rqvae, ids = build_ids(pack.catalog.ids(), embeddings, config.rqvae)
+        rqvae, ids, *_ = build_ids(pack.catalog.ids(), embeddings, config.rqvae)
         walks = _genre_walks(pack)
         generator, _ = train_generator(
             rqvae,

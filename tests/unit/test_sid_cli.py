@@ -129,3 +129,37 @@ def test_missing_sequences_is_a_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(ParleyError, match="unknown sequences spec"):
         bad.func(bad)
+
+
+def test_eval_sid_cold_start_holds_items_out_and_scores_them(tmp_path: Path) -> None:
+    pack_dir, ml = tiny_pack(tmp_path), tiny_movielens(tmp_path)
+    out = tmp_path / "cold.json"
+    args = parser().parse_args(
+        ["eval", "sid", "--pack", str(pack_dir), "--out", str(out), "--seeds", "1",
+         "--sequences", f"movielens:{ml}", "--epochs", "2", "--rqvae-epochs", "3",
+         "--cold-start", "0.25", "--models", "sid,itemknn,sasrec",
+         "--set", "item_loss=1", "--set", "mass_levels=1"]
+    )  # fmt: skip
+    assert args.func(args) == 0
+    report = json.loads(out.read_text())
+    assert report["protocol"]["new_items"] == 6
+    assert set(report["models"]) == {"sid", "itemknn", "sasrec"}
+    for row in report["models"].values():
+        for key in ("recall@10", "new_recall@10", "new_share_of_top", "users_with_new_target"):
+            assert key in row
+    assert report["semantic_ids"][0]["new_items"] == 6
+    assert report["config"]["sid"]["item_loss"] == 1.0
+
+
+def test_bad_settings_and_models_are_clear_errors(tmp_path: Path) -> None:
+    from knowledge.errors import ParleyError
+
+    pack_dir, ml = tiny_pack(tmp_path), tiny_movielens(tmp_path)
+    common = ["--pack", str(pack_dir), "--sequences", f"movielens:{ml}"]
+    bad_set = parser().parse_args(["train-sid", *common, "--set", "no_such=1"])
+    with pytest.raises(ParleyError, match="no_such"):
+        bad_set.func(bad_set)
+    out = str(tmp_path / "r.json")
+    bad_model = parser().parse_args(["eval", "sid", *common, "--out", out, "--models", "gpt"])
+    with pytest.raises(ParleyError, match="--models"):
+        bad_model.func(bad_model)

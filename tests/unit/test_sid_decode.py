@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from knowledge.sid.decode import ChildIds, beam_search, child_ids
+from knowledge.sid.decode import ChildIds, beam_search, child_ids, mass_tables
 from knowledge.sid.ids import PrefixVocab, SemanticIds
 from knowledge.sid.seqmodel import SIDModelConfig, SIDSeqModel
 from knowledge.sid.train import torch_threads
@@ -145,3 +145,89 @@ def test_decoding_is_deterministic() -> None:
     first = beam_search(model, trie, table.codes[[1, 2, 3]], k=10, beam_size=4, exclude={1, 2, 3})
     again = beam_search(model, trie, table.codes[[1, 2, 3]], k=10, beam_size=4, exclude={1, 2, 3})
     assert first == again
+
+
+def _item_head(model: SIDSeqModel, table: SemanticIds, vocab: PrefixVocab | None) -> torch.Tensor:
+    """Every row's item vector, with random prefix embeddings so that they matter."""
+    if vocab is not None:
+        for emb in model.item_prefixes:
+            torch.nn.init.normal_(emb.weight)
+    prefixes = None if vocab is None else torch.as_tensor(vocab.lookup(table.codes))
+    with torch.inference_mode():
+        return model.item_vectors(torch.as_tensor(table.codes), prefixes)
+
+
+@pytest.mark.parametrize("longest_prefix", [0, 4])
+def test_mass_on_every_level_ranks_exactly_as_the_item_head(longest_prefix: int) -> None:
+    table = tiny_table()
+    trie = PrefixTrie(table.codes)
+    vocab = PrefixVocab.from_codes(table.codes, longest_prefix) if longest_prefix else None
+    model = tiny_model(table, vocab=vocab)
+    items = _item_head(model, table, vocab)
+    history = table.codes[[3, 4]]
+    ngrams = vocab.lookup(history) if vocab is not None else None
+    banned = [3, 4, 20]
+    with torch.inference_mode():
+        state = model.encode(
+            torch.as_tensor(history)[None],
+            None if ngrams is None else torch.as_tensor(ngrams)[None],
+        )[:, -1]
+        scores = model.item_logits(state, items)[0].clone()
+        scores[banned] = -float("inf")
+        logp = torch.log_softmax(scores, -1)
+    hits = beam_search(
+        model,
+        trie,
+        history,
+        k=10,
+        beam_size=1000,
+        exclude=banned,
+        history_prefixes=ngrams,
+        items=items,
+        mass=mass_tables(trie, table.vocab_sizes, trie.n_levels),
+    )
+    assert [h.row for h in hits] == logp.topk(10).indices.tolist()
+    for hit in hits:
+        assert hit.score == pytest.approx(float(logp[hit.row]), abs=1e-4)
+
+
+def test_first_level_mass_then_codes() -> None:
+    """Score = log mass of the item's first code + the decoder's log-probability of the rest."""
+    table = tiny_table()
+    trie = PrefixTrie(table.codes)
+    model = tiny_model(table)
+    items = _item_head(model, table, None)
+    history = table.codes[[0, 6]]
+    banned = {0, 6}
+    code_scores = brute_force(model, trie, history, banned)
+    with torch.inference_mode():
+        state = model.encode(torch.as_tensor(history)[None])[:, -1]
+        scores = model.item_logits(state, items)[0]
+        first_code = torch.log_softmax(
+            model.decode(state, torch.zeros(1, 0, dtype=torch.long))[0], -1
+        )
+    scores = scores.clone()  # an ordinary tensor again, outside inference mode
+    scores[list(banned)] = -float("inf")
+    logp = torch.log_softmax(scores, -1)
+    expected = {}
+    for row, code_score in code_scores.items():
+        c1 = int(table.codes[row, 0])
+        allowed = torch.from_numpy(trie.allowed((), trie.blocked(banned)))
+        c1_logp = float(first_code[c1] - torch.logsumexp(first_code[allowed], 0))
+        mass = float(torch.logsumexp(logp[torch.as_tensor(table.codes[:, 0] == c1)], 0))
+        expected[row] = mass + code_score - c1_logp
+    hits = beam_search(
+        model,
+        trie,
+        history,
+        k=len(expected),
+        beam_size=1000,
+        exclude=banned,
+        items=items,
+        mass=mass_tables(trie, table.vocab_sizes, 1),
+    )
+    assert {h.row for h in hits} == set(expected)
+    for hit in hits:
+        assert hit.score == pytest.approx(expected[hit.row], abs=1e-4)
+    # Still a distribution over the allowed items.
+    assert sum(np.exp(h.score) for h in hits) == pytest.approx(1.0, abs=1e-3)

@@ -66,7 +66,7 @@ def test_codes_are_in_range_and_use_the_codebooks() -> None:
 def test_every_item_gets_a_unique_id_with_collisions_reported() -> None:
     x = clustered_embeddings(n=200)
     ids_list = [f"i{i}" for i in range(len(x))]
-    _, ids = build_ids(ids_list, x, tiny_config())
+    _, ids, *_ = build_ids(ids_list, x, tiny_config())
     assert len({ids.id_of(i) for i in ids_list}) == len(ids_list)
     stats = ids.stats()
     assert stats.n_items == 200

@@ -12,10 +12,13 @@ import torch
 from knowledge.sequences import InteractionSequence
 from knowledge.sid.artifacts import load_generator, save_generator
 from knowledge.sid.baselines import ItemKNN, Popularity, SASRec, SASRecConfig
+from knowledge.sid.cold import cold_split
 from knowledge.sid.data import PAD, holdout_last, leave_one_out, training_windows
+from knowledge.sid.ids import SemanticIds
 from knowledge.sid.metrics import ndcg_at, ranking_metrics
 from knowledge.sid.rqvae import RQVAEConfig
 from knowledge.sid.seqmodel import SIDModelConfig
+from knowledge.sid.teacher import KNNTeacher
 from knowledge.sid.train import (
     FitConfig,
     SIDConfig,
@@ -23,6 +26,7 @@ from knowledge.sid.train import (
     code_lookup,
     fit,
     sid_loss,
+    token_weights,
     torch_threads,
     train_generator,
     validate,
@@ -129,7 +133,7 @@ def test_metrics() -> None:
 
 def _trained(seed: int = 0, epochs: int = 30):  # type: ignore[no-untyped-def]
     config = tiny_sid_config(seed, epochs)
-    rqvae, ids = build_ids(ITEM_IDS, embeddings(), config.rqvae)
+    rqvae, ids, *_ = build_ids(ITEM_IDS, embeddings(), config.rqvae)
     split = leave_one_out(cyclic_users(seed=seed), ROW_OF)
     generator, result = train_generator(
         rqvae, ids, split.train, (split.valid_history, split.valid_target), config
@@ -227,3 +231,89 @@ def test_baselines_rank_and_exclude() -> None:
     test = validate(sas, split.test_history, split.test_target)
     assert test["recall@10"] >= 0.8
     assert all(r not in h for h in split.test_history for r in sas.recommend_rows(h, 10, h))
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        ["item_loss=1", "mass_levels=1"],
+        ["item_loss=1", "mass_levels=3", "distill=0.5"],
+        ["level_weights=[2,1,0.5]", "rare_code_alpha=0.5"],
+        ["collab.dim=4", "collab.min_count=1"],
+    ],
+)
+def test_every_training_option_learns_the_toy_pattern(settings: list[str]) -> None:
+    config = tiny_sid_config(0, 30)
+    for assignment in settings:
+        config.override(assignment)
+    split = leave_one_out(cyclic_users(), ROW_OF)
+    built = build_ids(ITEM_IDS, embeddings(), config.rqvae, train=split.train, collab=config.collab)
+    generator, result = train_generator(
+        built.rqvae,
+        built.ids,
+        split.train,
+        (split.valid_history, split.valid_target),
+        config,
+        features=built.features,
+    )
+    assert generator.mass_levels == config.mass_levels
+    test = validate(generator, split.test_history, split.test_target)
+    assert test["recall@10"] >= 0.8, (settings, result)
+
+
+def test_settings_are_overridden_by_name_and_checked() -> None:
+    config = SIDConfig()
+    config.override("item_loss=0.5")
+    config.override("fit.lr=0.001")
+    config.override("level_weights=[2, 1, 1, 1]")
+    config.override("collab.dim=32")
+    assert (config.item_loss, config.fit.lr, config.level_weights, config.collab.dim) == (
+        0.5,
+        0.001,
+        (2.0, 1.0, 1.0, 1.0),
+        32,
+    )
+    for bad in ("no_such=1", "fit.no_such=1", "item_loss=lots", "item_loss"):
+        with pytest.raises(ValueError):
+            config.override(bad)
+
+
+def test_token_weights_favour_early_levels_and_rare_codes() -> None:
+    ids = SemanticIds.from_prefix_codes(
+        ["a", "b", "c", "d"], np.array([[0, 0], [0, 1], [0, 1], [1, 0]]), 2, 4
+    )
+    train = [[0, 1, 1, 1, 2, 3], [3, 0]]  # targets: b b b c d a
+    flat = token_weights(ids, train, (2.0, 1.0, 0.5))
+    assert flat.shape == (5, 3) and np.allclose(flat[:4], [2.0, 1.0, 0.5])
+    rare = token_weights(ids, train, rare_code_alpha=1.0)
+    counts = np.array([1, 3, 1, 1])  # target occurrences of rows a, b, c, d
+    for level in range(3):  # each level averages 1 over the training targets
+        assert (rare[:4, level] * counts).sum() / counts.sum() == pytest.approx(1.0)
+    # Level 1: code 1 after (0,) is 4 of 5 targets, code 0 is 1 of 5: rarer weighs more.
+    assert rare[0, 1] > rare[1, 1]
+
+
+def test_teacher_soft_labels_follow_item_knn_and_leave_out_the_window() -> None:
+    split = leave_one_out(cyclic_users(), ROW_OF)
+    knn = ItemKNN(N_ITEMS, split.train, window=3)
+    teacher = KNNTeacher(knn, temperature=0.05, top=5)
+    x = torch.tensor([[3, 4, 5, PAD], [7, PAD, PAD, PAD]])
+    y = torch.tensor([[4, 5, 6, PAD], [8, PAD, PAD, PAD]])
+    soft = teacher(x, y)
+    assert soft.rows.shape == (4, 5)
+    assert torch.allclose(soft.probs.sum(1), torch.ones(4))
+    histories = [[3], [3, 4], [3, 4, 5], [7]]
+    for rows, probs, history in zip(soft.rows, soft.probs, histories, strict=True):
+        assert not set(rows[probs > 0].tolist()) & set(history)
+        assert int(rows[probs.argmax()]) == knn.recommend_rows(history, 1, history)[0]
+
+
+def test_cold_split_keeps_new_items_out_of_all_training_data() -> None:
+    users = cyclic_users()
+    data = cold_split(ITEM_IDS, users, [], share=0.2, seed=0)
+    new = set(data.item_ids[data.n_warm :])
+    assert len(new) == 6 and sorted(data.item_ids) == sorted(ITEM_IDS)
+    split = data.split
+    for rows in (*split.train, *split.valid_history, *split.test_history, split.valid_target):
+        assert all(r < data.n_warm for r in (rows if isinstance(rows, list) else [rows]))
+    assert any(data.is_new(t) for t in split.test_target)
