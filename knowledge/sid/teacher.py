@@ -52,8 +52,8 @@ class KNNTeacher:
         rows = self.sim[x]  # (B, T, U + 1) similarity of each window item to every item
         # Position t scores from items t, t-1, ... (the kNN window), weighted decay ** age.
         scores = rows.clone()
-        for age in range(1, min(self.window, t)):
-            scores[:, age:] += self.decay**age * rows[:, :-age]
+        for lag in range(1, min(self.window, t)):
+            scores[:, lag:] += self.decay**lag * rows[:, :-lag]
         keep = target != PAD  # (B, T)
         scores = scores[keep]  # (N, U + 1)
         # Leave out what the window has shown so far (j <= t); later items go to the
