@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,13 +44,18 @@ def test_killed_chat_resumes(demo_pack: Pack, tmp_path: Path) -> None:
     proc.stdin.write("I loved Inception but I hate horror\n")
     proc.stdin.flush()
     deadline = time.monotonic() + 180
+    # A blocking read has no deadline of its own: a process that never answers is killed.
+    watchdog = threading.Timer(180, proc.kill)
+    watchdog.start()
     seen = ""
-    while "Tell me if you've seen" not in seen and time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
+    # The reply, then the next prompt: the turn is saved before the prompt is printed.
+    while not ("parley>" in seen and seen.endswith("you> ")) and time.monotonic() < deadline:
+        char = proc.stdout.read(1)
+        if not char:
             break
-        seen += line
-    assert "Tell me if you've seen" in seen, seen
+        seen += char
+    watchdog.cancel()
+    assert "Inception (2010)" in seen and seen.endswith("you> "), seen
     proc.send_signal(signal.SIGKILL)  # no clean shutdown: only what was saved survives
     proc.wait(timeout=30)
 
