@@ -82,8 +82,8 @@ class ChatAgent(Protocol):
         """The language model that phrases replies."""
         ...
 
-    def new_session(self, user: str | None = None) -> str:
-        """A fresh session id owned by ``user``."""
+    def new_session(self, user: str | None = None, session: str | None = None) -> str:
+        """A fresh session id owned by ``user`` (``session``: this id, for a replayable run)."""
         ...
 
     def owner(self, session: str) -> str | None:
@@ -154,13 +154,15 @@ class ParleyAgent:
         """The catalog of the pack."""
         return self.pack.catalog
 
-    def new_session(self, user: str | None = None) -> str:
+    def new_session(self, user: str | None = None, session: str | None = None) -> str:
         """A fresh session id, owned by ``user`` (whose long-term profile it reads and updates).
 
         Every issued id is recorded with its owner: an id the server never issued opens
-        nobody's memory (see `owner`).
+        nobody's memory (see `owner`). ``session`` chooses the id (an evaluation names its
+        conversations, so that a rerun words every reply the same way); otherwise it is a
+        random 128-bit value.
         """
-        session = uuid.uuid4().hex
+        session = session or uuid.uuid4().hex
         self.store.put(self.SESSIONS, session, {"user": user or self.user_id})
         return session
 

@@ -107,7 +107,11 @@ class InteractiveEvaluator:
         opening = seeded[-1] if seeded and seeded[-1].strip() and len(seeded) % 2 == 1 else ""
         history = seeded[:-1] if opening else seeded
 
-        session = agent.new_session()
+        seed = zlib.crc32(f"{self.seed}:{turn.key}".encode())
+        # A named session: replies are worded per session, so a rerun (other workers, Ray)
+        # gives the same conversations.
+        session = agent.new_session(session=f"eval-{self.mode}-{self.seed}-{turn.key}")
+        agent.checkpointer.delete_thread(session)  # a conversation cut short before
         profile, mentioned = read_context(agent.context, history)
         messages: list[BaseMessage] = [
             HumanMessage(u) if i % 2 == 0 else AIMessage(u)
@@ -120,7 +124,6 @@ class InteractiveEvaluator:
             as_node="ground",
         )
 
-        seed = zlib.crc32(f"{self.seed}:{turn.key}".encode())
         conv = Conversation(
             turn.key, list(turn.targets), None, 0, [None] * len(turn.targets),
             context_changed=changed, context_dropped=dropped,

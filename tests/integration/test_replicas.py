@@ -23,6 +23,7 @@ import pytest
 from agent.agent import ParleyAgent
 from knowledge.pack import Pack
 from tests.conftest import new_database
+from tests.fixtures.transcripts import substance
 from tests.processes import stop
 from tests.services import PostgresServer, free_port
 
@@ -177,7 +178,7 @@ def test_one_conversation_alternates_replicas_and_survives_killing_either(
     reference = alone.new_session(user=browser.stored["user"])
     for line in SCRIPT:
         alone.turn(reference, line)
-    assert texts(saved, browser.session) == texts(alone, reference)
+    assert substance(saved, browser.session) == substance(alone, reference)
     saved.close()
 
 

@@ -21,7 +21,7 @@ PROBE = """
 import json, sys
 from pathlib import Path
 from agent.agent import ParleyAgent
-from agent.nodes.acts import best_question
+from agent.questions import best_question
 from agent.state import Candidate
 from knowledge.pack import load_pack
 agent = ParleyAgent(load_pack(Path(sys.argv[1])))
@@ -29,7 +29,7 @@ items = list(agent.pack.catalog)[:40]
 pool = [Candidate(item_id=i.item_id, title=i.title, score=1.0) for i in items]
 asks = [best_question(agent.context, pool[k:k + 20], asked) for k in (0, 10, 20)
         for asked in ([], ["genre"], ["genre", "director"])]
-from tools.graph_paths import PathFinder
+from knowledge.graph_paths import PathFinder
 finder = PathFinder(agent.pack.graph)
 nodes = [f"item:{i.item_id}" for i in items[:12]]
 paths = [[p.weight, [(s.source, s.relation, s.target) for s in p.steps]]
