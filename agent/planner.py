@@ -59,6 +59,10 @@ class Outcome:
     """Why the planner gave the turn back to the policy (None when it did not)."""
 
 
+QUESTIONS = frozenset({"question", "why"})
+"""Intents that want an answer: the planner may answer them, never turn them into picks."""
+
+
 def plan_with_llm(state: AgentState, ctx: AgentContext) -> dict[str, object] | None:
     """The act and its material chosen by the LLM, or ``None`` for the deterministic policy."""
     model = ctx.planner_model
@@ -72,6 +76,9 @@ def plan_with_llm(state: AgentState, ctx: AgentContext) -> dict[str, object] | N
     profile = state.get("profile") or Profile()
     if outcome.answer is not None:
         return {"act": "answer", "answered": outcome.answer, "trace": trace}
+    if state.get("intent") in QUESTIONS:
+        # A ranking is no answer: the user asked something, the policy answers it.
+        return {"trace": trace} if outcome.trace else None
     if outcome.rankings.lists:
         weights = {name: 1.0 for name in outcome.rankings.lists}
         pool = order(ctx, profile, outcome.rankings, state.get("shown", []), weights=weights)
