@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -116,6 +116,7 @@ def main() -> None:
     times: list[float] = []
     by_act: dict[str, list[float]] = defaultdict(list)
     sources: dict[str, int] = defaultdict(int)
+    drafts, rejections = 0, Counter()
     for _ in range(args.rounds):
         for script in SCRIPTS:
             session = agent.new_session()
@@ -126,6 +127,8 @@ def main() -> None:
                 times.append(elapsed)
                 by_act[result.act].append(elapsed)
                 sources[result.reply_source] += 1
+                drafts += result.reply_source == "llm" or bool(result.rejected)
+                rejections.update(problem.split(" (")[0] for problem in result.rejected)
 
     def ms(values: list[float], q: float = 0.5) -> float:
         ordered = sorted(values)
@@ -140,6 +143,11 @@ def main() -> None:
     for act, values in sorted(by_act.items()):
         print(f"  {act:<18} n={len(values):<3} median {1000 * statistics.median(values):.0f} ms")
     print(f"reply sources        {dict(sources)}")
+    shown = sources.get("llm", 0)
+    passed = f"{shown / drafts:.0%} passed every check and were shown" if drafts else "none"
+    print(f"LLM drafts           {drafts} of {len(times)} replies; {passed}")
+    for reason, count in rejections.most_common(5):
+        print(f"  not shown: {reason} ({count})")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from __future__ import annotations
 import statistics
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,13 @@ class Conversation:
     redactions: int = 0
     context_changed: int = 0
     context_dropped: int = 0
+    replies: int = 0
+    llm_drafts: int = 0
+    """Replies the LLM wrote a draft for (shown or not)."""
+    llm_shown: int = 0
+    """Drafts that passed every check and were shown."""
+    rejections: dict[str, int] = field(default_factory=dict)
+    """Why the other drafts were not shown (the check's words, without the details)."""
     transcript: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -167,8 +174,20 @@ class InteractiveEvaluator:
                 pool = [c.item_id for c in agent.snapshot(session).values.get("candidates", [])]
                 ranks = TurnScore.of(pool, turn.targets).ranks
                 conv.best_ranks = [_best(a, b) for a, b in zip(conv.best_ranks, ranks, strict=True)]
+            conv.replies += 1
+            conv.llm_drafts += result.reply_source == "llm" or bool(result.rejected)
+            conv.llm_shown += result.reply_source == "llm"
+            for problem in result.rejected:
+                reason = problem.split(" (")[0]
+                conv.rejections[reason] = conv.rejections.get(reason, 0) + 1
             conv.transcript.append(
-                {"role": "parley", "act": result.act, "text": result.reply, "items": shown}
+                {
+                    "role": "parley",
+                    "act": result.act,
+                    "text": result.reply,
+                    "items": shown,
+                    "source": result.reply_source,
+                }
             )
             out = simulate(result.reply, shown)
             if out.accepted:
@@ -271,6 +290,7 @@ def evaluate_interactive(
         "context_utterances_dropped": sum(c.context_dropped for c in conversations),
         "conversations_with_changed_context": sum(1 for c in conversations if c.context_changed),
     }
+    report["language"] = language_figures(conversations)
     report["beyond_accuracy"] = _beyond(pack_dir, conversations)
     report["data"] = {"dialogues": str(turns.path), **turns.counts()}
     report.update(info)
@@ -278,3 +298,23 @@ def evaluate_interactive(
         report["simulator_llm"] = simulator_llm
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
     return report, conversations
+
+
+def language_figures(conversations: Sequence[Conversation]) -> dict[str, Any]:
+    """The grounded-reply figures: how often the LLM wrote, how often what it wrote was
+    shown, and why the rest was not (most frequent reasons first)."""
+    replies = sum(c.replies for c in conversations)
+    drafts = sum(c.llm_drafts for c in conversations)
+    passed = sum(c.llm_shown for c in conversations)
+    reasons: dict[str, int] = {}
+    for conv in conversations:
+        for reason, count in conv.rejections.items():
+            reasons[reason] = reasons.get(reason, 0) + count
+    return {
+        "replies": replies,
+        "llm_drafts": drafts,
+        "llm_draft_share": round(drafts / max(1, replies), 4),
+        "llm_shown": passed,
+        "grounded_pass_rate": round(passed / drafts, 4) if drafts else None,
+        "rejections": dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+    }

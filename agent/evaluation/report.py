@@ -175,6 +175,7 @@ def summary_markdown(report: dict[str, Any]) -> str:
             f"| invalid item rate | {report.get('invalid_item_rate')} |",
             f"| repeat rate | {report.get('repeat_rate')} |",
             f"| leak rate | {report.get('leak_rate')} |",
+            *_language_rows(report.get("language") or {}),
             "",
             f"Seeded contexts: {counts.get('context_utterances_changed', 0)} utterances had a "
             f"target title removed ({counts.get('context_utterances_dropped', 0)} dropped "
@@ -216,3 +217,15 @@ def beyond_markdown(beyond: dict[str, Any]) -> list[str]:
             f"{ild.get('genre')} | {ild.get('people')} | {' | '.join(cells)} |"
         )
     return lines
+
+
+def _language_rows(language: dict[str, Any]) -> list[str]:
+    """Table rows of the grounded-reply figures (none when no LLM wrote)."""
+    if not language.get("llm_drafts"):
+        return [f"| LLM drafts | 0 of {language.get('replies', 0)} replies (templates only) |"]
+    reasons = ", ".join(f"{r} {n}" for r, n in list(language.get("rejections", {}).items())[:4])
+    return [
+        f"| LLM drafts | {language['llm_drafts']} of {language['replies']} replies |",
+        f"| drafts shown (passed every check) | {language['grounded_pass_rate']} |",
+        f"| why drafts were not shown | {reasons or 'none'} |",
+    ]

@@ -101,3 +101,21 @@ def test_report_files(tmp_path: Path) -> None:
     assert saved["plots"] == ["report-recall.png", "report-ablations.png"]
     text = (tmp_path / "out" / "report.md").read_text()
     assert "beats the popularity baseline" in text and "| retriever_only |" in text
+
+
+def test_language_figures_count_drafts_shown_and_reasons() -> None:
+    from agent.evaluation.interactive import Conversation, language_figures
+
+    def conv(replies: int, drafts: int, shown: int, reasons: dict[str, int]) -> Conversation:
+        return Conversation(
+            "k", [], None, replies, [], replies=replies, llm_drafts=drafts, llm_shown=shown,
+            rejections=reasons,
+        )  # fmt: skip
+
+    figures = language_figures(
+        [conv(3, 2, 1, {"repeats itself": 1}), conv(2, 2, 0, {"repeats itself": 1, "x": 1})]
+    )
+    assert figures["replies"] == 5 and figures["llm_drafts"] == 4
+    assert figures["llm_draft_share"] == 0.8 and figures["grounded_pass_rate"] == 0.25
+    assert list(figures["rejections"].items()) == [("repeats itself", 2), ("x", 1)]
+    assert language_figures([conv(2, 0, 0, {})])["grounded_pass_rate"] is None
