@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    exe = shutil.which("chroma")
+    beside = Path(sys.executable).parent / "chroma"  # the venv's, even when not activated
+    exe = str(beside) if beside.exists() else shutil.which("chroma")
     assert exe, "the chroma command ships with the chromadb package"
     port = _free_port()
     data = tmp_path_factory.mktemp("chroma-server")
