@@ -434,7 +434,7 @@ def served_markup_llm(demo_pack: Pack) -> Iterator[Served]:
     from tests.fixtures.fake_llm import FakeLLMServer
 
     with FakeLLMServer("faithful") as fake:
-        fake.extra = MARKUP
+        fake.extra = MARKUP + "."  # a whole sentence: a reply cut off is never shown
         yield from _serve(ParleyAgent(demo_pack, llm=OpenAICompatibleLLM(fake.url)))
 
 
