@@ -98,13 +98,16 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     elif intent == "reject":
         for item_id in ref.items:
             profile.apply_item(item_id, "dislike")
-    elif intent == "more_like":
-        for item_id in ref.items:
-            profile.apply_item(item_id, "like")
-    elif intent == "accept":
-        for item_id in ref.items or (named or implicit)[:1]:
-            profile.apply_item(item_id, "like")
-        focus = focus or implicit[:1]
+    elif intent in {"more_like", "accept"}:
+        # A pointer never overturns a card the user turned down ("more like that" after
+        # disliking the first card); naming the title does.
+        turned_down = set(profile.disliked)
+        chosen = ref.items if intent == "more_like" else ref.items or (named or implicit)[:1]
+        for item_id in chosen:
+            if item_id not in turned_down or item_id in named:
+                profile.apply_item(item_id, "like")
+        if intent == "accept":
+            focus = focus or implicit[:1]
     elif intent == "statement" and ref.items and ref.at is not None and has_taste(text):
         # "I loved the second one", "that one was boring", "Casablanca? I adore it".
         pol = polarity(text, *ref.at)

@@ -248,3 +248,15 @@ def test_the_spielberg_one(wide_ctx: AgentContext) -> None:
     }
     update = understand(state, Runtime(context=wide_ctx))
     assert update["intent"] == "question" and update["focus"] == ["saving-private-ryan"]
+
+
+def test_more_like_that_never_likes_a_card_the_user_turned_down() -> None:
+    from agent.agent import ParleyAgent
+
+    agent = ParleyAgent(SmallSource())  # type: ignore[arg-type]
+    session = agent.new_session()
+    first = agent.turn(session, "I loved Inception").items[0].item_id
+    agent.feedback(session, first, "dislike")  # the card's button
+    agent.turn(session, "more like that")
+    profile = agent.profile(session)
+    assert first in profile.disliked and first not in profile.liked
