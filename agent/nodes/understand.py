@@ -54,6 +54,11 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     ]
     items = [(m.start, m.best.item.item_id) for m in mentions if m.best.item is not None]
     named = list(dict.fromkeys(item_id for _, item_id in items))
+    titles = [(m.start, m.end) for m in mentions if m.best.kind == "item"]
+    if reading.reference_at is not None and _inside(*reading.reference_at, titles):
+        # "first" in "Who directed 50 First Dates?" is part of a title, not "the first one".
+        reading.positions, reading.reference_at = [], None
+        reading.refers_to_one = reading.refers_to_all = False
     ref = resolve(text, reading, discussion, ctx.catalog, ctx.genre_words, items)
     if ref.description is not None:
         # "not the Spielberg one": the name describes a shown item, it is no taste.

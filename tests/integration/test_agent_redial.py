@@ -129,3 +129,12 @@ def test_se7en_and_gone_gril_link(agent: ParleyAgent, redial_pack: Pack) -> None
     assert result.act == "recommend" and "Se7en a" not in result.reply
     unknown = agent.turn(agent.new_session(user="x"), "I loved Zorblax Moon and Quantum Llamas")
     assert '"Zorblax Moon and Quantum Llamas"' in unknown.reply
+
+
+def test_an_ordinal_inside_a_title_is_the_title(agent: ParleyAgent) -> None:
+    """ "first" in "50 First Dates" is no "the first one" (found by bench/load.py)."""
+    session = agent.new_session(user="ordinal")
+    agent.turn(session, "I loved 50 First Dates (2004)")
+    agent.turn(session, "not the first one, something else")
+    result = agent.turn(session, "Who directed 50 First Dates (2004)?")
+    assert result.act == "answer" and "Peter Segal" in result.reply, result.reply
