@@ -53,8 +53,14 @@ def run_tier(agent: ParleyAgent, tier: str) -> dict[str, object]:
             drafts += wrote
             shown += result.reply_source == "llm"
             reasons.update(r.split(" (")[0].split(":")[0] for r in result.rejected)
-            form = reply_problems(result.reply, ReplyPlan(act=result.act, template=""), [])
-            loops += any("repeats itself" in p for p in form)
+            # A loop is text that repeats itself within one line ("X (1974) X (1974) ...");
+            # list lines that give the same reason for two picks are no loop.
+            plan = ReplyPlan(act=result.act, template="")
+            loops += any(
+                "repeats itself" in p
+                for line in result.reply.splitlines()
+                for p in reply_problems(line, plan, [])
+            )
     return {
         "tier": tier,
         "turns": len(times),
