@@ -231,11 +231,12 @@ class ParleyAgent:
 
     def warm_up(self) -> None:
         """Load every model and index now (linker, graph, vector index, embedding model,
-        the LLM), so that the first turn is as quick as the next."""
+        the LLM when a turn will call it), so that the first turn is as quick as the next."""
         self.toolbox.warm_up()
         # A throwaway ranking pages in the vector index and runs the embedding model once.
         rank(self.context, Profile(notes=["a film to warm up the index"]), [])
-        self.llm.warm_up()
+        if self.context.uses_llm:
+            self.llm.warm_up()
 
     def stream(self, session: str, text: str) -> Iterator[StreamEvent]:
         """Run one turn, yielding reply pieces as they are produced, then the result."""

@@ -71,8 +71,9 @@ class AgentSettings:
     writing: Literal["auto", "reply", "lead", "none"] = "auto"
     """What the LLM writes: the whole ``reply``; a one-sentence ``lead``-in above the
     templated list (recommendations; other acts keep their templates); or ``none`` (the
-    templates only). ``auto`` is ``lead`` for the embedded model and ``reply`` for a served
-    one (see README, "What each language model tier gives")."""
+    templates only). ``auto`` is ``none`` for the embedded model (its drafts almost never
+    pass the checks) and ``reply`` for a served one (see README, "What each language model
+    tier gives")."""
     max_tokens: int = 160
     """Token limit of every LLM reply."""
     temperature: float = 0.3

@@ -92,7 +92,17 @@ class AgentContext:
             return "none"
         if self.settings.writing != "auto":
             return self.settings.writing
-        return "lead" if isinstance(self.llm, EmbeddedLLM) else "reply"
+        # Measured (bench/tiers.py, README "What each language model tier gives"): the tiny
+        # embedded model's drafts almost never pass the checks, so with it the templates are
+        # what the user reads either way, ten times sooner.
+        return "none" if isinstance(self.llm, EmbeddedLLM) else "reply"
+
+    @property
+    def uses_llm(self) -> bool:
+        """Whether any step of a turn calls the LLM (writing, extraction or planning)."""
+        return self.llm.available and (
+            self.writing != "none" or self.settings.llm_extraction or self.settings.planner == "llm"
+        )
 
     @cached_property
     def planner_model(self) -> Any:

@@ -89,7 +89,10 @@ def create_app(
 
         gr.HTML(
             header_html(
-                catalog.name or "the catalog", len(catalog), agent.llm.name, agent.llm.available
+                catalog.name or "the catalog",
+                len(catalog),
+                agent.llm.name,
+                _uses_llm(agent),
             )
         )
         notice = gr.HTML("", elem_id="pl-notice", visible=False)
@@ -293,6 +296,12 @@ def create_app(
 
     app.queue(default_concurrency_limit=concurrency)
     return app
+
+
+def _uses_llm(agent: Any) -> bool:
+    """Whether the agent's turns call its LLM (the embedded model writes nothing by default)."""
+    context = getattr(agent, "context", None)
+    return bool(context.uses_llm) if context is not None else bool(agent.llm.available)
 
 
 def _feedback_handler(adapter: ChatAdapter, item_id: str, kind: Kind) -> Callable[..., Any]:

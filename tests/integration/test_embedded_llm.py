@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.agent import ParleyAgent
+from agent.context import AgentSettings
 from agent.llm import EmbeddedLLM, GenerationOptions, complete, embedded_model_path
 from knowledge.pack import Pack
 
@@ -29,7 +30,8 @@ def test_generation_respects_max_tokens(llm: EmbeddedLLM) -> None:
 
 
 def test_agent_replies_stay_grounded_with_the_tiny_model(demo_pack: Pack, llm: EmbeddedLLM) -> None:
-    agent = ParleyAgent(demo_pack, llm=llm)
+    # The model writes whole replies here (by default it writes nothing: README, tiers).
+    agent = ParleyAgent(demo_pack, llm=llm, settings=AgentSettings(writing="reply"))
     session = agent.new_session()
     sources = []
     for line in [
