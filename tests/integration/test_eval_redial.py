@@ -40,10 +40,10 @@ def test_static_protocol(redial_pack: Pack, dialogues: Path, tmp_path: Path) -> 
     out = tmp_path / "static.json"
     report = run_eval(
         "static", "--pack", str(redial_pack.path), "--dialogues", str(dialogues),
-        "--out", str(out), "--limit", "40",
+        "--out", str(out), "--limit", "120",
     )  # fmt: skip
     assert set(report) >= STATIC_KEYS
-    assert report["turns"] >= 35 and report["n"] >= report["turns"]
+    assert report["turns"] >= 100 and report["n"] >= report["turns"]
     assert 0 <= report["recall@1"] <= report["recall@10"] <= report["recall@50"] <= 1
     assert {"retriever_only", "kg_paths_only"} <= set(report["ablations"])
     assert "popularity" in report["baselines"]
@@ -53,8 +53,11 @@ def test_static_protocol(redial_pack: Pack, dialogues: Path, tmp_path: Path) -> 
     assert report["pack"]["manifest"]["items"] == len(redial_pack.catalog)
     for name in ("static.md", "static-recall.png", "static-ablations.png"):
         assert (tmp_path / name).stat().st_size > 0
-    # The agent's ranking finds a good share of the human recommendations within 50.
-    assert report["recall@50"] > report["baselines"]["popularity"]["recall@50"]
+    # The agent's ranking finds more of the human recommendations than popularity does
+    # (120 turns: on 40 the two can tie within 50).
+    popularity = report["baselines"]["popularity"]
+    assert report["recall@10"] > popularity["recall@10"]
+    assert report["recall@50"] > popularity["recall@50"]
 
 
 def check_interactive(report: dict[str, Any], conversations: Path, redial_pack: Pack) -> None:
