@@ -310,7 +310,7 @@ def answer_trait(trait: Trait, item: Item) -> str:
         if cues:
             why.append("its description mentions " + join_names([f'"{c}"' for c in cues]))
         kind = f" under {join_names(list(trait.genres))}" if trait.genres else ""
-        verdict = f"Perhaps: {title} is not listed{kind}, but {' and '.join(why)}."
+        verdict = f"It might be. {title} is not listed{kind}, but {' and '.join(why)}."
     else:
         kind = join_names(list(trait.genres) or list(trait.related))
         verdict = f"Probably not: {title} is listed under {listed}" + (

@@ -193,7 +193,7 @@ def test_ordinary_words_stay_ordinary(wide_lookup: LookupTool, text: str) -> Non
 @pytest.mark.parametrize(
     ("question", "item", "needle"),
     [
-        ("is it scary?", "jaws", "Perhaps: Jaws (1975) is not listed under horror"),
+        ("is it scary?", "jaws", "It might be. Jaws (1975) is not listed under horror"),
         ("is it scary?", "it", "Yes: It (2017) is listed under horror."),
         ("is it funny?", "up", "Yes: Up (2009) is listed under animation"),
         ("is it for kids?", "mulan", "Yes: Mulan (1998) is listed under"),
