@@ -124,18 +124,25 @@ def _graph_reasons(
             titles = shared.setdefault((item.item_id, relation, name), [])
             if liked.display_title not in titles:
                 titles.append(liked.display_title)
+    # People who share a role with the same liked films make one reason ("written by Evan
+    # Goldberg and Seth Rogen, who also wrote Superbad"), not one each.
+    together: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     for (item_id, relation, name), titles in shared.items():
-        text = _shared(relation, name, join_names(titles[:2]))
-        reasons[item_id].append(Reason(text, STRENGTH[relation] + 0.05 * (len(titles) - 1)))
+        together.setdefault((item_id, relation, tuple(titles[:2])), []).append(name)
+    for (item_id, relation, liked_titles), names in together.items():
+        text = _shared(relation, names[:2], join_names(list(liked_titles)))
+        strength = STRENGTH[relation] + 0.05 * (len(liked_titles) - 1) + 0.02 * (len(names) - 1)
+        reasons[item_id].append(Reason(text, strength))
     return call
 
 
-def _shared(relation: str, name: str, liked: str) -> str:
+def _shared(relation: str, names: list[str], liked: str) -> str:
+    who = join_names(names)
     if relation == "directed_by":
-        return f"directed by {name}, like {liked}"
+        return f"directed by {who}, like {liked}"
     if relation == "written_by":
-        return f"written by {name}, who also wrote {liked}"
-    return f"{name} stars in it, as in {liked}"
+        return f"written by {who}, who also wrote {liked}"
+    return f"{who} {'star' if len(names) > 1 else 'stars'} in it, as in {liked}"
 
 
 def _wanted_reasons(profile: Profile, item: Item) -> list[Reason]:
