@@ -19,10 +19,10 @@ from knowledge.sequences import InteractionSequence, dialogue_comentions, moviel
 from knowledge.sid.artifacts import SUBDIR, load_generator, save_generator
 from knowledge.sid.cold import evaluate_cold_start
 from knowledge.sid.data import holdout_last
-from knowledge.sid.evaluate import EvalConfig, evaluate, id_report, tune_itemknn
+from knowledge.sid.evaluate import EvalConfig, evaluate, id_report, train_sid, tune_itemknn
 from knowledge.sid.features import ItemFeatures
 from knowledge.sid.generator import SIDGenerator
-from knowledge.sid.train import SemanticIndex, SIDConfig, build_ids, train_generator, validate
+from knowledge.sid.train import SemanticIndex, SIDConfig, build_ids, validate
 
 if TYPE_CHECKING:
     from knowledge.pack import Pack
@@ -110,16 +110,7 @@ def train_pack(
     knn = None
     if config.distill > 0:
         knn, _ = tune_itemknn(len(item_ids), split, (5, 10, 20), (0.8, 0.9))
-    generator, fit_result = train_generator(
-        semantic.rqvae,
-        semantic.ids,
-        split.train,
-        (split.valid_history, split.valid_target),
-        config,
-        progress,
-        features=semantic.features,
-        knn=knn,
-    )
+    generator, fit_result = train_sid(semantic, split, config, knn, progress)
     ids = semantic.ids
     valid = validate(generator, split.valid_history, split.valid_target)
     latency = decode_latency(generator, split.valid_history[:200])
