@@ -212,7 +212,15 @@ def train_ranker(
     queries = [q for q in queries if q.targets]
     fit = [q for q in queries if not held_out(q.dialog_id)]
     valid = [q for q in queries if held_out(q.dialog_id)]
-    params = {**PARAMS, "seed": seed, "deterministic": True, "num_threads": max(1, workers)}
+    # deterministic needs a fixed histogram layout too: LightGBM otherwise picks row- or
+    # column-wise by timing them, and two runs on the same data can grow different trees.
+    params = {
+        **PARAMS,
+        "seed": seed,
+        "deterministic": True,
+        "force_col_wise": True,
+        "num_threads": max(1, workers),
+    }
 
     x, y, groups = _dataset(fit)
     vx, vy, vgroups = _dataset(valid)
@@ -282,17 +290,24 @@ def train_ranker(
 
 
 DISCOUNTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0)
+ACCURACY_BUDGET = 0.03
+"""Share of the best held-out Recall@10 a popularity discount may cost: the tail is won
+back only as far as it does not make the first recommendations worse for everyone."""
 
 
 def popularity_discount(
     queries: Sequence[Query], scores: Sequence[np.ndarray], tiers: Mapping[str, str]
 ) -> tuple[float, dict[str, dict[str, float]]]:
-    """The smallest popularity discount whose held-out tail Recall@10 is at least that of
-    reciprocal-rank fusion, and every discount's figures.
+    """The popularity discount, and every discount's held-out figures.
 
     A model that learned "popular films get recommended" buys head recall with the tail;
     ranking by ``score - d * popularity`` gives some of it back. ``d`` is in units of the
-    scores' spread per unit of popularity spread (see `LearnedRanker.scores`).
+    scores' spread per unit of popularity spread (see `LearnedRanker.scores`). Only the
+    discounts whose held-out Recall@10 is within `ACCURACY_BUDGET` of the best one are
+    allowed: among them, the smallest whose tail Recall@10 is at least reciprocal-rank
+    fusion's, else the smallest with the best tail. The bound matters: a held-out tail is
+    a few dozen films, and one of them more or less must never turn the ranking upside
+    down (a large discount puts obscure films first for everyone).
     """
     column = FEATURES.index("popularity")
     rrf_column = FEATURES.index("rrf")
@@ -301,7 +316,6 @@ def popularity_discount(
     )
     rrf = _bucket_recall(queries, [q.features[:, rrf_column] for q in queries], tiers)
     table = {}
-    chosen = None
     for d in DISCOUNTS:
         adjusted = [
             s - d * spread * q.features[:, column] for q, s in zip(queries, scores, strict=True)
@@ -309,11 +323,15 @@ def popularity_discount(
         found = _bucket_recall(queries, adjusted, tiers)
         found["overall"] = round(recall_at(queries, adjusted, 10), 4)
         table[str(d)] = found
-        if chosen is None and found["tail"] >= rrf["tail"]:
-            chosen = d
+    best = max(table[str(d)]["overall"] for d in DISCOUNTS)
+    allowed = [d for d in DISCOUNTS if table[str(d)]["overall"] >= (1 - ACCURACY_BUDGET) * best]
+    keeping = [d for d in allowed if table[str(d)]["tail"] >= rrf["tail"]]
+    if keeping:
+        chosen = keeping[0]
+    else:
+        top_tail = max(table[str(d)]["tail"] for d in allowed)
+        chosen = next(d for d in allowed if table[str(d)]["tail"] == top_tail)
     table["rrf"] = rrf
-    if chosen is None:  # none reaches it: the discount with the best tail
-        chosen = max(DISCOUNTS, key=lambda d: table[str(d)]["tail"])
     return round(chosen * spread, 6), table
 
 

@@ -122,8 +122,7 @@ class RetrieverTool(Tool[RetrieverInput, RetrieverOutput]):
         excluded = set(data.exclude_ids)
         index = self.source.index
         vector = index.embedder.encode_one(data.text)
-        hits = index.query(vector, pool, where=data.filters, exclude_ids=data.exclude_ids)
-        dense = {h.item_id: h.score for h in hits if h.item_id in self._rows}
+        dense = self._dense_pool(vector, pool, data)
 
         lexical_all = self._bm25.scores(query_terms(data.text))
         best_lexical = 0.0
@@ -159,7 +158,10 @@ class RetrieverTool(Tool[RetrieverInput, RetrieverOutput]):
         )
         weight = data.dense_weight if best_lexical > 0 else 1.0
         fused = weight * dense_norm + (1.0 - weight) * lexical_norm
-        order = np.argsort(-fused, kind="stable")[: data.k]
+        # Ties (twins share a text, hence a vector) go to the smaller id, never to the order
+        # in which the store happened to return them.
+        ranked = sorted(range(len(candidates)), key=lambda j: (-fused[j], candidates[j]))
+        top = ranked[: data.k]
         return RetrieverOutput(
             items=[
                 RetrievedItem(
@@ -168,9 +170,27 @@ class RetrieverTool(Tool[RetrieverInput, RetrieverOutput]):
                     dense=round(float(dense_scores[j]), 4),
                     lexical=round(float(lexical_norm[j]), 4),
                 )
-                for j in order
+                for j in top
             ]
         )
+
+    def _dense_pool(self, vector: np.ndarray, pool: int, data: RetrieverInput) -> dict[str, float]:
+        """The ``pool`` items nearest to ``vector`` that pass the filter, with their scores.
+
+        The vector store's search is approximate, and two processes opening the same
+        collection may return a slightly different last few; with the pack's item vectors
+        the store is asked for twice the pool and the pool is cut by exact cosine (ties to
+        the smaller id), so the same question always gets the same pool.
+        """
+        index = self.source.index
+        over = pool if self._embeddings is None else 2 * pool
+        hits = index.query(vector, over, where=data.filters, exclude_ids=data.exclude_ids)
+        found = [h for h in hits if h.item_id in self._rows]
+        if self._embeddings is None:
+            return {h.item_id: h.score for h in found}
+        exact = {h.item_id: self._dense_score(vector, h.item_id, 0.0) for h in found}
+        kept = sorted(exact, key=lambda i: (-exact[i], i))[:pool]
+        return {i: exact[i] for i in kept}
 
     def _dense_score(self, vector: np.ndarray, item_id: str, floor: float) -> float:
         if self._embeddings is None:

@@ -66,6 +66,20 @@ def test_the_discount_is_the_smallest_that_keeps_the_tail() -> None:
     assert recall_at(queries, scores, 10) == 0.0
 
 
+def test_the_discount_never_costs_more_than_the_accuracy_budget() -> None:
+    # Ten turns whose target is the popular film (the model ranks it first) and one whose
+    # target is obscure: only the largest discount finds that one, and it loses the ten.
+    head = [0.1] * 11 + [5.0]
+    tail = [0.1] + [0.1] + [5.0] * 10
+    queries = [_query(12, 11, head, f"h{n}") for n in range(10)] + [_query(12, 1, tail, "t")]
+    scores = [np.array(q.features[:, FEATURES.index("popularity")], dtype=float) for q in queries]
+    tiers = {"i11": "head", "i1": "tail"}
+    chosen, table = popularity_discount(queries, scores, tiers)
+    assert table["rrf"]["tail"] == 1.0 and table["1.0"]["tail"] == 1.0
+    assert table["1.0"]["overall"] < table["0.0"]["overall"]
+    assert chosen == 0.0
+
+
 def test_folds_and_held_out_dialogues_are_stable() -> None:
     ids = [str(n) for n in range(2000)]
     assert [fold_of(i) for i in ids] == [fold_of(i) for i in ids]
