@@ -258,10 +258,10 @@ def create_app(
             value = example.value
             return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
-        def on_past(value: object, sid: str, listed: str | None) -> Any:
-            if listed == sid:
-                return gr.skip()  # already in the list: no need to read every past session
-            choices = adapter.past_sessions(clean_stored(value))
+        def on_past(value: object, sid: str) -> Any:
+            # The conversation that just had a turn is read again (its label counts turns);
+            # the others' labels are remembered.
+            choices = adapter.past_sessions(clean_stored(value), fresh=sid)
             return gr.update(choices=choices, value=sid if sid in {c[1] for c in choices} else None)
 
         turn_outputs = [chatbot, box, cards, believed, notice, new, past]
@@ -281,7 +281,7 @@ def create_app(
         }
         refresh_past: dict[str, Any] = {
             "fn": on_past,
-            "inputs": [stored, session, past],
+            "inputs": [stored, session],
             "outputs": [past],
             "show_progress": "hidden",
         }
