@@ -20,6 +20,7 @@ from agent.profile import Profile
 from agent.ranking import graph_sources
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
+from agent.wording import people_phrases
 from knowledge.items import Catalog, Item
 from tools.facts import join_names
 
@@ -187,8 +188,7 @@ def _wanted_reasons(profile: Profile, item: Item) -> list[Reason]:
         return []
     genres = met.pop("genre", [])
     head = f"{_article(genres[0])} {' and '.join(genres[:2])} film" if genres else ""
-    lead = {"director": "directed by", "writer": "written by", "star": "with"}
-    parts = [f"{lead.get(a, a)} {join_names(v)}" for a, v in met.items()]
+    parts = people_phrases(met)
     text = " ".join([head or ("a film" if parts else ""), *parts]).strip()
     return [Reason(f"{text}, as you asked", STRENGTH["wanted"] + 0.05 * (len(met) + bool(genres)))]
 

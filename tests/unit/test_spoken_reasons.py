@@ -1,6 +1,8 @@
-"""A reply says a reason once in full; later picks with the same reason say it briefly."""
+"""How a reply words its reasons and the user's wishes: once in full, a person named once."""
 
 from agent.evidence import spoken
+from agent.profile import Profile
+from agent.wording import people_phrases, wish_phrase
 
 NOLAN = "directed by Christopher Nolan, like Inception (2010) and The Prestige (2006)"
 FANS = "people who liked Inception (2010) also liked it"
@@ -29,3 +31,19 @@ def test_a_repeated_reason_is_said_briefly_the_second_time() -> None:
 def test_a_reason_without_a_short_form_stays_whole() -> None:
     thriller = "a thriller, as you asked"
     assert spoken([[thriller], [thriller]]) == [[thriller], [thriller]]
+
+
+def test_one_person_in_two_roles_is_named_once() -> None:
+    nolan = ["Christopher Nolan"]
+    assert people_phrases({"writer": nolan, "director": nolan}) == [
+        "directed and written by Christopher Nolan"
+    ]
+    assert people_phrases({"director": ["Clint Eastwood"], "star": ["Clint Eastwood"]}) == [
+        "directed by and starring Clint Eastwood"
+    ]
+    assert people_phrases({"star": ["Tom Hanks", "Meg Ryan"]}) == ["with Tom Hanks and Meg Ryan"]
+
+
+def test_a_wish_for_a_person_in_any_role_reads_by() -> None:
+    profile = Profile(wanted={"director": ["christopher nolan"], "writer": ["christopher nolan"]})
+    assert wish_phrase(profile, lambda _, name: name.title()) == "films by Christopher Nolan"
