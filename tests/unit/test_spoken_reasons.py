@@ -28,9 +28,11 @@ def test_a_repeated_reason_is_said_briefly_the_second_time() -> None:
     ]
 
 
-def test_a_reason_without_a_short_form_stays_whole() -> None:
+def test_a_met_wish_is_said_once_and_a_reason_without_a_short_form_stays() -> None:
     thriller = "a thriller, as you asked"
-    assert spoken([[thriller], [thriller]]) == [[thriller], [thriller]]
+    assert spoken([[thriller], [thriller]]) == [[thriller], ["also a thriller"]]
+    odd = "one of the most popular films in the catalog"
+    assert spoken([[odd], [odd]]) == [[odd], [odd]]
 
 
 def test_one_person_in_two_roles_is_named_once() -> None:
