@@ -91,7 +91,7 @@ AGAIN = (
     (re.compile(r"^written by (?P<who>.+), who also wrote .+$"), "also written by {who}"),
     (re.compile(r"^(?P<who>.+) stars? in it, as in .+$"), "also starring {who}"),
     (re.compile(r"^people who liked .+ also liked it$"), "liked by the same people"),
-    (re.compile(r"^(?P<what>(?:a|an) .+), as you asked$"), "also {what}"),
+    (re.compile(r"^(?:a|an) (?P<what>.+), as you asked$"), "another {what}"),
 )
 """A reason an earlier pick already gave, said the second time ("also directed by ...")."""
 

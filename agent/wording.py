@@ -68,14 +68,16 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
 
 ROLE_VERBS = {"director": "directed", "writer": "written", "star": "starring"}
 ROLE_LEADS = {"director": "directed by", "writer": "written by", "star": "with"}
+CREW_VERBS = {"director": "directed", "writer": "wrote"}
 
 
 def people_phrases(by_role: dict[str, list[str]], several: str = "") -> list[str]:
     """People by role in words: ``{"director": ["Christopher Nolan"], "writer":
     ["Christopher Nolan"]}`` -> ``["directed and written by Christopher Nolan"]``, not the
-    name once per role. With ``several`` ("by"), a person under more than one role is
-    said that way instead ("by Christopher Nolan": what the user asked for, not what
-    each film has). Names keep the order in which the roles list them."""
+    name once per role; an actor who also wrote or directed is "starring Jim Carrey, who
+    also wrote it". With ``several`` ("by"), a person under more than one role is said
+    that way instead ("by Christopher Nolan", "with Jim Carrey" for an actor: what the user
+    asked for, not what each film has)."""
     roles_of: dict[str, list[str]] = {}
     for role, names in by_role.items():
         for name in names:
@@ -88,14 +90,17 @@ def people_phrases(by_role: dict[str, list[str]], several: str = "") -> list[str
     parts = []
     for roles, names in groups.items():
         who = join_names(names)
+        crew = [CREW_VERBS[r] for r in roles if r in CREW_VERBS]
         if len(roles) == 1:
             parts.append(f"{ROLE_LEADS.get(roles[0], roles[0])} {who}")
         elif several:
-            parts.append(f"{several} {who}")
+            parts.append(f"{'with' if 'star' in roles else several} {who}")
+        elif "star" in roles and crew:
+            parts.append(f"starring {who}, who also {' and '.join(crew)} it")
         else:
-            crew = [ROLE_VERBS[r] for r in roles if r != "star" and r in ROLE_VERBS]
-            lead = f"{' and '.join(crew)} by" if crew else ""
-            parts.append(f"{lead} and starring {who}" if "star" in roles else f"{lead} {who}")
+            parts.append(
+                f"{' and '.join(ROLE_VERBS[r] for r in roles if r in CREW_VERBS)} by {who}"
+            )
     return parts
 
 

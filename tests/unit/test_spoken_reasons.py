@@ -30,7 +30,7 @@ def test_a_repeated_reason_is_said_briefly_the_second_time() -> None:
 
 def test_a_met_wish_is_said_once_and_a_reason_without_a_short_form_stays() -> None:
     thriller = "a thriller, as you asked"
-    assert spoken([[thriller], [thriller]]) == [[thriller], ["also a thriller"]]
+    assert spoken([[thriller], [thriller]]) == [[thriller], ["another thriller"]]
     odd = "one of the most popular films in the catalog"
     assert spoken([[odd], [odd]]) == [[odd], [odd]]
 
@@ -40,8 +40,8 @@ def test_one_person_in_two_roles_is_named_once() -> None:
     assert people_phrases({"writer": nolan, "director": nolan}) == [
         "directed and written by Christopher Nolan"
     ]
-    assert people_phrases({"director": ["Clint Eastwood"], "star": ["Clint Eastwood"]}) == [
-        "directed by and starring Clint Eastwood"
+    assert people_phrases({"star": ["Jim Carrey"], "writer": ["Jim Carrey"]}) == [
+        "starring Jim Carrey, who also wrote it"
     ]
     assert people_phrases({"star": ["Tom Hanks", "Meg Ryan"]}) == ["with Tom Hanks and Meg Ryan"]
 
@@ -49,3 +49,5 @@ def test_one_person_in_two_roles_is_named_once() -> None:
 def test_a_wish_for_a_person_in_any_role_reads_by() -> None:
     profile = Profile(wanted={"director": ["christopher nolan"], "writer": ["christopher nolan"]})
     assert wish_phrase(profile, lambda _, name: name.title()) == "films by Christopher Nolan"
+    actor = Profile(wanted={"genre": ["comedy"], "star": ["jim carrey"], "writer": ["jim carrey"]})
+    assert wish_phrase(actor, lambda _, name: name.title()) == "comedies with Jim Carrey"
