@@ -10,6 +10,7 @@ never used. Reasons are ranked by how much they say, and the two strongest are k
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from agent.profile import Profile
 from agent.ranking import graph_sources
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
+from agent.wording import people_phrases
 from knowledge.items import Catalog, Item
 from tools.facts import join_names
 
@@ -82,6 +84,35 @@ def attribute_evidence(profile: Profile, item: Item) -> list[str]:
         return []
     when = f" from {item.year}" if item.year else ""
     return [f"{_article(genres[0])} {' and '.join(genres[:2])} film{when}"]
+
+
+AGAIN = (
+    (re.compile(r"^directed by (?P<who>.+), like .+$"), "also directed by {who}"),
+    (re.compile(r"^written by (?P<who>.+), who also wrote .+$"), "also written by {who}"),
+    (re.compile(r"^(?P<who>.+) stars? in it, as in .+$"), "also starring {who}"),
+    (re.compile(r"^people who liked .+ also liked it$"), "liked by the same people"),
+    (re.compile(r"^(?:a|an) (?P<what>.+), as you asked$"), "another {what}"),
+)
+"""A reason an earlier pick already gave, said the second time ("also directed by ...")."""
+
+
+def spoken(evidence: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The picks' reasons as a reply lists them: a reason an earlier pick already gave in
+    full is said briefly ("also directed by Christopher Nolan"), as a person would, instead
+    of the same sentence three times. Cards keep every reason in full."""
+    said: set[str] = set()
+    out = []
+    for reasons in evidence:
+        row = []
+        for text in reasons:
+            short = next(
+                (again.format(**m.groupdict()) for rx, again in AGAIN if (m := rx.match(text))),
+                None,
+            )
+            row.append(short if text in said and short else text)
+        said.update(reasons)
+        out.append(row)
+    return out
 
 
 def _graph_reasons(
@@ -158,8 +189,7 @@ def _wanted_reasons(profile: Profile, item: Item) -> list[Reason]:
         return []
     genres = met.pop("genre", [])
     head = f"{_article(genres[0])} {' and '.join(genres[:2])} film" if genres else ""
-    lead = {"director": "directed by", "writer": "written by", "star": "with"}
-    parts = [f"{lead.get(a, a)} {join_names(v)}" for a, v in met.items()]
+    parts = people_phrases(met)
     text = " ".join([head or ("a film" if parts else ""), *parts]).strip()
     return [Reason(f"{text}, as you asked", STRENGTH["wanted"] + 0.05 * (len(met) + bool(genres)))]
 

@@ -53,17 +53,55 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
         if genres
         else ""
     )
-    parts = []
-    for role, lead in (("director", "directed by"), ("star", "with"), ("writer", "written by")):
-        names = profile.wanted.get(role, [])
-        if names:
-            parts.append(f"{lead} {join_names([label(role, n) for n in names])}")
+    people = {
+        role: [label(role, n) for n in profile.wanted.get(role, [])]
+        for role in ("director", "star", "writer")
+    }
+    parts = people_phrases(people, several="by")
     years = _years(profile)
     if years:
         parts.append(years)
     if not head and not parts:
         return ""
     return " ".join([head or "films", *parts])
+
+
+ROLE_VERBS = {"director": "directed", "writer": "written", "star": "starring"}
+ROLE_LEADS = {"director": "directed by", "writer": "written by", "star": "with"}
+CREW_VERBS = {"director": "directed", "writer": "wrote"}
+
+
+def people_phrases(by_role: dict[str, list[str]], several: str = "") -> list[str]:
+    """People by role in words: ``{"director": ["Christopher Nolan"], "writer":
+    ["Christopher Nolan"]}`` -> ``["directed and written by Christopher Nolan"]``, not the
+    name once per role; an actor who also wrote or directed is "starring Jim Carrey, who
+    also wrote it". With ``several`` ("by"), a person under more than one role is said
+    that way instead ("by Christopher Nolan", "with Jim Carrey" for an actor: what the user
+    asked for, not what each film has)."""
+    roles_of: dict[str, list[str]] = {}
+    for role, names in by_role.items():
+        for name in names:
+            roles_of.setdefault(name, []).append(role)
+    order = list(ROLE_VERBS)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name, found in roles_of.items():
+        key = tuple(sorted(found, key=lambda r: order.index(r) if r in order else len(order)))
+        groups.setdefault(key, []).append(name)
+    parts = []
+    for roles, names in groups.items():
+        who = join_names(names)
+        crew = [CREW_VERBS[r] for r in roles if r in CREW_VERBS]
+        if len(roles) == 1:
+            parts.append(f"{ROLE_LEADS.get(roles[0], roles[0])} {who}")
+        elif several:
+            parts.append(f"{'with' if 'star' in roles else several} {who}")
+        elif "star" in roles and crew:
+            parts.append(f"starring {who}, who also {' and '.join(crew)} it")
+        else:
+            parts.append(
+                f"{' and '.join(ROLE_VERBS[r] for r in roles if r in CREW_VERBS)} by {who}"
+            )
+    return parts
 
 
 def _years(profile: Profile) -> str:

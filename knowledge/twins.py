@@ -6,7 +6,8 @@ disliking or having seen one means all of them, and a recommendation shows at mo
 Two records are twins when they share an external id (an IMDb id) and their years do not
 disagree (one may be missing: a data error that gives a 1968 and a 2007 film one IMDb id
 is not a twin) and their titles match once folded (case, punctuation, spaces, a leading
-article: "The Maze Runner" = "Maze Runner", "Love & Basketball" = "Love and Basketball"),
+article: "The Maze Runner" = "Maze Runner", "Love & Basketball" = "Love and Basketball"; a
+title is also either part around its colon: "Ace Ventura" = "Ace Ventura: Pet Detective"),
 since ReDial's IMDb ids are sometimes wrong ("Spider (2007)" carries Spider-Man 3's);
 or, without external ids, when their folded titles are equal and one of them has no year.
 """
@@ -32,10 +33,25 @@ def folded_title(title: str) -> str:
     return _ARTICLE.sub("", normalize_text(title))
 
 
+def _squeezed(title: str) -> str:
+    return folded_title(title).replace(" ", "")
+
+
+def _names(title: str) -> set[str]:
+    """A title's folded forms: whole, and the parts around a colon ("Kill Bill: Volume 1"
+    is also "Kill Bill"; "The Chronicles of Narnia: The Lion, the Witch and the Wardrobe"
+    is also either half)."""
+    names = {_squeezed(title)}
+    if ":" in title:
+        head, _, tail = title.partition(":")
+        names |= {_squeezed(head), _squeezed(tail)} - {""}
+    return names
+
+
 def _compatible(a: Item, b: Item) -> bool:
     if not (a.year is None or b.year is None or a.year == b.year):
         return False
-    return folded_title(a.title).replace(" ", "") == folded_title(b.title).replace(" ", "")
+    return _squeezed(a.title) in _names(b.title) or _squeezed(b.title) in _names(a.title)
 
 
 def find_twins(catalog: Catalog) -> list[list[str]]:

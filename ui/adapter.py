@@ -64,6 +64,10 @@ class TurnUpdate:
     done: bool = False
 
 
+MAX_LABELS = 10_000
+"""Remembered past-conversation labels, all browsers together (forgotten all at once)."""
+
+
 @dataclass
 class ChatAdapter:
     """The agent's facade as the page needs it; safe to share between browser sessions."""
@@ -71,6 +75,8 @@ class ChatAdapter:
     agent: ChatAgent
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _labels: dict[str, str] = field(default_factory=dict, repr=False)
+    """Past conversations' labels, so that listing them reads only the one that changed."""
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -109,15 +115,27 @@ class ChatAdapter:
         """A new session owned by this browser's user."""
         return self.agent.new_session(user=stored["user"])
 
-    def past_sessions(self, stored: Stored) -> list[tuple[str, str]]:
-        """(label, id) of this browser's conversations that have messages, latest first."""
+    def past_sessions(self, stored: Stored, fresh: str | None = None) -> list[tuple[str, str]]:
+        """(label, id) of this browser's conversations that have messages, latest first.
+
+        A label ("I loved Dune · 3 turns") is read from the session once and remembered;
+        ``fresh`` names the session that just had a turn, whose label is read again.
+        """
         choices = []
         for session in stored["recent"]:
             if not self.owns(stored, session):
                 continue  # the browser's storage is not to be trusted with other ids
-            messages = self.agent.messages(session)
-            if messages:
-                choices.append((session_label(messages), session))
+            label = None if session == fresh else self._labels.get(session)
+            if label is None:
+                messages = self.agent.messages(session)
+                if not messages:
+                    continue
+                label = session_label(messages)
+                with self._guard:
+                    if len(self._labels) >= MAX_LABELS:
+                        self._labels.clear()
+                    self._labels[session] = label
+            choices.append((label, session))
         return choices
 
     # --- what the page shows --------------------------------------------------------------

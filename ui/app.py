@@ -54,6 +54,13 @@ JS_DROP_SESSION_QUERY = """() => {
 }"""
 
 
+ONE_RENDER_AT_A_TIME: dict[str, Any] = {"concurrency_id": "render", "concurrency_limit": 1}
+"""The cards and the profile panel re-render on the same turn; run at once, Gradio's two
+renders of one page can race over its component table ("dictionary changed size during
+iteration", seen in the browser). Renders take milliseconds, so one at a time costs
+nothing a user notices."""
+
+
 def _or_skip(value: Any) -> Any:
     return gr.skip() if value is None else value
 
@@ -120,7 +127,7 @@ def create_app(
                 )
                 gr.Markdown("### Recommendations")
 
-                @gr.render(inputs=[cards, believed])
+                @gr.render(inputs=[cards, believed], **ONE_RENDER_AT_A_TIME)
                 def show_cards(shown: list[dict[str, Any]], profile: list[dict[str, Any]]) -> None:
                     if not shown:
                         gr.HTML(
@@ -156,7 +163,7 @@ def create_app(
             with gr.Column(scale=1, min_width=260):
                 gr.Markdown("### What Parley believes")
 
-                @gr.render(inputs=[believed])
+                @gr.render(inputs=[believed], **ONE_RENDER_AT_A_TIME)
                 def show_profile(profile: list[dict[str, Any]]) -> None:
                     found = [BeliefRow(**b) for b in profile]
                     if not found:
@@ -258,10 +265,10 @@ def create_app(
             value = example.value
             return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
-        def on_past(value: object, sid: str, listed: str | None) -> Any:
-            if listed == sid:
-                return gr.skip()  # already in the list: no need to read every past session
-            choices = adapter.past_sessions(clean_stored(value))
+        def on_past(value: object, sid: str) -> Any:
+            # The conversation that just had a turn is read again (its label counts turns);
+            # the others' labels are remembered.
+            choices = adapter.past_sessions(clean_stored(value), fresh=sid)
             return gr.update(choices=choices, value=sid if sid in {c[1] for c in choices} else None)
 
         turn_outputs = [chatbot, box, cards, believed, notice, new, past]
@@ -281,7 +288,7 @@ def create_app(
         }
         refresh_past: dict[str, Any] = {
             "fn": on_past,
-            "inputs": [stored, session, past],
+            "inputs": [stored, session],
             "outputs": [past],
             "show_progress": "hidden",
         }

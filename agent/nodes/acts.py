@@ -7,7 +7,7 @@ from collections import Counter
 
 from langgraph.runtime import Runtime
 
-from agent.evidence import attribute_evidence, evidence_for
+from agent.evidence import attribute_evidence, evidence_for, spoken
 from agent.profile import Profile
 from agent.questions import ASKABLE, QUESTIONS, best_question
 from agent.runtime import AgentContext
@@ -117,10 +117,10 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         {
             "title": c.title,
             "year": c.year,
-            "evidence": c.evidence,
+            "evidence": reasons,
             "description": ctx.catalog[c.item_id].description,
         }
-        for c in chosen
+        for c, reasons in zip(chosen, spoken([c.evidence for c in chosen]), strict=True)
     ]
     liked = [ctx.catalog[i].display_title for i in profile.liked if i in ctx.catalog]
     intent = state.get("intent", "statement")

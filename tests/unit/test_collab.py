@@ -72,9 +72,18 @@ def test_twins_are_one_film_listed_twice() -> None:
         Item(item_id="i", title="Back To The Future"),
         Item(item_id="j", title="Heat", year=1995),
         Item(item_id="k", title="Heat", year=1986),
+        # The same id, a title and the title with its subtitle.
+        Item(item_id="l", title="Ace Ventura", external_ids={"imdb": "tt4"}),
+        Item(
+            item_id="m", title="Ace Ventura: Pet Detective", year=1994, external_ids={"imdb": "tt4"}
+        ),
+        # A sequel under a wrong id is no twin: its title is not a part of the other's.
+        Item(item_id="n", title="Home Alone 4", external_ids={"imdb": "tt5"}),
+        Item(item_id="o", title="Home Alone", year=1990, external_ids={"imdb": "tt5"}),
     ]
     groups = find_twins(Catalog(items))
-    assert groups == [["c", "a", "b"], ["h", "i"]]  # the record with a year stands for the film
+    # The record with a year stands for the film.
+    assert groups == [["c", "a", "b"], ["h", "i"], ["m", "l"]]
     twins = Twins(groups)
     assert twins.canonical("b") == "c" and twins.of("j") == ("j",)
     assert twins.expand(["a", "j"]) == {"a", "b", "c", "j"}

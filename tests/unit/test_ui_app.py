@@ -258,6 +258,18 @@ def test_past_sessions_list_only_own_conversations_with_messages() -> None:
     assert adapter.past_sessions(stored) == [("I loved Dune · 1 turn", SESSION)]  # type: ignore[arg-type]
 
 
+def test_a_past_conversation_label_follows_its_turns() -> None:
+    said = [HumanMessage("I loved Dune"), AIMessage("ok")]
+    agent = FakeAgent(dialogues={SESSION: list(said)}, owners={SESSION: "u" * 32})
+    adapter = ChatAdapter(agent)  # type: ignore[arg-type]
+    stored = {"user": "u" * 32, "current": SESSION, "recent": [SESSION]}
+    assert adapter.past_sessions(stored) == [("I loved Dune · 1 turn", SESSION)]  # type: ignore[arg-type]
+    agent.dialogues[SESSION] += [HumanMessage("is it long?"), AIMessage("yes")]
+    # Remembered until the session has a turn; read again when it has.
+    assert adapter.past_sessions(stored)[0][0] == "I loved Dune · 1 turn"  # type: ignore[arg-type]
+    assert adapter.past_sessions(stored, fresh=SESSION)[0][0] == "I loved Dune · 2 turns"  # type: ignore[arg-type]
+
+
 def test_the_view_of_a_session_restores_the_page() -> None:
     agent = FakeAgent(dialogues={SESSION: [HumanMessage("<b>hi</b>"), AIMessage("hello")]})
     agent.profiles[SESSION] = Profile(seen=["dune-1984"])

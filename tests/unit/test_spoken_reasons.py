@@ -1,0 +1,53 @@
+"""How a reply words its reasons and the user's wishes: once in full, a person named once."""
+
+from agent.evidence import spoken
+from agent.profile import Profile
+from agent.wording import people_phrases, wish_phrase
+
+NOLAN = "directed by Christopher Nolan, like Inception (2010) and The Prestige (2006)"
+FANS = "people who liked Inception (2010) also liked it"
+
+
+def test_a_repeated_reason_is_said_briefly_the_second_time() -> None:
+    evidence = [
+        [NOLAN, FANS],
+        [NOLAN, "Michael Caine stars in it, as in The Prestige (2006)"],
+        [NOLAN, FANS],
+        ["Michael Caine stars in it, as in The Prestige (2006)"],
+        ["written by Jonathan Nolan, who also wrote The Prestige (2006)"],
+    ]
+    assert spoken(evidence) == [
+        [NOLAN, FANS],
+        [
+            "also directed by Christopher Nolan",
+            "Michael Caine stars in it, as in The Prestige (2006)",
+        ],
+        ["also directed by Christopher Nolan", "liked by the same people"],
+        ["also starring Michael Caine"],
+        ["written by Jonathan Nolan, who also wrote The Prestige (2006)"],
+    ]
+
+
+def test_a_met_wish_is_said_once_and_a_reason_without_a_short_form_stays() -> None:
+    thriller = "a thriller, as you asked"
+    assert spoken([[thriller], [thriller]]) == [[thriller], ["another thriller"]]
+    odd = "one of the most popular films in the catalog"
+    assert spoken([[odd], [odd]]) == [[odd], [odd]]
+
+
+def test_one_person_in_two_roles_is_named_once() -> None:
+    nolan = ["Christopher Nolan"]
+    assert people_phrases({"writer": nolan, "director": nolan}) == [
+        "directed and written by Christopher Nolan"
+    ]
+    assert people_phrases({"star": ["Jim Carrey"], "writer": ["Jim Carrey"]}) == [
+        "starring Jim Carrey, who also wrote it"
+    ]
+    assert people_phrases({"star": ["Tom Hanks", "Meg Ryan"]}) == ["with Tom Hanks and Meg Ryan"]
+
+
+def test_a_wish_for_a_person_in_any_role_reads_by() -> None:
+    profile = Profile(wanted={"director": ["christopher nolan"], "writer": ["christopher nolan"]})
+    assert wish_phrase(profile, lambda _, name: name.title()) == "films by Christopher Nolan"
+    actor = Profile(wanted={"genre": ["comedy"], "star": ["jim carrey"], "writer": ["jim carrey"]})
+    assert wish_phrase(actor, lambda _, name: name.title()) == "comedies with Jim Carrey"
