@@ -105,11 +105,13 @@ def spoken(evidence: Sequence[Sequence[str]]) -> list[list[str]]:
     for reasons in evidence:
         row = []
         for text in reasons:
-            short = next(
-                (again.format(**m.groupdict()) for rx, again in AGAIN if (m := rx.match(text))),
-                None,
-            )
-            row.append(short if text in said and short else text)
+            short = None
+            if text in said:
+                short = next(
+                    (a.format(**m.groupdict()) for rx, a in AGAIN if (m := rx.match(text))),
+                    None,
+                )
+            row.append(short or text)
         said.update(reasons)
         out.append(row)
     return out

@@ -66,8 +66,9 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
     return " ".join([head or "films", *parts])
 
 
-ROLE_VERBS = {"director": "directed", "writer": "written", "star": "starring"}
+ROLE_ORDER = ("director", "writer", "star")
 ROLE_LEADS = {"director": "directed by", "writer": "written by", "star": "with"}
+PARTICIPLES = {"director": "directed", "writer": "written"}
 CREW_VERBS = {"director": "directed", "writer": "wrote"}
 
 
@@ -82,25 +83,23 @@ def people_phrases(by_role: dict[str, list[str]], several: str = "") -> list[str
     for role, names in by_role.items():
         for name in names:
             roles_of.setdefault(name, []).append(role)
-    order = list(ROLE_VERBS)
+    rank = {role: n for n, role in enumerate(ROLE_ORDER)}
     groups: dict[tuple[str, ...], list[str]] = {}
     for name, found in roles_of.items():
-        key = tuple(sorted(found, key=lambda r: order.index(r) if r in order else len(order)))
+        key = tuple(sorted(found, key=lambda r: rank.get(r, len(rank))))
         groups.setdefault(key, []).append(name)
     parts = []
     for roles, names in groups.items():
         who = join_names(names)
-        crew = [CREW_VERBS[r] for r in roles if r in CREW_VERBS]
         if len(roles) == 1:
             parts.append(f"{ROLE_LEADS.get(roles[0], roles[0])} {who}")
         elif several:
             parts.append(f"{'with' if 'star' in roles else several} {who}")
-        elif "star" in roles and crew:
+        elif "star" in roles and (crew := [CREW_VERBS[r] for r in roles if r in CREW_VERBS]):
             parts.append(f"starring {who}, who also {' and '.join(crew)} it")
         else:
-            parts.append(
-                f"{' and '.join(ROLE_VERBS[r] for r in roles if r in CREW_VERBS)} by {who}"
-            )
+            done = " and ".join(PARTICIPLES.get(r, r) for r in roles)
+            parts.append(f"{done} by {who}")
     return parts
 
 
