@@ -44,6 +44,8 @@ from prompts import render
 
 log = logging.getLogger(__name__)
 
+PLANNED = "(planner)"
+"""How the trace marks a tool call the LLM planner made."""
 HISTORY = 6
 """Dialogue messages the planner sees (the latest ones)."""
 
@@ -80,8 +82,8 @@ def plan_with_llm(state: AgentState, ctx: AgentContext) -> dict[str, object] | N
         # A ranking is no answer: the user asked something, the policy answers it.
         return {"trace": trace} if outcome.trace else None
     if outcome.rankings.lists:
-        weights = {name: 1.0 for name in outcome.rankings.lists}
-        pool = order(ctx, profile, outcome.rankings, state.get("shown", []), weights=weights)
+        # The one ranking function: the lists the model asked for, ordered as the policy's are.
+        pool = order(ctx, profile, outcome.rankings, state.get("shown", []))
         if pool:
             return {"act": "recommend", "candidates": pool, "trace": trace}
     return {"trace": trace} if outcome.trace else None
@@ -114,7 +116,7 @@ def run_loop(state: AgentState, ctx: AgentContext, model: Any) -> Outcome:
                 outcome.failed = f"asked for an unknown tool {name!r}"
                 return outcome
             output, call = ctx.toolbox.call(name, request.get("args") or {})
-            outcome.trace.append(call.model_copy(update={"summary": f"(planner) {call.summary}"}))
+            outcome.trace.append(call.model_copy(update={"summary": f"{PLANNED} {call.summary}"}))
             messages.append(
                 ToolMessage(content=call.summary or call.error or "", tool_call_id=request["id"])
             )

@@ -55,6 +55,13 @@ def register_eval(protocols: Any) -> None:
         "(default: none; recommendations never depend on it)",
     )
     p.add_argument(
+        "--planner",
+        choices=("policy", "llm"),
+        default=None,
+        help="who chooses each turn's tools: the deterministic policy (default), or the "
+        "served --llm through tool calls, with the policy as the fallback",
+    )
+    p.add_argument(
         "--simulator-llm",
         default="embedded",
         metavar="SPEC",
@@ -173,7 +180,7 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
             ray=args.ray,
             llm=args.llm,
             simulator_llm=args.simulator_llm,
-            settings=_settings(),
+            settings=_settings() | ({"planner": args.planner} if args.planner else {}),
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     files = write_report(report, args.out, conversations)
@@ -184,5 +191,16 @@ def cmd_eval_interactive(args: argparse.Namespace) -> int:
         f"invalid {report['invalid_item_rate']}, repeats {report['repeat_rate']}, "
         f"leaks {report['leak_rate']}"
     )
+    language, planner = report["language"], report["planner"]
+    if language["llm_drafts"]:
+        out.print(
+            f"  language: {language['llm_draft_share']:.0%} of replies drafted by the LLM, "
+            f"{language['grounded_pass_rate']:.0%} of drafts shown"
+        )
+    if planner["planner"] == "llm":
+        out.print(
+            f"  planner: the LLM called tools on {planner['turns_planned']} of "
+            f"{planner['agent_turns']} turns ({planner['tool_calls']})"
+        )
     console.print(f"[green]Wrote[/green] {', '.join(str(f) for f in files)}")
     return 0

@@ -60,6 +60,10 @@ class Conversation:
     """Drafts that passed every check and were shown."""
     rejections: dict[str, int] = field(default_factory=dict)
     """Why the other drafts were not shown (the check's words, without the details)."""
+    planned: int = 0
+    """Agent turns in which the LLM planner called a tool."""
+    planner_calls: dict[str, int] = field(default_factory=dict)
+    """The LLM planner's tool calls, by tool."""
     transcript: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -100,6 +104,7 @@ class InteractiveEvaluator:
         from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
         from agent.offline import read_context
+        from agent.planner import PLANNED
         from tools.user_simulator import LeakGuard
 
         agent, catalog = self.agent, self.agent.pack.catalog
@@ -177,6 +182,10 @@ class InteractiveEvaluator:
             conv.replies += 1
             conv.llm_drafts += result.reply_source == "llm" or bool(result.rejected)
             conv.llm_shown += result.reply_source == "llm"
+            planned = [c.tool for c in result.trace if c.summary.startswith(PLANNED)]
+            conv.planned += bool(planned)
+            for tool in planned:
+                conv.planner_calls[tool] = conv.planner_calls.get(tool, 0) + 1
             for problem in result.rejected:
                 reason = problem.split(" (")[0]
                 conv.rejections[reason] = conv.rejections.get(reason, 0) + 1
@@ -291,6 +300,7 @@ def evaluate_interactive(
         "conversations_with_changed_context": sum(1 for c in conversations if c.context_changed),
     }
     report["language"] = language_figures(conversations)
+    report["planner"] = planner_figures(conversations, (settings or {}).get("planner", "policy"))
     report["beyond_accuracy"] = _beyond(pack_dir, conversations)
     report["data"] = {"dialogues": str(turns.path), **turns.counts()}
     report.update(info)
@@ -298,6 +308,23 @@ def evaluate_interactive(
         report["simulator_llm"] = simulator_llm
     report["elapsed_s"] = round(time.perf_counter() - started, 1)
     return report, conversations
+
+
+def planner_figures(conversations: Sequence[Conversation], planner: str) -> dict[str, Any]:
+    """Who planned: on how many agent turns the LLM planner called tools, and which."""
+    calls: dict[str, int] = {}
+    for conv in conversations:
+        for tool, count in conv.planner_calls.items():
+            calls[tool] = calls.get(tool, 0) + count
+    turns = sum(c.turns for c in conversations)
+    planned = sum(c.planned for c in conversations)
+    return {
+        "planner": planner,
+        "agent_turns": turns,
+        "turns_planned": planned,
+        "planned_share": round(planned / max(1, turns), 4),
+        "tool_calls": dict(sorted(calls.items(), key=lambda kv: -kv[1])),
+    }
 
 
 def language_figures(conversations: Sequence[Conversation]) -> dict[str, Any]:

@@ -1,0 +1,103 @@
+"""The LLM planner's wiring, with a scripted tool-calling model in place of a served one.
+
+What a served model does is tested in `tests/integration/test_llm_planner.py`; here the
+model's messages are fixed, so each path is checked exactly: the tools it calls run
+through the toolbox, their items go through the same ranking as the policy's, and the
+policy takes the turn back when the model fails, is slow or asks for a tool that does not
+exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.memory import InMemoryStore
+
+from agent.context import AgentSettings
+from agent.graph import build_graph
+from agent.planner import PLANNED
+from agent.runtime import AgentContext
+from agent.sessions import serializer
+from agent.state import AgentState
+from agent.toolbox import Toolbox
+from tests.fixtures.sources import SmallSource
+
+
+class ScriptedModel:
+    """Answers each planner call with the next message of a script (or raises it)."""
+
+    def __init__(self, *steps: AIMessage | Exception) -> None:
+        self.steps: Iterator[AIMessage | Exception] = iter(steps)
+        self.calls = 0
+
+    def invoke(self, messages: Any) -> AIMessage:
+        self.calls += 1
+        step = next(self.steps, AIMessage(""))
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def call(name: str, **args: Any) -> AIMessage:
+    return AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"call-{name}"}])
+
+
+def turn(model: ScriptedModel, text: str, **settings: Any) -> AgentState:
+    base = AgentSettings(planner="llm", planner_choice="auto")
+    ctx = AgentContext(Toolbox(SmallSource()), settings=dataclasses.replace(base, **settings))
+    ctx.__dict__["planner_model"] = model  # the cached property, already "computed"
+    saver = InMemorySaver(serde=serializer())
+    graph = build_graph().compile(checkpointer=saver, store=InMemoryStore())
+    inputs: AgentState = {"messages": [HumanMessage(text)], "user": "tester"}
+    config = {"configurable": {"thread_id": "planner"}}
+    return graph.invoke(inputs, config, context=ctx)  # type: ignore[arg-type,return-value]
+
+
+def planned(state: AgentState) -> list[str]:
+    return [c.tool for c in state.get("trace", []) if c.summary.startswith(PLANNED)]
+
+
+def test_the_tools_the_model_calls_choose_the_items() -> None:
+    args = {"text": "space exploration epic", "k": 4}
+    state = turn(ScriptedModel(call("retriever", **args)), "Something about space exploration")
+    assert planned(state) == ["retriever"]
+    assert state["act"] == "recommend"
+    toolbox = Toolbox(SmallSource())
+    output, _ = toolbox.call("retriever", args)
+    asked = [i for i, _ in toolbox.tools["retriever"].ranking(output)]
+    shown = [c.item_id for c in state["recommended"]]
+    assert shown and set(shown) <= set(asked)  # the model's call, not the policy's pool
+
+
+def test_an_unknown_tool_gives_the_turn_to_the_policy() -> None:
+    policy = turn(ScriptedModel(), "I loved Inception", planner="policy")
+    state = turn(ScriptedModel(call("showtimes", city="Paris")), "I loved Inception")
+    assert planned(state) == []
+    assert state["act"] == policy["act"] == "recommend"
+    assert [c.item_id for c in state["recommended"]] == [c.item_id for c in policy["recommended"]]
+
+
+@pytest.mark.parametrize("failure", [TimeoutError("read timed out"), ValueError("junk JSON")])
+def test_a_failing_model_gives_the_turn_to_the_policy(failure: Exception) -> None:
+    model = ScriptedModel(failure)
+    state = turn(model, "I loved Inception")
+    assert model.calls == 1
+    assert state["act"] == "recommend" and state["recommended"]
+
+
+def test_the_planner_stops_at_its_call_budget() -> None:
+    model = ScriptedModel(*(call("retriever", text=f"query {n}") for n in range(10)))
+    state = turn(model, "Something about space", planner_calls=2)
+    assert model.calls == 2
+    assert planned(state) == ["retriever", "retriever"]
+
+
+def test_the_user_simulator_is_never_the_planners_to_call() -> None:
+    state = turn(ScriptedModel(call("user_simulator", targets=["inception"])), "I loved Inception")
+    assert planned(state) == []
+    assert state["act"] == "recommend"
