@@ -6,8 +6,10 @@ call tools in a bounded loop (`AgentSettings.planner_calls` calls, a time budget
 call runs through the agent's toolbox, so its result is the tool's typed output, recorded
 in the turn's trace. What the model chose then becomes the turn's act:
 
-* items from ranking tools become the candidate pool, through the same admission filter
-  as every recommendation (hard constraints, blocked items, twins): act ``recommend``;
+* a ranking tool's list, called with the model's arguments, replaces that ranker's list
+  of the turn; the others stay, and the same ranking function as a policy turn orders the
+  pool, through the same admission filter (hard constraints, blocked items, twins): act
+  ``recommend``;
 * an answer from an answering tool (``lookup``'s facts, a plug-in's answer) becomes the
   answer the ``answer`` act gives;
 * anything else (a plain reply, an unknown tool, an error, a time-out) gives the turn back
@@ -35,9 +37,9 @@ from langchain_core.messages import (
 )
 from pydantic import BaseModel
 
-from agent.llm import ChatMessage, GenerationOptions, complete
+from agent.llm import ChatMessage, GenerationOptions, LLMUnavailable, complete
 from agent.profile import Profile
-from agent.ranking import Rankings, order
+from agent.ranking import Rankings, collect, order, request_for
 from agent.runtime import AgentContext
 from agent.state import AgentState, Candidate, ToolAnswer, ToolCall
 from prompts import render
@@ -67,7 +69,11 @@ QUESTIONS = frozenset({"question", "why"})
 
 def plan_with_llm(state: AgentState, ctx: AgentContext) -> dict[str, object] | None:
     """The act and its material chosen by the LLM, or ``None`` for the deterministic policy."""
-    model = ctx.planner_model
+    try:
+        model = ctx.planner_model  # asks a server for its model name the first time
+    except LLMUnavailable as exc:
+        log.info("LLM planner unavailable, the policy plans this turn: %s", exc)
+        return None
     if model is None:
         return None
     outcome = run_loop(state, ctx, model)
@@ -82,8 +88,13 @@ def plan_with_llm(state: AgentState, ctx: AgentContext) -> dict[str, object] | N
         # A ranking is no answer: the user asked something, the policy answers it.
         return {"trace": trace} if outcome.trace else None
     if outcome.rankings.lists:
-        # The one ranking function: the lists the model asked for, ordered as the policy's are.
-        pool = order(ctx, profile, outcome.rankings, state.get("shown", []))
+        # The model steers, it does not start over: what it asked a ranker replaces that
+        # ranker's list for this turn, the other rankers' lists stay, and the one ranking
+        # function (the learned fusion where the pack has it) orders them, as in a policy turn.
+        shown = state.get("shown", [])
+        rankings = collect(ctx, request_for(ctx, profile, shown))
+        rankings.lists.update(outcome.rankings.lists)
+        pool = order(ctx, profile, rankings, shown)
         if pool:
             return {"act": "recommend", "candidates": pool, "trace": trace}
     return {"trace": trace} if outcome.trace else None

@@ -47,7 +47,9 @@ def planner_model(llm: ChatLLM, toolbox: Toolbox, settings: AgentSettings) -> Pl
         log.warning("the LLM planner needs langchain-openai: pip install langchain-openai")
         return None
     tools = [
-        to_langchain(tool) for name, tool in toolbox.tools.items() if "simulate" not in tool.roles
+        for_model(to_langchain(tool))
+        for name, tool in toolbox.tools.items()
+        if "simulate" not in tool.roles
     ]
     chat = ChatOpenAI(
         base_url=llm.base_url,
@@ -59,9 +61,44 @@ def planner_model(llm: ChatLLM, toolbox: Toolbox, settings: AgentSettings) -> Pl
         max_retries=0,
     )
     forced = {
-        tool.name: chat.bind_tools(
-            [tool], tool_choice={"type": "function", "function": {"name": tool.name}}
+        spec["function"]["name"]: chat.bind_tools(
+            [spec], tool_choice={"type": "function", "function": {"name": spec["function"]["name"]}}
         )
-        for tool in tools
+        for spec in tools
     }
     return PlannerModel(chat, chat.bind_tools(tools, tool_choice="auto"), forced)
+
+
+MODEL_MAX_CHARS = 300
+"""Longest string the model may write into a tool argument."""
+MODEL_MAX_ITEMS = 20
+"""Longest list the model may write into a tool argument."""
+
+
+def for_model(tool: Any) -> dict[str, Any]:
+    """The OpenAI tool description of a LangChain tool, with short size limits.
+
+    A grammar-constrained server (llama.cpp) unrolls a bounded string into one rule per
+    character and refuses a grammar past a few thousand (a 4,000-character bound kills
+    its process), while an unbounded string lets a small model write until the context
+    is full. So every string the model writes is bounded by `MODEL_MAX_CHARS` and every
+    list by `MODEL_MAX_ITEMS`; the tool still checks its own limits when it is called.
+    """
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    spec = convert_to_openai_tool(tool)
+    _bound(spec["function"].get("parameters", {}))
+    return spec
+
+
+def _bound(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "string" and "enum" not in node:
+            node["maxLength"] = min(int(node.get("maxLength", MODEL_MAX_CHARS)), MODEL_MAX_CHARS)
+        if node.get("type") == "array":
+            node["maxItems"] = min(int(node.get("maxItems", MODEL_MAX_ITEMS)), MODEL_MAX_ITEMS)
+        for value in node.values():
+            _bound(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bound(value)

@@ -70,8 +70,9 @@ def test_the_tools_the_model_calls_choose_the_items() -> None:
     toolbox = Toolbox(SmallSource())
     output, _ = toolbox.call("retriever", args)
     asked = [i for i, _ in toolbox.tools["retriever"].ranking(output)]
-    shown = [c.item_id for c in state["recommended"]]
-    assert shown and set(shown) <= set(asked)  # the model's call, not the policy's pool
+    pool = [c.item_id for c in state["candidates"]]
+    assert pool and all(i in toolbox.source.catalog for i in pool)
+    assert set(asked) - {"inception"} <= set(pool)  # the model's call joins the turn's pool
 
 
 def test_an_unknown_tool_gives_the_turn_to_the_policy() -> None:
@@ -101,3 +102,52 @@ def test_the_user_simulator_is_never_the_planners_to_call() -> None:
     state = turn(ScriptedModel(call("user_simulator", targets=["inception"])), "I loved Inception")
     assert planned(state) == []
     assert state["act"] == "recommend"
+
+
+def test_a_server_that_is_down_leaves_the_turn_to_the_policy() -> None:
+    from agent.llm import OpenAICompatibleLLM
+
+    down = OpenAICompatibleLLM("http://127.0.0.1:9/v1", deadline=2.0)  # nothing listens on 9
+    base = AgentSettings(planner="llm", planner_choice="auto", writing="none")
+    ctx = AgentContext(Toolbox(SmallSource()), llm=down, settings=base)
+    graph = build_graph().compile(
+        checkpointer=InMemorySaver(serde=serializer()), store=InMemoryStore()
+    )
+    inputs: AgentState = {"messages": [HumanMessage("I loved Inception")], "user": "tester"}
+    config = {"configurable": {"thread_id": "down"}}
+    state = graph.invoke(inputs, config, context=ctx)  # type: ignore[arg-type]
+    assert state["act"] == "recommend" and state["recommended"]
+
+
+def bounds(node: Any, kind: str, key: str) -> list[int | None]:
+    """The ``key`` bound of every ``kind`` node (strings without an enum, arrays)."""
+    found = []
+    if isinstance(node, dict):
+        if node.get("type") == kind and "enum" not in node:
+            found.append(node.get(key))
+        for value in node.values():
+            found += bounds(value, kind, key)
+    elif isinstance(node, list):
+        for value in node:
+            found += bounds(value, kind, key)
+    return found
+
+
+def test_the_model_sees_short_size_limits() -> None:
+    from agent.tool_llm import MODEL_MAX_CHARS, MODEL_MAX_ITEMS, for_model
+    from tools.langchain import to_langchain
+
+    toolbox = Toolbox(SmallSource())
+    for name in ("retriever", "lookup", "kg_paths"):
+        spec = for_model(to_langchain(toolbox.tools[name]))
+        assert spec["function"]["name"] == name
+        schema = spec["function"]["parameters"]
+        strings = bounds(schema, "string", "maxLength")
+        lists = bounds(schema, "array", "maxItems")
+        # llama.cpp unrolls a bounded string into one grammar rule per character and dies on
+        # the retriever's 4,000; an unbounded one lets a small model write until the context
+        # is full. The tool itself still enforces its own limits.
+        assert strings and all(b is not None and b <= MODEL_MAX_CHARS for b in strings)
+        assert all(b is not None and b <= MODEL_MAX_ITEMS for b in lists)
+    _, call = toolbox.call("retriever", {"text": "x" * 5000})
+    assert call.error
