@@ -210,14 +210,18 @@ def admissible(
 
 
 def one_per_film(candidates: list[Candidate], twins: Twins) -> list[Candidate]:
-    """The best-ranked record of each film: twins never appear side by side."""
+    """One record of each film, at its best-ranked record's place: twins never appear side
+    by side, and the film is shown as its canonical record (the one with a year, "Ace
+    Ventura: Pet Detective (1994)" rather than "Ace Ventura") when that one is a candidate
+    too (it passed the same admission filter)."""
+    admitted = {c.item_id: c for c in candidates}
     seen: set[str] = set()
     out = []
     for candidate in candidates:
         film = twins.canonical(candidate.item_id)
         if film not in seen:
             seen.add(film)
-            out.append(candidate)
+            out.append(admitted.get(film, candidate))
     return out
 
 

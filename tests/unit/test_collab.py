@@ -113,3 +113,18 @@ def test_beyond_accuracy_figures() -> None:
     assert by["head"] == {"targets": 1, "recall@10": 1.0}
     assert by["tail"]["targets"] == 2 and by["tail"]["recall@10"] == 0.5
     assert found["novelty"] > 0 and 0 < found["exposure_gini"] < 1
+
+
+def test_a_film_is_shown_once_as_its_canonical_record() -> None:
+    from agent.ranking import one_per_film
+    from agent.state import Candidate
+
+    def cand(item_id: str, year: int | None) -> Candidate:
+        return Candidate(item_id=item_id, title="Ace Ventura", year=year, score=0.0, tools={})
+
+    twins = Twins([["ace-1994", "ace"], ["dumb-1994", "dumb"]])
+    ranked = [cand("ace", None), cand("liar", 1997), cand("ace-1994", 1994), cand("dumb", None)]
+    shown = [c.item_id for c in one_per_film(ranked, twins)]
+    # Ace Ventura at its best record's place, as the record with a year; Dumb and Dumber's
+    # canonical record was not a candidate (not admitted), so its twin stands for it.
+    assert shown == ["ace-1994", "liar", "dumb"]
