@@ -11,6 +11,7 @@ from html import escape
 
 from agent.agent import ShownItem
 from agent.profile import Belief, BeliefKind, Profile
+from agent.wording import ROLE_LEADS
 from knowledge.text import split_sentences
 
 DESCRIPTION_CHARS = 120
@@ -138,14 +139,19 @@ _GROUP_OF: dict[BeliefKind, str] = {
 }
 
 
-def beliefs(profile: Profile, title_of: Callable[[str], str]) -> list[BeliefRow]:
-    """The profile as rows of the panel, in panel order."""
+def beliefs(
+    profile: Profile,
+    title_of: Callable[[str], str],
+    name_of: Callable[[str, str], str] = lambda attribute, value: value,
+) -> list[BeliefRow]:
+    """The profile as rows of the panel, in panel order. ``name_of(attribute, value)``
+    spells a value as the catalog does (the profile keeps it in lower case)."""
     rows: list[BeliefRow] = []
     for b in profile.beliefs():
         if b.kind in {"liked", "disliked", "seen"}:
             label = title_of(b.value)
         elif b.kind in {"wanted", "avoided"}:
-            label = f"{b.attribute}: {b.value}"
+            label = value_label(b.attribute or "", name_of(b.attribute or "", b.value))
         elif b.kind == "years":
             label = year_range(profile.year_min, profile.year_max)
         else:
@@ -154,6 +160,16 @@ def beliefs(profile: Profile, title_of: Callable[[str], str]) -> list[BeliefRow]
             BeliefRow(_GROUP_OF[b.kind], b.kind, b.value, b.attribute, label, b.kind != "note")
         )
     return rows
+
+
+def value_label(attribute: str, value: str) -> str:
+    """An asked-for or avoided value in words: "comedy", "directed by Christopher Nolan",
+    "with Jim Carrey", "language: French"."""
+    if attribute == "genre":
+        return value
+    if attribute in ROLE_LEADS:
+        return f"{ROLE_LEADS[attribute]} {value}"
+    return f"{attribute}: {value}"
 
 
 def year_range(year_min: int | None, year_max: int | None) -> str:

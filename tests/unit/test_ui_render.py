@@ -139,15 +139,27 @@ def test_beliefs_list_every_part_of_the_profile() -> None:
         ("Liked", "liked", None, "a", "Title a"),
         ("Disliked", "disliked", None, "b", "Title b"),
         ("Seen", "seen", None, "c", "Title c"),
-        ("Wants", "wanted", "genre", "comedy", "genre: comedy"),
-        ("Avoids", "avoided", "genre", "horror", "genre: horror"),
-        ("Avoids", "avoided", "star", "x", "star: x"),
+        ("Wants", "wanted", "genre", "comedy", "comedy"),
+        ("Avoids", "avoided", "genre", "horror", "horror"),
+        ("Avoids", "avoided", "star", "x", "with x"),
         ("Years", "years", None, "", "1990–1999"),
         ("Wishes", "note", None, "something uplifting", "something uplifting"),
     ]
     assert [b.removable for b in found][-1] is False
     assert item_marks(found) == {"a": {"liked"}, "b": {"disliked"}, "c": {"seen"}}
     assert beliefs(Profile(), title_of=str) == []
+
+
+def test_asked_for_people_are_named_as_the_catalog_spells_them() -> None:
+    profile = Profile(wanted={"star": ["jim carrey"], "writer": ["jim carrey"], "mood": ["calm"]})
+    names = {("star", "jim carrey"): "Jim Carrey", ("writer", "jim carrey"): "Jim Carrey"}
+    found = beliefs(profile, str, lambda attribute, value: names.get((attribute, value), value))
+    labels = {b.label: b.value for b in found}
+    assert labels == {  # the value stays what `forget` takes
+        "with Jim Carrey": "jim carrey",
+        "written by Jim Carrey": "jim carrey",
+        "mood: calm": "calm",
+    }
 
 
 def test_year_range_words() -> None:
