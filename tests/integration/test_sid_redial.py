@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,20 +58,17 @@ def test_every_catalog_item_has_a_unique_semantic_id(trained: Trained) -> None:
     assert stats.collision_rate < 0.2
 
 
-def test_every_test_user_gets_ten_real_unseen_items_fast(trained: Trained) -> None:
+def test_every_test_user_gets_ten_real_unseen_items(trained: Trained) -> None:
+    # Decode latency is a benchmark's (bench/sid.py, `parley eval sid`), not a test's.
     generator, split = trained.generator, trained.split
-    times = []
     with torch_threads(1):
         for history in split.test_history:
-            started = time.perf_counter()
             hits = generator.decode(history, 10, history)
-            times.append((time.perf_counter() - started) * 1000)
             assert len(hits) == 10
             seen = set(history)
             for hit in hits:
                 assert generator.ids.item_of(hit.code) == generator.ids.item_ids[hit.row]
                 assert hit.row not in seen
-    assert float(np.median(times)) < 50.0
 
 
 def test_generation_beats_chance_by_far(trained: Trained) -> None:

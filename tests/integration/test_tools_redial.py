@@ -6,9 +6,7 @@ import argparse
 import importlib.util
 import json
 import random
-import statistics
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -89,19 +87,16 @@ def test_cli_shows_the_nolan_path(redial_pack: Pack, capsys: pytest.CaptureFixtu
     assert best["sentence"] == "shares director Christopher Nolan with Inception (2010)"
 
 
-def test_rendered_paths_are_real_edges_and_fast(kg: KgPathsTool, redial_pack: Pack) -> None:
+def test_rendered_paths_are_real_edges(kg: KgPathsTool, redial_pack: Pack) -> None:
     graph = redial_pack.graph.graph
     rng = random.Random(7)
     items = redial_pack.catalog.items
-    times = []
     for _ in range(30):
         raw = {
             "sources": [rng.choice(items).display_title, "genre:drama"],
             "targets": [i.item_id for i in rng.sample(items, 10)],
         }
-        started = time.perf_counter()
         output = kg.invoke(raw)
-        times.append(time.perf_counter() - started)
         for connection in output.results:
             for path in connection.paths:
                 assert len(path.steps) <= 3
@@ -110,8 +105,7 @@ def test_rendered_paths_are_real_edges_and_fast(kg: KgPathsTool, redial_pack: Pa
                         (step.source, step.target) if step.forward else (step.target, step.source)
                     )
                     assert graph.has_edge(u, v, key=step.relation)
-    # The budget is a 50 ms median for 10 targets; this is far below it.
-    assert statistics.median(times) < 0.05
+    # Its speed (a 50 ms median for 10 targets) is measured by bench/tools.py, not here.
 
 
 def test_retriever_filters_inside_the_index(redial_pack: Pack) -> None:
