@@ -69,7 +69,7 @@ def planner_model(llm: ChatLLM, toolbox: Toolbox, settings: AgentSettings) -> Pl
     return PlannerModel(chat, chat.bind_tools(tools, tool_choice="auto"), forced)
 
 
-MODEL_MAX_CHARS = 300
+MODEL_MAX_CHARS = 120
 """Longest string the model may write into a tool argument."""
 MODEL_MAX_ITEMS = 20
 """Longest list the model may write into a tool argument."""
