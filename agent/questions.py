@@ -60,3 +60,12 @@ QUESTIONS = {
     "star": "Any actor or actress you'd like to see?",
     "opener": "What's a movie you loved recently, or a genre you're in the mood for?",
 }
+TOPICS = {
+    "genre": ("kind", "genre", "type", "mood", "sort"),
+    "era": ("recent", "older", "old", "new", "newer", "classic", "decade", "year", "era"),
+    "director": ("director", "directed", "filmmaker"),
+    "star": ("actor", "actress", "actors", "star", "starring", "cast"),
+    "opener": ("movie", "film", "genre", "kind", "mood", "loved", "like"),
+}
+"""Words that show a question is the one due: an LLM's rewording must ask about its topic
+(with one of these words, or one of the options offered)."""

@@ -22,6 +22,16 @@ ECHO_WORDS = 4
 """An instruction line of at least this many words, repeated in the reply, is an echo."""
 PROMPTS = ("system", "recommend", "lead", "answer", "ask")
 """The prompt templates whose fixed words a reply must not repeat."""
+SELF_TALK = (
+    "the user",
+    "you are parley",
+    "you re parley",
+    "you re a movie recommender",
+    "you are a movie recommender",
+    "as an ai",
+    "the assistant",
+)
+"""Words a reply to the user never says: the model talking to itself about its brief."""
 _ENDING = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
 
 
@@ -42,11 +52,17 @@ def reply_problems(
         if title and len(re.findall(rf"\b{re.escape(title)}\b", " ".join(words))) > 2:
             problems.append(f"names {title!r} more than twice")
     text = " ".join(words)
+    padded = f" {text} "
     echoed = next((p for p in instruction_phrases() if p in text), None)
+    echoed = echoed or next((p for p in SELF_TALK if f" {p} " in padded), None)
     if echoed:
         problems.append(f"repeats its instructions ({echoed!r})")
     if not _ENDING.search(draft.strip()):
         problems.append("stops in the middle of a sentence (cut off by the token limit)")
+    if plan.must_ask and plan.ask_about:
+        topics = {normalize_text(t) for t in plan.ask_about} - {""}
+        if not any(f" {t} " in f" {text} " for t in topics):
+            problems.append("asks something other than the question due")
     if plan.act == "recommend" and plan.name_all:
         missing = [i.title for i in shown if normalize_text(i.title) not in text]
         if missing:
@@ -64,7 +80,10 @@ def instruction_phrases() -> tuple[str, ...]:
         source, _, _ = env.loader.get_source(env, f"{name}.j2")  # type: ignore[union-attr]
         for line in source.splitlines():
             fixed = re.sub(r"{%.*?%}|{#.*?#}", "", line).split("{{")[0]
-            norm = normalize_text(fixed)
-            if len(norm.split()) >= ECHO_WORDS - 1:
-                phrases.append(norm)
+            # Each sentence of a line on its own: a model echoes "You are Parley, a friendly
+            # movie recommender." without the rest of its line.
+            for sentence in re.split(r"(?<=[.!?:])\s+", fixed):
+                norm = normalize_text(sentence)
+                if len(norm.split()) >= ECHO_WORDS - 1:
+                    phrases.append(norm)
     return tuple(dict.fromkeys(phrases))

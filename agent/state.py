@@ -84,6 +84,8 @@ class ReplyPlan(BaseModel):
     """The reply must say at least one of these (the answer to a question)."""
     must_ask: bool = False
     """The reply must ask a question."""
+    ask_about: list[str] = Field(default_factory=list)
+    """Words one of which the question must use (its topic, the options it offers)."""
     body: str | None = None
     """The template reply without its opening sentence: the LLM's one-sentence lead-in goes
     above it (the ``lead`` way of writing)."""

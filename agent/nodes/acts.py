@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent.evidence import attribute_evidence, evidence_for, spoken
 from agent.profile import Profile
-from agent.questions import ASKABLE, QUESTIONS, best_question
+from agent.questions import ASKABLE, QUESTIONS, TOPICS, best_question
 from agent.runtime import AgentContext
 from agent.state import AgentState, ReplyPlan, last_user_text
 from agent.wording import variant, wish_phrase
@@ -80,6 +80,7 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
             facts=[question, *options, *_profile_facts(profile)],
             allowed=list(profile.liked),
             must_ask=True,
+            ask_about=[*TOPICS[attribute], *options],
         ),
         "asked": [*asked, attribute],
         "asks_in_row": state.get("asks_in_row", 0) + 1,

@@ -16,6 +16,7 @@ from langgraph.store.memory import InMemoryStore
 
 from agent.graph import build_graph
 from agent.llm import OpenAICompatibleLLM
+from agent.reply_checks import reply_problems
 from agent.runtime import AgentContext
 from agent.sessions import serializer
 from agent.state import AgentState
@@ -140,6 +141,32 @@ def test_a_question_must_be_asked(ctx: AgentContext, fake: FakeLLMServer) -> Non
     assert "?" in state["reply"]
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        # What SmolLM2-135M wrote for ask turns of the planner comparison, and the form
+        # check let through: its brief said back, or a question about something else.
+        "You are Parley, a friendly movie recommender. I'll suggest you one short question: "
+        "What would you like?",
+        "You can ask the user: What would you like to see?",
+        "I'm sorry for the confusion, I can help you with that. You're a movie recommender, "
+        "and I'll be happy to assist you. What's your pleasure?",
+        "I'm sorry for your loss, but I can help you with that. Do you have a question?",
+    ],
+)
+def test_a_question_must_be_the_one_due(ctx: AgentContext, fake: FakeLLMServer, reply: str) -> None:
+    state = turn(ctx, fake, reply, "hi")
+    assert state["act"] == "ask"
+    assert state["reply_source"] == "template", state["reply"]
+
+
+def test_a_question_in_other_words_passes(ctx: AgentContext, fake: FakeLLMServer) -> None:
+    reply = "Hello! Tell me about a film you loved lately, or the kind of movie you fancy tonight?"
+    state = turn(ctx, fake, reply, "hi")
+    assert state["act"] == "ask"
+    assert state["reply_source"] == "llm", state["rejected"]
+
+
 def test_a_hanging_server_costs_one_deadline_then_nothing(
     ctx: AgentContext, fake: FakeLLMServer
 ) -> None:
@@ -191,4 +218,6 @@ def test_template_replies_pass_the_same_check(ctx: AgentContext, fake: FakeLLMSe
             must_ask=plan.must_ask,
         )
         assert verdict.ok, (text, plan.template, verdict.problems)
+        if plan.act == "ask":  # the question due, in the template's own words
+            assert not reply_problems(plan.template, plan, allowed), plan.template
     assert {"ask", "recommend", "answer", "explain", "close"} <= acts
