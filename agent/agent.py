@@ -102,6 +102,10 @@ class ChatAgent(Protocol):
         """What the agent believes about the user in a session."""
         ...
 
+    def label(self, attribute: str, value: str) -> str:
+        """How the catalog writes an attribute value ("Jim Carrey" for "jim carrey")."""
+        ...
+
     def last_turn(self, session: str, text: str = "") -> TurnResult:
         """The latest turn of a session."""
         ...
@@ -220,6 +224,10 @@ class ParleyAgent:
         if profile is None:
             profile = self._seed_profile(self.user_of(session))
         return profile
+
+    def label(self, attribute: str, value: str) -> str:
+        """How the catalog writes an attribute value (profiles keep values lowercase)."""
+        return self.context.label(attribute, value)
 
     def messages(self, session: str) -> list[BaseMessage]:
         """The dialogue of a session so far."""

@@ -29,7 +29,6 @@ SELF_TALK = (
     "you re a movie recommender",
     "you are a movie recommender",
     "as an ai",
-    "the assistant",
 )
 """Words a reply to the user never says: the model talking to itself about its brief."""
 _ENDING = re.compile(r"[.!?…][\"'”’)\]]*\s*$")
@@ -61,7 +60,7 @@ def reply_problems(
         problems.append("stops in the middle of a sentence (cut off by the token limit)")
     if plan.must_ask and plan.ask_about:
         topics = {normalize_text(t) for t in plan.ask_about} - {""}
-        if not any(f" {t} " in f" {text} " for t in topics):
+        if not any(f" {t} " in padded for t in topics):
             problems.append("asks something other than the question due")
     if plan.act == "recommend" and plan.name_all:
         missing = [i.title for i in shown if normalize_text(i.title) not in text]

@@ -77,8 +77,6 @@ class ChatAdapter:
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _labels: dict[str, str] = field(default_factory=dict, repr=False)
     """Past conversations' labels, so that listing them reads only the one that changed."""
-    _names: dict[tuple[str, str], str] | None = field(default=None, repr=False)
-    """Attribute values as the catalog spells them, by (attribute, lower case)."""
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -147,21 +145,10 @@ class ChatAdapter:
         item = self.agent.catalog.get(item_id)
         return item.display_title if item is not None else item_id
 
-    def name_of(self, attribute: str, value: str) -> str:
-        """An attribute value as the catalog spells it ("Jim Carrey" for "jim carrey")."""
-        if self._names is None:
-            self._names = {
-                (name, v.lower()): v
-                for item in self.agent.catalog
-                for name, values in item.attributes.items()
-                for v in values
-            }
-        return self._names.get((attribute, value.lower()), value)
-
     def beliefs(self, session: str) -> list[dict[str, Any]]:
         """The session's profile as the profile panel lists it."""
         profile = self.agent.profile(session)
-        return [asdict(b) for b in beliefs(profile, self.title_of, self.name_of)]
+        return [asdict(b) for b in beliefs(profile, self.title_of, self.agent.label)]
 
     @staticmethod
     def cards(items: list[ShownItem]) -> list[dict[str, Any]]:

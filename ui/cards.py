@@ -145,7 +145,8 @@ def beliefs(
     name_of: Callable[[str, str], str] = lambda attribute, value: value,
 ) -> list[BeliefRow]:
     """The profile as rows of the panel, in panel order. ``name_of(attribute, value)``
-    spells a value as the catalog does (the profile keeps it in lower case)."""
+    spells a value as the catalog does (the profile keeps it in lower case; the agent's
+    ``label``)."""
     rows: list[BeliefRow] = []
     for b in profile.beliefs():
         if b.kind in {"liked", "disliked", "seen"}:

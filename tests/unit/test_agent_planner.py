@@ -20,6 +20,7 @@ from langgraph.store.memory import InMemoryStore
 
 from agent.context import AgentSettings
 from agent.graph import build_graph
+from agent.llm import ChatLLM, NoLLM, OpenAICompatibleLLM
 from agent.planner import PLANNED
 from agent.runtime import AgentContext
 from agent.sessions import serializer
@@ -47,10 +48,16 @@ def call(name: str, **args: Any) -> AIMessage:
     return AIMessage("", tool_calls=[{"name": name, "args": args, "id": f"call-{name}"}])
 
 
-def turn(model: ScriptedModel, text: str, **settings: Any) -> AgentState:
+def turn(
+    model: ScriptedModel | None, text: str, llm: ChatLLM | None = None, **settings: Any
+) -> AgentState:
+    """One turn with ``model`` as the planner's model (``None``: the one ``llm`` gives)."""
     base = AgentSettings(planner="llm", planner_choice="auto")
-    ctx = AgentContext(Toolbox(SmallSource()), settings=dataclasses.replace(base, **settings))
-    ctx.__dict__["planner_model"] = model  # the cached property, already "computed"
+    ctx = AgentContext(
+        Toolbox(SmallSource()), llm=llm or NoLLM(), settings=dataclasses.replace(base, **settings)
+    )
+    if model is not None:
+        ctx.__dict__["planner_model"] = model  # the cached property, already "computed"
     saver = InMemorySaver(serde=serializer())
     graph = build_graph().compile(checkpointer=saver, store=InMemoryStore())
     inputs: AgentState = {"messages": [HumanMessage(text)], "user": "tester"}
@@ -105,17 +112,8 @@ def test_the_user_simulator_is_never_the_planners_to_call() -> None:
 
 
 def test_a_server_that_is_down_leaves_the_turn_to_the_policy() -> None:
-    from agent.llm import OpenAICompatibleLLM
-
     down = OpenAICompatibleLLM("http://127.0.0.1:9/v1", deadline=2.0)  # nothing listens on 9
-    base = AgentSettings(planner="llm", planner_choice="auto", writing="none")
-    ctx = AgentContext(Toolbox(SmallSource()), llm=down, settings=base)
-    graph = build_graph().compile(
-        checkpointer=InMemorySaver(serde=serializer()), store=InMemoryStore()
-    )
-    inputs: AgentState = {"messages": [HumanMessage("I loved Inception")], "user": "tester"}
-    config = {"configurable": {"thread_id": "down"}}
-    state = graph.invoke(inputs, config, context=ctx)  # type: ignore[arg-type]
+    state = turn(None, "I loved Inception", llm=down, writing="none")
     assert state["act"] == "recommend" and state["recommended"]
 
 

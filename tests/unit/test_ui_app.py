@@ -61,6 +61,9 @@ class FakeAgent:
     def profile(self, session: str) -> Profile:
         return self.profiles.setdefault(session, Profile())
 
+    def label(self, attribute: str, value: str) -> str:
+        return value.title()
+
     def messages(self, session: str) -> list[BaseMessage]:
         return self.dialogues.get(session, [])
 
