@@ -88,6 +88,10 @@ def attribute_evidence(profile: Profile, item: Item) -> list[str]:
 
 AGAIN = (
     (re.compile(r"^directed by (?P<who>.+), like .+$"), "also directed by {who}"),
+    (
+        re.compile(r"^directed and written by (?P<who>.+), like .+$"),
+        "also directed and written by {who}",
+    ),
     (re.compile(r"^written by (?P<who>.+), who also wrote .+$"), "also written by {who}"),
     (re.compile(r"^(?P<who>.+) stars? in it, as in .+$"), "also starring {who}"),
     (re.compile(r"^people who liked .+ also liked it$"), "liked by the same people"),
@@ -162,15 +166,26 @@ def _graph_reasons(
     together: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
     for (item_id, relation, name), titles in shared.items():
         together.setdefault((item_id, relation, tuple(titles[:2])), []).append(name)
+    # The same people directing and writing make one reason too ("directed and written by
+    # Christopher Nolan, like Inception"), not a director reason and a writer reason.
+    roles: dict[tuple[str, tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for (item_id, relation, liked_titles), names in together.items():
-        text = _shared(relation, names[:2], join_names(list(liked_titles)))
-        strength = STRENGTH[relation] + 0.05 * (len(liked_titles) - 1) + 0.02 * (len(names) - 1)
-        reasons[item_id].append(Reason(text, strength))
+        roles.setdefault((item_id, liked_titles, tuple(names[:2])), []).append(relation)
+    for (item_id, liked_titles, people), relations in roles.items():
+        if {"directed_by", "written_by"} <= set(relations):
+            relations = ["directed_and_written_by", *(r for r in relations if r == "stars")]
+        for relation in relations:
+            text = _shared(relation, list(people), join_names(list(liked_titles)))
+            base = STRENGTH.get(relation, STRENGTH["directed_by"] + 0.1)
+            strength = base + 0.05 * (len(liked_titles) - 1) + 0.02 * (len(people) - 1)
+            reasons[item_id].append(Reason(text, strength))
     return call
 
 
 def _shared(relation: str, names: list[str], liked: str) -> str:
     who = join_names(names)
+    if relation == "directed_and_written_by":
+        return f"directed and written by {who}, like {liked}"
     if relation == "directed_by":
         return f"directed by {who}, like {liked}"
     if relation == "written_by":

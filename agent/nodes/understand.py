@@ -9,11 +9,13 @@ from langgraph.runtime import Runtime
 
 from agent.extraction import extract
 from agent.focus import Focus, carried, resolve
+from agent.profile import Belief
 from agent.reading import WHY, Polarity, Reading, has_taste, polarity, praises, read
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
 from agent.state import AgentState, Profile, ToolCall, last_user_text
 from knowledge.graph import KNOWN_RELATIONS
+from knowledge.items import Item
 from tools.facts import detect_question
 from tools.lookup import LookupOutput, Mention
 
@@ -38,6 +40,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     ctx = runtime.context
     text = last_user_text(state.get("messages", []))
     profile = (state.get("profile") or _session_start(state, runtime)).model_copy(deep=True)
+    before = profile.model_copy(deep=True)
     reading = read(text, genres=ctx.genre_words)
     answerer = ctx.toolbox.answerer_for(text)
     if answerer is not None:  # a plug-in answers this kind of question
@@ -82,6 +85,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     if upto and (not asking or has_taste(text[:upto])):
         _apply_mentions(ctx, text, reading, mentions, profile, upto, ref.description)
     if not asking:
+        _replace_unmatched_wishes(ctx, profile, before)
         _apply_critiques(ctx, reading, profile, named or ref.items, discussion)
         if ctx.settings.llm_extraction:
             _apply_extraction(ctx, text, profile, named, discussion, trace)
@@ -133,7 +137,6 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             intent, focus = "unknown_title", [unknown]
     if intent == "statement" and _has_free_wishes(text, mentions, ctx.genre_words):
         profile.add_note(text)
-    before = state.get("profile") or Profile()
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
     # "Not that one" and "something else" are answered with more items.
     bare_reject = (
@@ -176,7 +179,7 @@ def _apply_mentions(
         if best.kind == "item" and best.item is not None:
             profile.apply_item(best.item.item_id, pol)
         elif best.kind != "genre" or best.label.lower() in known_genres:
-            for attribute in _attributes_of(ctx, mention):
+            for attribute in _attributes_of(ctx, mention, text):
                 profile.apply_value(attribute, best.label, pol)
     linked_genres = {m.best.label.lower() for m in mentions if m.best.kind == "genre"}
     hidden = [(m.start, m.end) for m in mentions if m.best.kind == "item"]
@@ -329,8 +332,11 @@ def _apply_extraction(
         profile.set_years(found.year_min, found.year_max)
 
 
-def _attributes_of(ctx: AgentContext, mention: Mention) -> list[str]:
-    """The attribute names a linked value belongs to (a person may direct, write and act)."""
+def _attributes_of(ctx: AgentContext, mention: Mention, text: str = "") -> list[str]:
+    """The roles a linked value is asked for in: the one the words name ("directed by
+    Nolan", "with Jim Carrey"), else the person's main roles in the catalog (Jim Carrey
+    acts in dozens of films and wrote two: he is asked for as a star; Christopher Nolan
+    directs and writes alike)."""
     best = mention.best
     if best.kind != "person":
         return [best.kind]
@@ -341,7 +347,73 @@ def _attributes_of(ctx: AgentContext, mention: Mention) -> list[str]:
             attribute = _PERSON_ATTRIBUTES.get(relation)
             if attribute:
                 counts[attribute] = counts.get(attribute, 0) + 1
-    return sorted(counts, key=lambda a: -counts[a]) or ["star"]
+    if not counts:
+        return ["star"]
+    before = text[max(0, mention.start - 24) : mention.start].lower()
+    cued = [role for role, cue in _ROLE_CUES if role in counts and cue.search(before)]
+    if cued:
+        return cued[:1]
+    top = max(counts.values())
+    return sorted((a for a in counts if 2 * counts[a] >= top), key=lambda a: -counts[a])
+
+
+# Words right before a name that say which role it is asked for in; the first that matches.
+_ROLE_CUES = (
+    ("writer", re.compile(r"\b(?:written\s+by|writer|screenwriter|script\s+by)\s*$")),
+    ("director", re.compile(r"\b(?:directed\s+by|director|by|from)\s*$")),
+    ("star", re.compile(r"\b(?:with|starring|stars?|actor|actress|featuring)\s*$")),
+)
+
+
+def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profile) -> None:
+    """A person asked for now replaces earlier wishes that no film combines with them.
+
+    "Any good Christopher Nolan films?" after "something funny with Jim Carrey" asks for
+    Nolan, not for a Nolan comedy with Jim Carrey (there is none): the earlier person and
+    genre give way. "Directed by Spielberg" after "something with Tom Hanks" narrows the
+    wish instead, since films combine the two. Each person is one wish whatever roles it is
+    asked in; the genres asked for are one wish (any of them), as `wanted_matches` counts.
+    """
+    people = set(_PERSON_ATTRIBUTES.values())
+    new = {
+        v
+        for a, values in profile.wanted.items()
+        if a in people
+        for v in values
+        if v not in before.wanted.get(a, [])
+    }
+    if not new:
+        return
+    old = [
+        v
+        for a, values in before.wanted.items()
+        if a in people
+        for v in values
+        if v not in new and v in profile.wanted.get(a, [])
+    ]
+    new_genres = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
+    old_genres = [] if new_genres else list(profile.wanted.get("genre", []))
+    if not old and not old_genres:
+        return
+
+    def person_match(item: Item, name: str) -> bool:
+        return any(name in {v.lower() for v in item.values(a)} for a in people)
+
+    pool = [i for i in ctx.catalog if all(person_match(i, name) for name in new)]
+    if not pool:
+        return  # nothing to combine with: keep the wishes as they are
+    for name in dict.fromkeys(old):
+        narrowed = [i for i in pool if person_match(i, name)]
+        if narrowed:
+            pool = narrowed
+        else:
+            for attribute in people:
+                profile.forget(Belief(kind="wanted", attribute=attribute, value=name))
+    if old_genres:
+        genres = set(old_genres)
+        if not any(genres & {g.lower() for g in i.values("genre")} for i in pool):
+            for genre in old_genres:
+                profile.forget(Belief(kind="wanted", attribute="genre", value=genre))
 
 
 _FILLER = frozenset(

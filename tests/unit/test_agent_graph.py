@@ -75,6 +75,39 @@ def test_a_liked_film_gets_recommendations_with_evidence(chat: Conversation) -> 
     assert state["reply_source"] == "template" and state["reply"]
 
 
+def test_a_person_who_directs_and_writes_a_liked_film_is_one_reason(chat: Conversation) -> None:
+    state = chat.say("I loved Inception")
+    interstellar = next(c for c in state["recommended"] if c.item_id == "interstellar")
+    assert interstellar.evidence[0] == (
+        "directed and written by Christopher Nolan, like Inception (2010)"
+    )
+    assert not any(e.startswith("written by Christopher Nolan") for e in interstellar.evidence)
+
+
+def test_a_person_is_asked_for_in_the_role_the_words_say(chat: Conversation) -> None:
+    assert chat.say("something with Tom Hanks")["profile"].wanted == {"star": ["tom hanks"]}
+    state = chat.say("something written by Christopher Nolan")
+    assert state["profile"].wanted == {"writer": ["christopher nolan"]}
+
+
+def test_a_new_person_replaces_wishes_no_film_combines_with(chat: Conversation) -> None:
+    first = chat.say("something funny with Tom Hanks")
+    assert first["profile"].wanted == {"genre": ["comedy"], "star": ["tom hanks"]}
+    # No Nolan comedy with Tom Hanks exists: the person asked for now is what is wanted.
+    state = chat.say("any good Christopher Nolan films?")
+    assert set(state["profile"].wanted) <= {"director", "writer"}
+    assert shown(state)
+    assert all("Christopher Nolan" in c.evidence[0] for c in state["recommended"])
+
+
+def test_a_second_person_who_combines_with_the_first_narrows_the_wish(
+    chat: Conversation,
+) -> None:
+    chat.say("a film with Tom Hanks")
+    state = chat.say("directed by Robert Zemeckis")
+    assert state["profile"].wanted == {"star": ["tom hanks"], "director": ["robert zemeckis"]}
+
+
 def test_feedback_then_more_never_repeats_or_shows_rejected(chat: Conversation) -> None:
     first = shown(chat.say("I loved Inception"))
     second = chat.say("not the first one, something else")

@@ -51,3 +51,8 @@ def test_a_wish_for_a_person_in_any_role_reads_by() -> None:
     assert wish_phrase(profile, lambda _, name: name.title()) == "films by Christopher Nolan"
     actor = Profile(wanted={"genre": ["comedy"], "star": ["jim carrey"], "writer": ["jim carrey"]})
     assert wish_phrase(actor, lambda _, name: name.title()) == "comedies with Jim Carrey"
+
+
+def test_one_person_directing_and_writing_is_one_reason_said_briefly_again() -> None:
+    both = "directed and written by Christopher Nolan, like Inception (2010)"
+    assert spoken([[both], [both]]) == [[both], ["also directed and written by Christopher Nolan"]]
