@@ -44,6 +44,9 @@ class Reason:
 
     text: str
     strength: float
+    people: tuple[str, ...] = ()
+    """For a wish met by people alone ("a film with Tom Hanks, as you asked"): their names.
+    Such a reason says nothing new beside a stronger one that already names them."""
 
 
 def evidence_for(
@@ -208,7 +211,9 @@ def _wanted_reasons(profile: Profile, item: Item) -> list[Reason]:
     head = f"{_article(genres[0])} {' and '.join(genres[:2])} film" if genres else ""
     parts = people_phrases(met)
     text = " ".join([head or ("a film" if parts else ""), *parts]).strip()
-    return [Reason(f"{text}, as you asked", STRENGTH["wanted"] + 0.05 * (len(met) + bool(genres)))]
+    strength = STRENGTH["wanted"] + 0.05 * (len(met) + bool(genres))
+    people = () if genres else tuple(dict.fromkeys(n for names in met.values() for n in names))
+    return [Reason(f"{text}, as you asked", strength, people)]
 
 
 def _genre_reasons(catalog: Catalog, liked: Sequence[str], item: Item) -> list[Reason]:
@@ -230,9 +235,12 @@ def _genre_reasons(catalog: Catalog, liked: Sequence[str], item: Item) -> list[R
 
 
 def _best(found: list[Reason]) -> list[str]:
-    """The strongest reasons, one per text, at most one per kind of liked-item reason."""
+    """The strongest reasons, one per text, none that only repeats the people of a stronger
+    one."""
     out: list[str] = []
     for reason in sorted(found, key=lambda r: -r.strength):
+        if reason.people and all(any(n in said for said in out) for n in reason.people):
+            continue  # "directed by Nolan, like Inception" already says "by Nolan, as asked"
         if reason.text not in out:
             out.append(reason.text)
         if len(out) == REASONS_PER_ITEM:

@@ -84,6 +84,15 @@ def test_a_person_who_directs_and_writes_a_liked_film_is_one_reason(chat: Conver
     assert not any(e.startswith("written by Christopher Nolan") for e in interstellar.evidence)
 
 
+def test_a_wish_met_is_not_said_again_beside_a_reason_naming_the_same_person(
+    chat: Conversation,
+) -> None:
+    state = chat.say("I loved Inception, any more films by Christopher Nolan?")
+    interstellar = next(c for c in state["recommended"] if c.item_id == "interstellar")
+    assert interstellar.evidence[0].startswith("directed and written by Christopher Nolan")
+    assert not any("as you asked" in e for e in interstellar.evidence)
+
+
 def test_a_person_is_asked_for_in_the_role_the_words_say(chat: Conversation) -> None:
     assert chat.say("something with Tom Hanks")["profile"].wanted == {"star": ["tom hanks"]}
     state = chat.say("something written by Christopher Nolan")
