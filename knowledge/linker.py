@@ -543,6 +543,17 @@ class EntityLinker:
         after_taste = first > 0 and tokens[first - 1].text in TASTE_VERBS
         if kind == "item" and not entry.function_only and after_taste:
             penalty *= TASTE_SHARE
+        elif kind == "item" and entry.function_only and len(span) == 1 and span[0].capitalized:
+            # "I loved Up", "Toy Story and Up", "I liked It and Us": a title made of a
+            # function word, written with a capital where no sentence starts, after a
+            # verb of taste or another name of a list, is the film. "up" alone never is.
+            listed = (
+                first >= 2
+                and tokens[first - 1].text in {"and", "or"}
+                and tokens[first - 2].capitalized
+            )
+            if after_taste or listed:
+                penalty *= CAPITALIZED_SHARE[0] * TASTE_SHARE
         return penalty
 
     # ---------------------------------------------------------------- resolving

@@ -179,6 +179,24 @@ def test_titles_written_other_ways_link(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I loved Up", ["up"]),
+        ("I loved Toy Story and Up", ["toy-story", "up"]),
+        ("I liked It and Up", ["it", "up"]),
+        ("pick me up something fun", []),
+        ("I loved it", []),
+        ("I gave Up on it", []),
+        ("What's Up with that", []),
+    ],
+)
+def test_a_function_word_title_links_only_where_written_as_a_name(
+    wide_lookup: LookupTool, text: str, expected: list[str]
+) -> None:
+    assert best_items(wide_lookup.invoke({"text": text})) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "seven days of rain",  # an ordinary number word
