@@ -525,6 +525,8 @@ class EntityLinker:
         )
         if quoted:
             return penalty * QUOTED_SHARE
+        if kind == "item" and _occasion(tokens, first, last):
+            return 1.0  # "a scary movie for Halloween" is for the night, not the film
         if kind not in {"item", "person"}:
             # Genres and tags are category words, ordinary by nature: in a chat about films
             # "comedy" names the genre, and "war movies" surely does, but "my family" does not.
@@ -642,6 +644,46 @@ def _year_after(text: str, end: int) -> tuple[int | None, int]:
     if match is None:
         return None, end
     return int(match.group(1) or match.group(2)), end + match.end()
+
+
+OCCASIONS = frozenset(
+    {
+        "halloween",
+        "christmas",
+        "christmas eve",
+        "thanksgiving",
+        "easter",
+        "valentines day",
+        "new years eve",
+        "new years day",
+        "mothers day",
+        "fathers day",
+        "independence day",
+        "date night",
+        "game night",
+        "movie night",
+        "family night",
+        "girls night",
+    }
+)
+"""Holidays and evenings that are also film titles: after "for", "on", "this"... they are
+when the film is for ("a scary movie for Halloween"), not a film named."""
+_OCCASION_CUES = frozenset({"for", "on", "this", "at", "over", "around", "during", "before"})
+
+
+def _occasion(tokens: Sequence[Token], first: int, last: int) -> bool:
+    words = " ".join(t.text for t in tokens[first : last + 1])
+    return words in OCCASIONS and first > 0 and tokens[first - 1].text in _OCCASION_CUES
+
+
+def names_occasion(text: str) -> bool:
+    """True when the text says what the film is for ("something fun for Christmas")."""
+    tokens = tokenize(text)
+    return any(
+        _occasion(tokens, first, last)
+        for first in range(1, len(tokens))
+        for last in range(first, min(first + 3, len(tokens)))
+    )
 
 
 def _film_word_near(tokens: Sequence[Token], first: int, last: int) -> bool:

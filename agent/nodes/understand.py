@@ -16,6 +16,7 @@ from agent.sessions import LongTermProfiles
 from agent.state import AgentState, Profile, ToolCall, last_user_text
 from knowledge.graph import KNOWN_RELATIONS
 from knowledge.items import Item
+from knowledge.linker import names_occasion
 from tools.facts import detect_question
 from tools.lookup import LookupOutput, Mention
 
@@ -462,7 +463,10 @@ _FILLER = frozenset(
 def _has_free_wishes(
     text: str, mentions: list[Mention], genre_table: Mapping[str, tuple[str, ...]]
 ) -> bool:
-    """True when the message says more than the names it links ("something dark about grief")."""
+    """True when the message says more than the names it links ("something dark about grief"),
+    or what the film is for ("something fun for Christmas")."""
+    if names_occasion(text):
+        return True
     rest = text
     for mention in sorted(mentions, key=lambda m: -m.start):
         rest = rest[: mention.start] + " " + rest[mention.end :]

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from knowledge.items import Catalog
-from tests.fixtures.catalogs import discussion_catalog, small_items
+from knowledge.linker import names_occasion
+from tests.fixtures.catalogs import _item, discussion_catalog, small_items
 from tests.fixtures.sources import SmallSource
 from tests.unit.tools_contract import ToolContract
 from tools.lookup import LookupOutput, LookupTool
@@ -194,6 +195,29 @@ def test_a_function_word_title_links_only_where_written_as_a_name(
     wide_lookup: LookupTool, text: str, expected: list[str]
 ) -> None:
     assert best_items(wide_lookup.invoke({"text": text})) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a scary movie for Halloween", []),
+        ("anything good to watch on Christmas Eve?", []),
+        ("I loved Halloween", ["halloween"]),
+        ("Halloween (1978) for Halloween", ["halloween"]),
+        ("I loved Date Night", ["date-night"]),
+        ("a comedy for date night", []),
+    ],
+)
+def test_a_holiday_a_film_is_for_is_no_title(text: str, expected: list[str]) -> None:
+    films = [
+        _item("halloween", "Halloween", 1978, genre=["horror"]),
+        _item("christmas-eve", "Christmas Eve", 2015, genre=["comedy"]),
+        _item("date-night", "Date Night", 2010, genre=["comedy"]),
+    ]
+    tool = LookupTool(SmallSource(Catalog(small_items() + films, name="occasions")))
+    tool.ensure_ready()
+    assert best_items(tool.invoke({"text": text})) == expected
+    assert names_occasion(text) == (expected == [] or text.endswith("for Halloween"))
 
 
 @pytest.mark.parametrize(
