@@ -543,17 +543,15 @@ class EntityLinker:
         elif first > 0 and tokens[first - 1].text in DETERMINERS:
             penalty += DETERMINER_PENALTY
         after_taste = first > 0 and tokens[first - 1].text in TASTE_VERBS
-        if kind == "item" and not entry.function_only and after_taste:
+        # "Toy Story and Up", "Heat or Jaws": a name written with capitals beside another
+        # across "and" / "or" is one of a list of names.
+        listed = all(t.capitalized for t in span) and _beside_a_name(tokens, first, last)
+        if kind == "item" and not entry.function_only and (after_taste or listed):
             penalty *= TASTE_SHARE
         elif kind == "item" and entry.function_only and len(span) == 1 and span[0].capitalized:
-            # "I loved Up", "Toy Story and Up", "I liked It and Us": a title made of a
-            # function word, written with a capital where no sentence starts, after a
-            # verb of taste or another name of a list, is the film. "up" alone never is.
-            listed = (
-                first >= 2
-                and tokens[first - 1].text in {"and", "or"}
-                and tokens[first - 2].capitalized
-            )
+            # "I loved Up", "I liked It and Us": a title made of a function word, written
+            # with a capital where no sentence starts, after a verb of taste or in a list of
+            # names, is the film. "up" alone never is.
             if after_taste or listed:
                 penalty *= CAPITALIZED_SHARE[0] * TASTE_SHARE
         return penalty
@@ -669,6 +667,19 @@ OCCASIONS = frozenset(
 """Holidays and evenings that are also film titles: after "for", "on", "this"... they are
 when the film is for ("a scary movie for Halloween"), not a film named."""
 _OCCASION_CUES = frozenset({"for", "on", "this", "at", "over", "around", "during", "before"})
+
+
+def _beside_a_name(tokens: Sequence[Token], first: int, last: int) -> bool:
+    """True when "and" / "or" joins the span to a capitalised word on either side."""
+    before = (
+        first >= 2 and tokens[first - 1].text in {"and", "or"} and tokens[first - 2].capitalized
+    )
+    after = (
+        last + 2 < len(tokens)
+        and tokens[last + 1].text in {"and", "or"}
+        and tokens[last + 2].capitalized
+    )
+    return before or after
 
 
 def _occasion(tokens: Sequence[Token], first: int, last: int) -> bool:

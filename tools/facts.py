@@ -12,7 +12,9 @@ from pydantic import BaseModel, Field
 from knowledge.items import Catalog, Item
 from tools.base import ItemRef
 
-Asks = Literal["director", "writer", "star", "genre", "year", "description", "trait", "filmography"]
+Asks = Literal[
+    "director", "writer", "star", "genre", "year", "description", "trait", "filmography", "which"
+]
 
 NEEDS_AN_ITEM: frozenset[Asks] = frozenset({"genre", "description", "trait"})
 """Question kinds whose words also make requests ("tell me about a good comedy", "is there
@@ -108,8 +110,16 @@ _TRAIT_QUESTION = re.compile(
     re.IGNORECASE,
 )
 
+_WHICH = re.compile(
+    r"\bwhich\b(?:(?! (?:movies?|films?) (?:did|has|have|does)\b)[^?.!]){0,40}?"
+    r"\b(?P<most>newest|latest|most recent|newer|oldest|earliest|older)\b",
+    re.I,
+)
+_NEWER = frozenset({"newest", "latest", "most recent", "newer"})
+
 # Checked in order; the first pattern that matches the text decides what is asked.
 _QUESTIONS: list[tuple[Asks, re.Pattern[str]]] = [
+    ("which", _WHICH),
     (
         "filmography",
         re.compile(
@@ -272,6 +282,32 @@ def answer_about_item(asks: Asks, item: Item, text: str = "") -> Answer | None:
         subject_label=title,
         values=values,
         items=[ItemRef.of(item)],
+        sentence=sentence,
+    )
+
+
+def answer_which(text: str, items: Sequence[Item]) -> Answer | None:
+    """Which of the films shown is the newest or the oldest ("which one is the newest?"), by
+    release year; ``None`` when the text asks no such thing or no shown film has a year."""
+    match = _WHICH.search(text)
+    dated = [i for i in items if i.year is not None]
+    if match is None or not dated:
+        return None
+    newest = match.group("most").lower() in _NEWER
+    pick = (max if newest else min)(dated, key=lambda i: i.year or 0)
+    if len(dated) == 2:
+        sentence = (
+            f"{pick.title} is the {'newer' if newest else 'older'} of the two, from {pick.year}."
+        )
+    else:
+        word = "newest" if newest else "oldest"
+        sentence = f"{pick.title} is the {word} of them, from {pick.year}."
+    return Answer(
+        asks="which",
+        subject=f"item:{pick.item_id}",
+        subject_label=pick.display_title,
+        values=[str(pick.year)],
+        items=[ItemRef.of(pick)],
         sentence=sentence,
     )
 

@@ -11,7 +11,7 @@ from agent.profile import Profile
 from agent.runtime import AgentContext
 from agent.state import AgentState, Candidate, ReplyPlan, ToolAnswer, ToolCall, last_user_text
 from prompts import render
-from tools.facts import answer_about_item, detect_question
+from tools.facts import answer_about_item, answer_which, detect_question
 from tools.lookup import LookupOutput
 
 
@@ -34,7 +34,17 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
     subject = next((i for i in state.get("focus", []) if i in ctx.catalog), None)
     asks = detect_question(text)
     found = None
-    if subject is not None and asks != "filmography":
+    if asks == "which":  # "which one is the newest?": among the films named, else shown
+        output, call = ctx.toolbox.call("lookup", {"text": text, "facts": False})
+        trace.append(call)
+        mentions = output.mentions if isinstance(output, LookupOutput) else []
+        named = [m.best.item.item_id for m in mentions if m.best.item is not None]
+        among = named if len(set(named)) > 1 else discussion.items
+        found = answer_which(text, [ctx.catalog[i] for i in among if i in ctx.catalog])
+        if found is None:
+            template = "Which films do you mean? Ask me for a few recommendations first."
+            return {"plan": ReplyPlan(act="answer", template=template), "trace": trace}
+    elif subject is not None and asks != "filmography":
         found = answer_about_item(asks or "description", ctx.catalog[subject], text)
     if found is None:
         output, call = ctx.toolbox.call("lookup", {"text": text, "facts": True})

@@ -185,6 +185,25 @@ def talk(wide_ctx: AgentContext, request: pytest.FixtureRequest) -> Iterator[Con
     yield Conversation(wide_ctx, request.node.name)
 
 
+def test_which_one_is_the_newest_is_answered_from_the_cards(talk: Conversation) -> None:
+    cards = talk.say("I loved Inception")["recommended"]
+    newest = max(cards, key=lambda c: c.year or 0)
+    state = talk.say("which one is the newest?")
+    assert state["act"] == "answer"
+    assert state["reply"] == f"{newest.title} is the newest of them, from {newest.year}."
+    assert state["recommended"] == cards and state["profile"].notes == []
+    oldest = min(cards, key=lambda c: c.year or 9999)
+    assert talk.say("and which is the oldest")["reply"].startswith(f"{oldest.title} is the oldest")
+    # "it" now means the film just named.
+    assert talk.say("who directed it?")["focus"] == [oldest.item_id]
+
+
+def test_which_of_two_named_films_is_older(talk: Conversation) -> None:
+    state = talk.say("which one is older, Heat or Jaws?")
+    assert state["reply"] == "Jaws is the older of the two, from 1975."
+    assert state["profile"] == Profile()
+
+
 def test_it_means_the_item_just_discussed(talk: Conversation) -> None:
     talk.say("what is Mulan about?")
     state = talk.say("who directed it?")
