@@ -548,12 +548,17 @@ class EntityLinker:
         listed = all(t.capitalized for t in span) and _beside_a_name(tokens, first, last)
         if kind == "item" and not entry.function_only and (after_taste or listed):
             penalty *= TASTE_SHARE
-        elif kind == "item" and entry.function_only and len(span) == 1 and span[0].capitalized:
+        elif (
+            kind == "item"
+            and entry.function_only
+            and len(span) == 1
+            and span[0].capitalized
+            and (after_taste or listed)
+        ):
             # "I loved Up", "I liked It and Us": a title made of a function word, written
             # with a capital where no sentence starts, after a verb of taste or in a list of
             # names, is the film. "up" alone never is.
-            if after_taste or listed:
-                penalty *= CAPITALIZED_SHARE[0] * TASTE_SHARE
+            penalty *= CAPITALIZED_SHARE[0] * TASTE_SHARE
         return penalty
 
     # ---------------------------------------------------------------- resolving
