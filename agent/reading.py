@@ -119,6 +119,11 @@ _ORDINAL_RE = re.compile(
     r"|#\s?(\d)\b|\bnumber (\d)\b",
     re.I,
 )
+# A run of shown items: "the first two", "the last 3".
+_RUN_RE = re.compile(
+    r"\b(first|top|last)\s+(two|three|four|2|3|4)\b(?!\s*(?:years?|minutes?))", re.I
+)
+_COUNTS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 _ALL_RE = re.compile(r"\b(all|them|those|these|both|any of)\b", re.I)
 # One item pointed at without its name: "it", "that one", "who directed that?".
 _ONE_RE = re.compile(
@@ -346,7 +351,17 @@ def read(
     asking = reading.asks is not None and reading.otherwise != "greet"
     reading.intent = "question" if asking else reading.otherwise
 
+    runs = list(_RUN_RE.finditer(text))
+    for run in runs:  # "the first two", "the last 2"
+        count = _COUNTS[run.group(2).lower()]
+        reading.reference_at = reading.reference_at or run.span()
+        if run.group(1).lower() == "last":
+            reading.positions.extend(range(-count, 0))
+        else:
+            reading.positions.extend(range(count))
     for match in _ORDINAL_RE.finditer(text):
+        if any(r.start() <= match.start() < r.end() for r in runs):
+            continue
         reading.reference_at = reading.reference_at or match.span()
         word = match.group(1) or match.group(2)
         if word:

@@ -456,6 +456,19 @@ _FILLER = frozenset(
         "kind",
         "sort",
         "mood",
+        # asking for a recommendation says nothing about what it should be about
+        "recommend",
+        "recommendation",
+        "recommendations",
+        "suggest",
+        "suggestion",
+        "suggestions",
+        "good",
+        "great",
+        "best",
+        "nice",
+        "tonight",
+        "today",
     }
 )
 

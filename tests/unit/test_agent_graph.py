@@ -204,6 +204,18 @@ def test_which_of_two_named_films_is_older(talk: Conversation) -> None:
     assert state["profile"] == Profile()
 
 
+def test_seen_the_first_two_marks_both_cards_seen(talk: Conversation) -> None:
+    cards = shown(talk.say("I loved Inception"))
+    state = talk.say("I've seen the first two")
+    assert state["profile"].seen == cards[:2]
+    assert not set(cards[:2]) & set(shown(state))
+
+
+def test_asking_for_something_good_is_no_wish_about_goodness(talk: Conversation) -> None:
+    assert talk.say("recommend something good tonight")["profile"].notes == []
+    assert talk.say("something about a bank heist please")["profile"].notes != []
+
+
 def test_it_means_the_item_just_discussed(talk: Conversation) -> None:
     talk.say("what is Mulan about?")
     state = talk.say("who directed it?")

@@ -128,6 +128,9 @@ def test_a_question_that_needs_an_item_knows_what_it_is_otherwise() -> None:
         ("not that one", True, []),
         ("I've seen the second one", False, [1]),
         ("The new It (2017) was awesome", False, []),  # the film, not a pronoun
+        ("I've seen the first two", False, [0, 1]),
+        ("the last 2 look good", False, [-2, -1]),
+        ("the first two minutes were slow", False, [0]),  # no run of cards
     ],
 )
 def test_references(text: str, one: bool, positions: list[int]) -> None:
