@@ -171,18 +171,27 @@ class LearnedRanker:
     discount: float = 0.0
     """Score taken off per unit of popularity (chosen at training so that the held-out tail
     recall is not below reciprocal-rank fusion's; see `agent.train_ranker`)."""
+    unknown_popularity: float = 0.0
+    """The popularity a film without any interaction signal is discounted at: the median
+    of the films that have some. Knowing nothing about a film is no sign that it is a
+    hidden gem; without it the discount put films no one ever mentioned first ("Dread
+    (2009)" for "a good thriller to watch tonight")."""
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """One score per candidate row, higher is better."""
         if features.shape[0] == 0:
             return np.zeros(0)
         raw = np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
-        return raw - self.discount * np.nan_to_num(features[:, POPULARITY])
+        return raw - self.discount * discounted_popularity(features, self.unknown_popularity)
 
     def save(self, folder: Path) -> None:
         """Write the model and its description into a pack folder."""
         self.booster.save_model(str(folder / MODEL_FILE))
-        info = {**self.info, "discount": self.discount}
+        info = {
+            **self.info,
+            "discount": self.discount,
+            "unknown_popularity": self.unknown_popularity,
+        }
         (folder / INFO_FILE).write_text(json.dumps(info, indent=2, ensure_ascii=False))
 
     @classmethod
@@ -206,4 +215,21 @@ class LearnedRanker:
                 f"{folder}: the learned ranker was trained on other features than this "
                 "Parley computes; retrain it with `parley train-ranker`"
             )
-        return cls(booster, info, float(info.get("discount", 0.0)))
+        return cls(
+            booster,
+            info,
+            float(info.get("discount", 0.0)),
+            float(info.get("unknown_popularity", 0.0)),
+        )
+
+
+def discounted_popularity(features: np.ndarray, unknown: float) -> np.ndarray:
+    """The popularity column the discount applies to: ``unknown`` where a film has none."""
+    popularity = np.nan_to_num(features[:, POPULARITY])
+    return np.where(popularity > 0, popularity, unknown)
+
+
+def unknown_popularity(catalog: Catalog) -> float:
+    """The median popularity of the films with any interaction signal (0 without any)."""
+    known = [i.popularity for i in catalog if i.popularity]
+    return float(np.median(known)) if known else 0.0

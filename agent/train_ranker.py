@@ -29,7 +29,13 @@ import numpy as np
 from agent.evaluation.beyond import buckets, popularity_of
 from agent.evaluation.dialogues import EvalTurn, TurnFile
 from agent.evaluation.workers import Progress, run_tasks
-from agent.learned import FEATURES, LearnedRanker, candidate_features
+from agent.learned import (
+    FEATURES,
+    LearnedRanker,
+    candidate_features,
+    discounted_popularity,
+    unknown_popularity,
+)
 from agent.offline import rank_context
 from knowledge.collab import CollabModel, train_collab
 from knowledge.pack import Pack, load_pack
@@ -234,8 +240,10 @@ def train_ranker(
     rounds = int(booster.best_iteration or ROUNDS)
     held = LearnedRanker(booster, {})
     model_scores = [held.scores(q.features) for q in valid]
-    tiers = buckets(popularity_of(load_pack(pack_dir).catalog))
-    discount, by_discount = popularity_discount(valid, model_scores, tiers)
+    catalog = load_pack(pack_dir).catalog
+    tiers = buckets(popularity_of(catalog))
+    unknown = unknown_popularity(catalog)
+    discount, by_discount = popularity_discount(valid, model_scores, tiers, unknown)
     rrf_column = FEATURES.index("rrf")
     rrf_scores = [q.features[:, rrf_column] for q in valid]
     wanted_column = FEATURES.index("wanted_matches")
@@ -277,7 +285,11 @@ def train_ranker(
                 "recall@50": round(recall_at(valid, rrf_scores, 50), 4),
             },
         },
-        "popularity_discount": {"chosen": discount, "held_out": by_discount},
+        "popularity_discount": {
+            "chosen": discount,
+            "unknown_popularity": round(unknown, 4),
+            "held_out": by_discount,
+        },
         "feature_gain": {
             name: round(float(g), 1)
             for name, g in sorted(zip(FEATURES, gain, strict=True), key=lambda p: -p[1])
@@ -286,7 +298,7 @@ def train_ranker(
         "seconds": round(time.perf_counter() - started, 1),
     }
     info = {"features": FEATURES, **report}
-    return LearnedRanker(final, info, discount), report
+    return LearnedRanker(final, info, discount, unknown), report
 
 
 DISCOUNTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0)
@@ -296,7 +308,10 @@ back only as far as it does not make the first recommendations worse for everyon
 
 
 def popularity_discount(
-    queries: Sequence[Query], scores: Sequence[np.ndarray], tiers: Mapping[str, str]
+    queries: Sequence[Query],
+    scores: Sequence[np.ndarray],
+    tiers: Mapping[str, str],
+    unknown: float = 0.0,
 ) -> tuple[float, dict[str, dict[str, float]]]:
     """The popularity discount, and every discount's held-out figures.
 
@@ -307,7 +322,8 @@ def popularity_discount(
     allowed: among them, the smallest whose tail Recall@10 is at least reciprocal-rank
     fusion's, else the smallest with the best tail. The bound matters: a held-out tail is
     a few dozen films, and one of them more or less must never turn the ranking upside
-    down (a large discount puts obscure films first for everyone).
+    down (a large discount puts obscure films first for everyone). A film without any
+    interaction signal is discounted as the median film with some (``unknown``).
     """
     column = FEATURES.index("popularity")
     rrf_column = FEATURES.index("rrf")
@@ -315,11 +331,10 @@ def popularity_discount(
         1e-9, float(np.std(np.concatenate([q.features[:, column] for q in queries])))
     )
     rrf = _bucket_recall(queries, [q.features[:, rrf_column] for q in queries], tiers)
+    popularity = [discounted_popularity(q.features, unknown) for q in queries]
     table = {}
     for d in DISCOUNTS:
-        adjusted = [
-            s - d * spread * q.features[:, column] for q, s in zip(queries, scores, strict=True)
-        ]
+        adjusted = [s - d * spread * p for p, s in zip(popularity, scores, strict=True)]
         found = _bucket_recall(queries, adjusted, tiers)
         found["overall"] = round(recall_at(queries, adjusted, 10), 4)
         table[str(d)] = found

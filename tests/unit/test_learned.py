@@ -39,6 +39,17 @@ def test_the_popularity_discount_lowers_popular_items() -> None:
     assert scores[1] > scores[0]
 
 
+def test_a_film_without_any_signal_is_discounted_as_the_median_one() -> None:
+    # Three films the model scores alike: a well-known one, a little-known one and one
+    # that no interaction source mentions at all.
+    features = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    features[:, FEATURES.index("popularity")] = [5.0, 0.2, 0.0]
+    ranker = LearnedRanker(_Constant(), {}, discount=0.1, unknown_popularity=1.0)
+    scores = ranker.scores(features)
+    # The little-known film still gains on the well-known one; the unknown one gains less.
+    assert scores[1] > scores[2] > scores[0]
+
+
 def _query(n: int, target: int, popular: list[float], dialog: str = "d") -> Query:
     features = np.zeros((n, len(FEATURES)), dtype=np.float32)
     features[:, FEATURES.index("popularity")] = popular
