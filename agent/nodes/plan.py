@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Literal
 
@@ -11,11 +12,18 @@ from agent.planner import plan_with_llm
 from agent.profile import Profile
 from agent.questions import ASKABLE
 from agent.runtime import AgentContext
-from agent.state import AgentState, Candidate, DialogueAct
+from agent.state import AgentState, Candidate, DialogueAct, last_user_text
 
 Route = Literal["ask", "recommend", "answer", "explain", "close"]
 SMALL_TALK = frozenset({"greet", "close", "accept"})
 """Intents the LLM planner is not asked about (no tool helps with them)."""
+INSISTS = re.compile(
+    r"\b(?:recommend|suggest|surprise me|just (?:pick|give|show)|give me|show me"
+    r"|what should (?:i|we) watch|anything|whatever|you (?:pick|choose|decide)|no preference)\b",
+    re.I,
+)
+"""Words that ask for films now: after a question, they are answered with films, not with
+another question ("recommend something good", "anything")."""
 
 
 def genres_split(pool: list[Candidate], ctx: AgentContext, top: int = 10) -> bool:
@@ -55,7 +63,10 @@ def decide(state: AgentState, ctx: AgentContext) -> DialogueAct:
     ):
         return "ask"  # a miss and nothing new said: ask instead of guessing again
     feedback = intent in {"seen", "reject", "more_like", "more"}
-    if may_ask and not feedback:
+    insists = state.get("asks_in_row", 0) > 0 and INSISTS.search(
+        last_user_text(state.get("messages", []))
+    )
+    if may_ask and not feedback and not insists:
         thin = profile.signals() < ctx.settings.min_signals_to_recommend
         undecided = (
             not profile.liked and not profile.wanted.get("genre") and genres_split(pool, ctx)

@@ -216,6 +216,12 @@ def test_asking_for_something_good_is_no_wish_about_goodness(talk: Conversation)
     assert talk.say("something about a bank heist please")["profile"].notes != []
 
 
+def test_asked_for_films_after_a_question_the_agent_recommends(talk: Conversation) -> None:
+    assert talk.say("hi")["act"] == "ask"
+    state = talk.say("anything really, just recommend something")
+    assert state["act"] == "recommend" and shown(state)
+
+
 def test_it_means_the_item_just_discussed(talk: Conversation) -> None:
     talk.say("what is Mulan about?")
     state = talk.say("who directed it?")
