@@ -18,12 +18,13 @@ Route = Literal["ask", "recommend", "answer", "explain", "close"]
 SMALL_TALK = frozenset({"greet", "close", "accept"})
 """Intents the LLM planner is not asked about (no tool helps with them)."""
 INSISTS = re.compile(
-    r"\b(?:recommend|suggest|surprise me|just (?:pick|give|show)|give me|show me"
+    r"\b(?:recommend|surprise me|just (?:pick|give|show)|give me|show me"
     r"|what should (?:i|we) watch|anything|whatever|you (?:pick|choose|decide)|no preference)\b",
     re.I,
 )
 """Words that ask for films now: after a question, they are answered with films, not with
-another question ("recommend something good", "anything")."""
+another question ("recommend something good", "anything"). "I don't mind, what would you
+suggest?" is not among them: it answers the question, and one more may still help."""
 
 
 def genres_split(pool: list[Candidate], ctx: AgentContext, top: int = 10) -> bool:
