@@ -355,15 +355,19 @@ def _attributes_of(ctx: AgentContext, mention: Mention, text: str = "") -> list[
     if cued:
         return cued[:1]
     top = max(counts.values())
-    return sorted((a for a in counts if 2 * counts[a] >= top), key=lambda a: -counts[a])
+    main = sorted((a for a in counts if 2 * counts[a] >= top), key=lambda a: -counts[a])
+    if _MADE_BY.search(before):  # "a film by Stephen King": whatever he makes films as
+        return [a for a in main if a != "star"] or main
+    return main
 
 
 # Words right before a name that say which role it is asked for in; the first that matches.
 _ROLE_CUES = (
     ("writer", re.compile(r"\b(?:written\s+by|writer|screenwriter|script\s+by)\s*$")),
-    ("director", re.compile(r"\b(?:directed\s+by|director|by|from)\s*$")),
+    ("director", re.compile(r"\b(?:directed\s+by|director)\s*$")),
     ("star", re.compile(r"\b(?:with|starring|stars?|actor|actress|featuring)\s*$")),
 )
+_MADE_BY = re.compile(r"\b(?:by|from)\s*$")
 
 
 def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profile) -> None:
