@@ -674,8 +674,23 @@ when the film is for ("a scary movie for Halloween"), not a film named."""
 _OCCASION_CUES = frozenset({"for", "on", "this", "at", "over", "around", "during", "before"})
 
 
+def _is_genre_word(word: str) -> bool:
+    word = singular(word)
+    return word in GENRE_WORDS or word in _GENRE_NAMES
+
+
+_GENRE_NAMES = frozenset(
+    "action adventure animation biography comedy crime documentary drama family fantasy"
+    " history horror music musical mystery romance sci-fi scifi sport thriller war western"
+    " noir superhero".split()
+)
+
+
 def _beside_a_name(tokens: Sequence[Token], first: int, last: int) -> bool:
-    """True when "and" / "or" joins the span to a capitalised word on either side."""
+    """True when "and" / "or" joins the span to a capitalised word on either side (a genre
+    word is no name: "Comedy, Thriller and Action" lists genres, not "The Thriller")."""
+    if all(_is_genre_word(t.text) for t in tokens[first : last + 1]):
+        return False
     before = (
         first >= 2 and tokens[first - 1].text in {"and", "or"} and tokens[first - 2].capitalized
     )
