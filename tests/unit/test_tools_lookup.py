@@ -188,7 +188,7 @@ def test_titles_written_other_ways_link(
         ("pick me up something fun", []),
         ("I loved it", []),
         ("I gave Up on it", []),
-        ("my favourites are Comedy, Horror and Up", ["up"]),  # genres are no names
+        ("my favourites are Comedy, Horror and Up", ["up"]),  # no title links as "Horror"
         ("What's Up with that", []),
     ],
 )
