@@ -177,6 +177,12 @@ class LearnedRanker:
     hidden gem; without it the discount put films no one ever mentioned first ("Dread
     (2009)" for "a good thriller to watch tonight")."""
 
+    @property
+    def left_out(self) -> frozenset[str]:
+        """Rankers whose lists the model never saw (see `leaking_rankers`): left out of
+        its pool and features live too, so that it scores what it was trained on."""
+        return frozenset(self.info.get("left_out", []))
+
     def scores(self, features: np.ndarray) -> np.ndarray:
         """One score per candidate row, higher is better."""
         if features.shape[0] == 0:

@@ -8,7 +8,7 @@ so the offline evaluation can score several fusions of one set of tool calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -117,6 +117,7 @@ def order(
     never = unshowable(ctx, profile, blocked)
     learned = ctx.learned if weights is None and ctx.settings.fusion == "learned" else None
     if learned is not None:
+        rankings = without(rankings, learned.left_out)
         pool = proposed(ctx, profile, rankings, never)
         features = candidate_features(
             ctx.catalog_index, profile, rankings.lists, [c.item_id for c in pool]
@@ -156,6 +157,14 @@ def proposed(
     """Every admissible item any ranker proposed, in equal-weight reciprocal-rank order:
     what the learned model scores (live, and when it is trained)."""
     return admissible(ctx.catalog, fuse(_lists(rankings), {}, RRF_K, 1.0), never, profile)
+
+
+def without(rankings: Rankings, tools: Collection[str]) -> Rankings:
+    """These rankings less some rankers' lists."""
+    if not tools:
+        return rankings
+    lists = {t: ranked for t, ranked in rankings.lists.items() if t not in tools}
+    return Rankings(lists, rankings.trace)
 
 
 def _lists(rankings: Rankings) -> dict[str, list[str]]:

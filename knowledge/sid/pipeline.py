@@ -122,6 +122,7 @@ def train_pack(
         "items": len(ids),
         "semantic_ids": id_report(semantic, config.fit.seed),
         "sequences": data.summaries,
+        "specs": list(specs),
         "training_sequences": len(split.train),
         "validation": {
             "protocol": "each user's last item, history before it, own items excluded",

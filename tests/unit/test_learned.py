@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import numpy as np
 
 from agent.learned import FEATURES, CatalogIndex, LearnedRanker, candidate_features
 from agent.profile import Profile
-from agent.train_ranker import Query, fold_of, held_out, popularity_discount, recall_at
+from agent.ranking import Rankings, without
+from agent.train_ranker import (
+    Query,
+    fold_of,
+    held_out,
+    leaking_rankers,
+    popularity_discount,
+    recall_at,
+)
 from tests.fixtures.catalogs import small_catalog
 
 
@@ -97,3 +108,25 @@ def test_folds_and_held_out_dialogues_are_stable() -> None:
     assert {fold_of(i) for i in ids} == set(range(5))
     share = sum(held_out(i) for i in ids) / len(ids)
     assert 0.15 < share < 0.25
+
+
+def test_a_generator_trained_on_the_rankers_dialogues_is_left_out(tmp_path: Path) -> None:
+    dialogues = tmp_path / "train_dialogues.jsonl"
+    dialogues.write_text("")
+    specs = ["movielens:/ml", f"dialogues:{dialogues}"]
+    leaking = SimpleNamespace(manifest={"sid": {"specs": specs}})
+    assert set(leaking_rankers(leaking, dialogues)) == {"sid"}  # type: ignore[arg-type]
+    # A folder of dialogue files holds the file too.
+    folder = SimpleNamespace(manifest={"sid": {"specs": [f"dialogues:{tmp_path}"]}})
+    assert set(leaking_rankers(folder, dialogues)) == {"sid"}  # type: ignore[arg-type]
+    clean = SimpleNamespace(manifest={"sid": {"specs": ["movielens:/ml"]}})
+    assert leaking_rankers(clean, dialogues) == {}  # type: ignore[arg-type]
+    assert leaking_rankers(SimpleNamespace(manifest={}), dialogues) == {}  # type: ignore[arg-type]
+
+
+def test_left_out_rankers_leave_the_learned_pool_and_features() -> None:
+    rankings = Rankings({"collab": [("a", 1.0)], "sid": [("b", 1.0)]})
+    assert set(without(rankings, {"sid"}).lists) == {"collab"}
+    assert without(rankings, set()) is rankings
+    ranker = LearnedRanker(_Constant(), {"left_out": ["sid"]})
+    assert ranker.left_out == {"sid"}
