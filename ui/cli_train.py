@@ -52,6 +52,8 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
     )
     top = list(report["feature_gain"].items())[:8]
     out.print("strongest features: " + ", ".join(f"{n} ({g:.0f})" for n, g in top))
+    for tool, why in report.get("left_out", {}).items():
+        out.print(f"[yellow]left out[/yellow] of the learned ranking: {tool} ({why})")
     if args.report:
         args.report.write_text(json.dumps(report, indent=2) + "\n")
     console.print(f"[green]Saved[/green] the ranker in {pack.path}")
