@@ -135,7 +135,8 @@ class SIDGenerator:
         """
         text = np.asarray(embeddings, dtype=np.float32)
         inputs = text if self.features is None else self.features.inputs(text)
-        x = torch.from_numpy(inputs.reshape(-1, self.rqvae.config.input_dim))
+        # A copy: the embeddings may be a read-only memory map, which torch will not wrap.
+        x = torch.tensor(inputs.reshape(-1, self.rqvae.config.input_dim))
         return self.rqvae.encode(x).numpy()
 
     def add_item(self, item_id: str, embedding: np.ndarray) -> tuple[int, ...]:
