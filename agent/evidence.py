@@ -120,7 +120,27 @@ def spoken(evidence: Sequence[Sequence[str]]) -> list[list[str]]:
                 )
             row.append(short or text)
         said.update(reasons)
-        out.append(row)
+        out.append(_one_person_once(row))
+    return out
+
+
+def _one_person_once(row: list[str]) -> list[str]:
+    """ "also directed by X" and "also written by X" in one row say "also directed and
+    written by X" (the full reasons differ when X directed one liked film and wrote two)."""
+    directed = {
+        r.removeprefix("also directed by ") for r in row if r.startswith("also directed by ")
+    }
+    both = {r.removeprefix("also written by ") for r in row if r.startswith("also written by ")}
+    both &= directed
+    if not both:
+        return row
+    out = []
+    for r in row:
+        if r.startswith("also written by ") and r.removeprefix("also written by ") in both:
+            continue
+        if r.startswith("also directed by ") and r.removeprefix("also directed by ") in both:
+            r = "also directed and written by " + r.removeprefix("also directed by ")
+        out.append(r)
     return out
 
 

@@ -56,3 +56,11 @@ def test_a_wish_for_a_person_in_any_role_reads_by() -> None:
 def test_one_person_directing_and_writing_is_one_reason_said_briefly_again() -> None:
     both = "directed and written by Christopher Nolan, like Inception (2010)"
     assert spoken([[both], [both]]) == [[both], ["also directed and written by Christopher Nolan"]]
+
+
+def test_one_person_directing_one_liked_film_and_writing_two_is_said_once_again() -> None:
+    first = [
+        "directed by Pete Docter, like Up (2009)",
+        "written by Pete Docter, who also wrote Toy Story (1995) and Up (2009)",
+    ]
+    assert spoken([first, first]) == [first, ["also directed and written by Pete Docter"]]
