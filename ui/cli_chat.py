@@ -32,10 +32,15 @@ def cmd_chat(args: argparse.Namespace) -> int:
             text = input("you> ")
         except EOFError:
             break
-        if text.strip().lower() in {"quit", "exit", ":q"}:
+        if wants_to_leave(text):
             break
         _interactive_turn(agent, session, text)
     return 0
+
+
+def wants_to_leave(text: str) -> bool:
+    """True for the words that end a terminal chat ("quit", "/quit", "exit", ":q")."""
+    return text.strip().lower().lstrip("/") in {"quit", "exit", ":q", "q"}
 
 
 def _interactive_turn(agent: object, session: str, text: str) -> None:

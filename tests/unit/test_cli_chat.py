@@ -74,3 +74,10 @@ def test_an_error_naming_markup_is_printed_not_raised(
     err = capsys.readouterr().err
     assert "duplicate item_id '[/bold]'" in err
     _clean(err)
+
+
+def test_the_usual_ways_to_leave_end_the_chat_and_nothing_else_does() -> None:
+    for text in ("quit", "/quit", "Exit", " :q ", "/exit"):
+        assert cli_chat.wants_to_leave(text)
+    for text in ("I quit horror films", "quite good", "bye"):
+        assert not cli_chat.wants_to_leave(text)
