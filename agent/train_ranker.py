@@ -276,9 +276,8 @@ def train_ranker(
     rounds = int(booster.best_iteration or ROUNDS)
     held = LearnedRanker(booster, {})
     model_scores = [held.scores(q.features) for q in valid]
-    catalog = load_pack(pack_dir).catalog
-    tiers = buckets(popularity_of(catalog))
-    unknown = unknown_popularity(catalog)
+    tiers = buckets(popularity_of(pack.catalog))
+    unknown = unknown_popularity(pack.catalog)
     discount, by_discount = popularity_discount(valid, model_scores, tiers, unknown)
     rrf_column = FEATURES.index("rrf")
     rrf_scores = [q.features[:, rrf_column] for q in valid]
