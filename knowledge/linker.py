@@ -181,6 +181,8 @@ class EntityLinker:
         self._vocab: set[str] = set()
         self._known_words: set[str] = set()
         self._common = set(COMMON_WORDS)
+        self._genre_words: set[str] = {singular(w) for w in GENRE_WORDS}
+        """The catalog's genres and their aliases, word by word (singular)."""
         self._build(graph)
         self._vocab_list = sorted(self._vocab)
         self._correct = lru_cache(maxsize=20000)(self._corrections)
@@ -211,6 +213,8 @@ class EntityLinker:
                 Entity(node, kind, label, rank_key=(0.0, 0.0, float(deg)), prior=float(deg))
             )
             self._add_value(index, kind, label)
+            if kind == "genre":
+                self._genre_words.update(singular(w) for w in words(label))
         for alias, targets in GENRE_WORDS.items():
             for target in targets:
                 found = self._by_id.get(value_node("genre", target))
@@ -545,7 +549,12 @@ class EntityLinker:
         after_taste = first > 0 and tokens[first - 1].text in TASTE_VERBS
         # "Toy Story and Up", "Heat or Jaws": a name written with capitals beside another
         # across "and" / "or" is one of a list of names.
-        listed = all(t.capitalized for t in span) and _beside_a_name(tokens, first, last)
+        genre_list = all(singular(t.text) in self._genre_words for t in span)
+        listed = (
+            all(t.capitalized for t in span)
+            and not genre_list  # "Comedy, Thriller and Action" lists genres, not "The Thriller"
+            and _beside_a_name(tokens, first, last)
+        )
         if kind == "item" and not entry.function_only and (after_taste or listed):
             penalty *= TASTE_SHARE
         elif (
@@ -674,23 +683,8 @@ when the film is for ("a scary movie for Halloween"), not a film named."""
 _OCCASION_CUES = frozenset({"for", "on", "this", "at", "over", "around", "during", "before"})
 
 
-def _is_genre_word(word: str) -> bool:
-    word = singular(word)
-    return word in GENRE_WORDS or word in _GENRE_NAMES
-
-
-_GENRE_NAMES = frozenset(
-    "action adventure animation biography comedy crime documentary drama family fantasy"
-    " history horror music musical mystery romance sci-fi scifi sport thriller war western"
-    " noir superhero".split()
-)
-
-
 def _beside_a_name(tokens: Sequence[Token], first: int, last: int) -> bool:
-    """True when "and" / "or" joins the span to a capitalised word on either side (a genre
-    word is no name: "Comedy, Thriller and Action" lists genres, not "The Thriller")."""
-    if all(_is_genre_word(t.text) for t in tokens[first : last + 1]):
-        return False
+    """True when "and" / "or" joins the span to a capitalised word on either side."""
     before = (
         first >= 2 and tokens[first - 1].text in {"and", "or"} and tokens[first - 2].capitalized
     )

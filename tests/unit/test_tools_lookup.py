@@ -171,17 +171,7 @@ def wide_lookup() -> LookupTool:
         ("I loved Se7en and Gone Gril", ["seven", "gone-girl"]),  # a short typo in a title
         ("i liked gone girl", ["gone-girl"]),
         ("we watched Dark Knight Rises", ["dark-knight-rises"]),  # without its article
-    ],
-)
-def test_titles_written_other_ways_link(
-    wide_lookup: LookupTool, text: str, expected: list[str]
-) -> None:
-    assert best_items(wide_lookup.invoke({"text": text})) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
+        # A title made of a function word links only where it is written as a name.
         ("I loved Up", ["up"]),
         ("I loved Toy Story and Up", ["toy-story", "up"]),
         ("I liked It and Up", ["it", "up"]),
@@ -192,7 +182,7 @@ def test_titles_written_other_ways_link(
         ("What's Up with that", []),
     ],
 )
-def test_a_function_word_title_links_only_where_written_as_a_name(
+def test_titles_written_other_ways_link(
     wide_lookup: LookupTool, text: str, expected: list[str]
 ) -> None:
     assert best_items(wide_lookup.invoke({"text": text})) == expected
