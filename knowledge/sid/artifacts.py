@@ -47,6 +47,8 @@ def save_generator(
         "model": generator.model.config.to_dict(),
         "beam_size": generator.beam_size,
         "mass_levels": generator.mass_levels,
+        "cold_share": generator.cold_share,
+        "added_items": sorted(generator.added),
         **(extra or {}),
     }
     (tmp / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
@@ -98,4 +100,6 @@ def load_generator(folder: Path | str) -> SIDGenerator:
         vocab=vocab,
         mass_levels=int(config.get("mass_levels", 0)),
         features=features,
+        cold_share=float(config.get("cold_share", 0.0)),
+        added={str(i) for i in config.get("added_items", [])},
     )

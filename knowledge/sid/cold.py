@@ -5,7 +5,9 @@ from every training sequence and from every history, the RQ-VAE never sees them,
 they get their semantic IDs afterwards from the frozen encoder (`SIDGenerator.add_items`),
 as a catalog update would give them. Test users keep their true last item as the target,
 so some targets are new items. Item-kNN has no co-occurrence for them and SASRec never
-trained their rows; SID places them by their IDs alone.
+trained their rows; SID places them by their IDs alone. Ranked with the rest, new items
+rarely reach a top 10 (no history ever led to them), so SID is also scored with a share
+of each top 10 kept for them (`SIDGenerator.cold_share`, TIGER's epsilon).
 """
 
 from __future__ import annotations
@@ -163,6 +165,14 @@ def evaluate_cold_start(
             id_stats.append({**id_report(semantic, seed), "new_items": len(codes)})
             runs["sid"].append(cold_figures(generator, data))
             log.info("seed %d: SID cold start %s", seed, runs["sid"][-1])
+            own = generator.cold_share
+            for share in config.cold_shares:
+                if share != own:
+                    generator.cold_share = share
+                    runs.setdefault(f"sid, cold share {share:g}", []).append(
+                        cold_figures(generator, data)
+                    )
+            generator.cold_share = own
         if "sasrec" in runs:
             sasrec, _ = train_sasrec(n_items, split, config, seed, progress)
             runs["sasrec"].append(cold_figures(sasrec, data))

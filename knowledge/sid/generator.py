@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -39,6 +40,12 @@ class SIDGenerator:
     """Leading code levels scored by the item head's probability mass (0: by the decoder)."""
     features: ItemFeatures | None = None
     """What the RQ-VAE reads for a new item's text embedding (``None``: the text alone)."""
+    cold_share: float = 0.0
+    """Share of every top k kept for items added after training (TIGER's epsilon): they
+    have IDs but no history, so on the model's scores alone they rarely make the top k.
+    0: they compete with the rest."""
+    added: set[str] = field(default_factory=set)
+    """Items given their IDs after training (`add_items`), which ``cold_share`` is for."""
     trie: PrefixTrie = field(init=False)
     row_prefixes: np.ndarray | None = field(init=False)
     """(N, L - 1) prefix ids of every row, or ``None``."""
@@ -46,8 +53,12 @@ class SIDGenerator:
     """For levels 1..L-1, the prefix ids of every valid prefix's children, or ``None``."""
     mass: MassTables | None = field(init=False)
     """Tables for scoring the leading levels by item mass, when ``mass_levels`` asks."""
+    added_rows: frozenset[int] = field(init=False)
+    """Rows of the ``added`` items."""
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.cold_share <= 1.0:
+            raise ValueError(f"cold_share is a share of the top k, 0 to 1; got {self.cold_share}")
         self.rqvae.eval()
         self.model.eval()
         self.refresh()
@@ -63,6 +74,8 @@ class SIDGenerator:
         self.mass = None
         if self.mass_levels > 0:
             self.mass = mass_tables(self.trie, self.ids.vocab_sizes, self.mass_levels)
+        self.added &= set(self.ids.item_ids)
+        self.added_rows = frozenset(self.ids.row(i) for i in self.added)
 
     @torch.inference_mode()
     def item_vectors(self) -> torch.Tensor:
@@ -95,7 +108,36 @@ class SIDGenerator:
         exclude: Iterable[int] = (),
         beam_size: int | None = None,
     ) -> list[Hit]:
-        """Return up to ``k`` decoded semantic IDs with their rows and log-probabilities."""
+        """Return up to ``k`` decoded semantic IDs with their rows and log-probabilities.
+
+        With a ``cold_share``, at least that share of the ``k`` (rounded up) are added
+        items when there are any to give: the best of them under the model's distribution
+        restricted to added items, in place of the last other hits. Those come last, and
+        their scores are log-probabilities among the added items only.
+        """
+        exclude = set(exclude)
+        hits = self._beam(history, k, exclude, beam_size)
+        if self.cold_share <= 0 or not self.added_rows or k <= 0:
+            return hits
+        have = sum(1 for hit in hits if hit.row in self.added_rows)
+        need = min(k, math.ceil(self.cold_share * k)) - have
+        if need <= 0:
+            return hits
+        others = set(range(len(self.ids))) - self.added_rows
+        cold = self._beam(history, need, exclude | others | {h.row for h in hits}, beam_size)
+        room = k - have - len(cold)
+        kept = []
+        for hit in hits:
+            if hit.row in self.added_rows:
+                kept.append(hit)
+            elif room > 0:
+                kept.append(hit)
+                room -= 1
+        return kept + cold
+
+    def _beam(
+        self, history: Sequence[int], k: int, exclude: set[int], beam_size: int | None
+    ) -> list[Hit]:
         return beam_search(
             self.model,
             self.trie,
@@ -151,6 +193,7 @@ class SIDGenerator:
         codes = [
             self.ids.add(i, p.tolist(), reserved) for i, p in zip(item_ids, prefixes, strict=True)
         ]
+        self.added.update(item_ids)
         self.refresh()
         return codes
 

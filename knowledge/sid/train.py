@@ -357,6 +357,8 @@ class SIDConfig:
     leave-one-out NDCG@10 from 0.047 to 0.068 over 3 seeds, past SASRec-CE's 0.062."""
     mass_levels: int = 1
     """Leading code levels decoded by the item head's probability mass (needs item_loss)."""
+    cold_share: float = 0.0
+    """Share of each top k kept for items added after training (`SIDGenerator.cold_share`)."""
     level_weights: tuple[float, ...] = ()
     """Weight of each code level's loss, the first level first (empty: all 1)."""
     rare_code_alpha: float = 0.0
@@ -416,6 +418,7 @@ class SIDConfig:
             "longest_prefix": self.longest_prefix,
             "item_loss": self.item_loss,
             "mass_levels": self.mass_levels,
+            "cold_share": self.cold_share,
             "level_weights": list(self.level_weights),
             "rare_code_alpha": self.rare_code_alpha,
             "distill": self.distill,
@@ -515,6 +518,7 @@ def train_generator(
         vocab=vocab,
         mass_levels=config.mass_levels,
         features=features,
+        cold_share=config.cold_share,
     )
     teacher = None
     if config.distill > 0:

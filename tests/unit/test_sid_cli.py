@@ -143,10 +143,15 @@ def test_eval_sid_cold_start_holds_items_out_and_scores_them(tmp_path: Path) -> 
     assert args.func(args) == 0
     report = json.loads(out.read_text())
     assert report["protocol"]["new_items"] == 6
-    assert set(report["models"]) == {"sid", "itemknn", "sasrec"}
+    shares = {"sid, cold share 0.1", "sid, cold share 0.2"}
+    assert set(report["models"]) == {"sid", "itemknn", "sasrec"} | shares
     for row in report["models"].values():
         for key in ("recall@10", "new_recall@10", "new_share_of_top", "users_with_new_target"):
             assert key in row
+    # A kept share of the top 10 shows every test user new items (two of ten at 0.2).
+    kept = report["models"]["sid, cold share 0.2"]
+    assert kept["new_share_of_top"] >= 0.2 - 1e-9
+    assert kept["users_shown_a_new_item"] == report["protocol"]["test_users"]
     assert report["semantic_ids"][0]["new_items"] == 6
     assert report["config"]["sid"]["item_loss"] == 1.0
 

@@ -14,6 +14,7 @@ from knowledge.sid.artifacts import load_generator, save_generator
 from knowledge.sid.baselines import ItemKNN, Popularity, SASRec, SASRecConfig
 from knowledge.sid.cold import cold_split
 from knowledge.sid.data import PAD, holdout_last, leave_one_out, training_windows
+from knowledge.sid.generator import SIDGenerator
 from knowledge.sid.ids import SemanticIds
 from knowledge.sid.metrics import ndcg_at, ranking_metrics
 from knowledge.sid.rqvae import RQVAEConfig
@@ -321,3 +322,32 @@ def test_cold_split_keeps_new_items_out_of_all_training_data() -> None:
     for rows in (*split.train, *split.valid_history, *split.test_history, split.valid_target):
         assert all(r < data.n_warm for r in (rows if isinstance(rows, list) else [rows]))
     assert any(data.is_new(t) for t in split.test_target)
+
+
+def test_cold_share_keeps_room_for_added_items_and_survives_saving(tmp_path: Path) -> None:
+    generator, _, split = _trained(epochs=5)
+    history = split.test_history[0]
+    vectors = np.stack([embeddings(seed=s)[0] for s in (9, 10, 11)])
+    generator.add_items(["new-a", "new-b", "new-c"], vectors)
+    added = {generator.ids.row(i) for i in ("new-a", "new-b", "new-c")}
+    assert generator.added_rows == added
+    before = generator.decode(history, 10, history)
+    generator.cold_share = 0.3
+    hits = generator.decode(history, 10, history)
+    rows = [h.row for h in hits]
+    assert len(rows) == 10 and len(set(rows)) == 10 and not set(rows) & set(history)
+    assert len(set(rows) & added) == 3
+    # What the plain decode gave keeps its order, first; the added items brought in follow.
+    plain = [h.row for h in before]
+    head = [r for r in rows if r in plain]
+    assert rows[: len(head)] == head == [r for r in plain if r in head]
+    assert set(rows[len(head) :]) <= added and len(rows) > len(head)
+    # An excluded added item is never given, even to fill the share.
+    banned = [*history, *sorted(added)[:2]]
+    assert not set(generator.recommend_rows(history, 10, banned)) & set(banned)
+    # The share and which items were added travel with the saved generator.
+    loaded = load_generator(save_generator(generator, tmp_path / "sid"))
+    assert loaded.cold_share == 0.3 and loaded.added == {"new-a", "new-b", "new-c"}
+    assert loaded.decode(history, 10, history) == hits
+    with pytest.raises(ValueError, match="cold_share"):
+        SIDGenerator(generator.rqvae, generator.ids, generator.model, cold_share=1.5)
