@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from knowledge.errors import PackError
@@ -26,6 +27,7 @@ RQVAE_WEIGHTS = "rqvae.pt"
 MODEL_WEIGHTS = "seqmodel.pt"
 PREFIX_VOCAB = "prefix_vocab.json"
 FEATURES = "features.npz"
+CONTENT = "content_map.npz"
 SUBDIR = "sid"
 """Folder of the generator inside a knowledge pack."""
 
@@ -57,6 +59,17 @@ def save_generator(
         (tmp / PREFIX_VOCAB).write_text(json.dumps(generator.vocab.to_json()))
     if generator.features is not None and generator.features.config.dim:
         generator.features.save(tmp / FEATURES)
+    if generator.content_map is not None:
+        names = sorted(generator.added_vectors)
+        with (tmp / CONTENT).open("wb") as handle:
+            np.savez(
+                handle,
+                coef=generator.content_map,
+                added_ids=np.asarray(names, dtype=str),
+                added_vectors=np.stack([generator.added_vectors[i] for i in names])
+                if names
+                else np.zeros((0, generator.content_map.shape[1]), np.float32),
+            )
     torch.save(generator.rqvae.state_dict(), tmp / RQVAE_WEIGHTS)
     torch.save(generator.model.state_dict(), tmp / MODEL_WEIGHTS)
     if folder.exists():
@@ -90,6 +103,17 @@ def load_generator(folder: Path | str) -> SIDGenerator:
         if (folder / PREFIX_VOCAB).exists():
             vocab = PrefixVocab.from_json(json.loads((folder / PREFIX_VOCAB).read_text()))
         features = ItemFeatures.load(folder / FEATURES) if (folder / FEATURES).exists() else None
+        content_map, added_vectors = None, {}
+        if (folder / CONTENT).exists():
+            with np.load(folder / CONTENT, allow_pickle=False) as data:
+                content_map = np.asarray(data["coef"], dtype=np.float32)
+                added_vectors = dict(
+                    zip(
+                        (str(i) for i in data["added_ids"]),
+                        np.asarray(data["added_vectors"], dtype=np.float32),
+                        strict=True,
+                    )
+                )
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise PackError(f"cannot read the semantic-ID model in {folder}: {exc}") from exc
     return SIDGenerator(
@@ -102,4 +126,6 @@ def load_generator(folder: Path | str) -> SIDGenerator:
         features=features,
         cold_share=float(config.get("cold_share", 0.0)),
         added={str(i) for i in config.get("added_items", [])},
+        content_map=content_map,
+        added_vectors=added_vectors,
     )

@@ -29,6 +29,7 @@ from knowledge.sid.evaluate import (
     train_sid,
     tune_itemknn,
 )
+from knowledge.sid.generator import fit_content_map
 from knowledge.sid.metrics import ranking_metrics
 from knowledge.sid.train import build_ids
 
@@ -161,6 +162,9 @@ def evaluate_cold_start(
                 collab=sid_config.collab,
             )
             generator, _ = train_sid(semantic, split, sid_config, knn, progress)
+            fit_content_map(
+                generator, text[: data.n_warm], (row for seq in split.train for row in seq)
+            )
             codes = generator.add_items(data.item_ids[data.n_warm :], text[data.n_warm :])
             id_stats.append({**id_report(semantic, seed), "new_items": len(codes)})
             runs["sid"].append(cold_figures(generator, data))

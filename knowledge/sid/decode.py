@@ -83,6 +83,20 @@ def child_ids(trie: PrefixTrie, vocab: PrefixVocab, vocab_sizes: tuple[int, ...]
 
 
 @torch.inference_mode()
+def encode_history(
+    model: SIDSeqModel, history: np.ndarray, history_prefixes: np.ndarray | None = None
+) -> torch.Tensor:
+    """The encoder state (1, d) after a history of semantic IDs (T, L), newest last."""
+    model.eval()
+    keep = model.config.max_len
+    codes = torch.as_tensor(np.asarray(history, dtype=np.int64)[-keep:])[None]  # (1, T, L)
+    ngrams = None
+    if history_prefixes is not None:
+        ngrams = torch.as_tensor(np.asarray(history_prefixes, dtype=np.int64)[-keep:])[None]
+    return model.encode(codes, ngrams)[:, -1]
+
+
+@torch.inference_mode()
 def beam_search(
     model: SIDSeqModel,
     trie: PrefixTrie,
@@ -113,14 +127,8 @@ def beam_search(
     """
     if len(history) == 0 or k <= 0:
         return []
-    model.eval()
     levels = trie.n_levels
-    keep = model.config.max_len
-    codes = torch.as_tensor(np.asarray(history, dtype=np.int64)[-keep:])[None]  # (1, T, L)
-    ngrams = None
-    if history_prefixes is not None:
-        ngrams = torch.as_tensor(np.asarray(history_prefixes, dtype=np.int64)[-keep:])[None]
-    state = model.encode(codes, ngrams)[:, -1]  # (1, d)
+    state = encode_history(model, history, history_prefixes)  # (1, d)
     exclude = list(exclude)
     blocked = trie.blocked(exclude)
     item_logp = None

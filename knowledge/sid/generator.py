@@ -10,7 +10,15 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from knowledge.sid.decode import ChildIds, Hit, MassTables, beam_search, child_ids, mass_tables
+from knowledge.sid.decode import (
+    ChildIds,
+    Hit,
+    MassTables,
+    beam_search,
+    child_ids,
+    encode_history,
+    mass_tables,
+)
 from knowledge.sid.features import ItemFeatures
 from knowledge.sid.ids import PrefixVocab, SemanticIds
 from knowledge.sid.rqvae import RQVAE
@@ -46,6 +54,13 @@ class SIDGenerator:
     0: they compete with the rest."""
     added: set[str] = field(default_factory=set)
     """Items given their IDs after training (`add_items`), which ``cold_share`` is for."""
+    content_map: np.ndarray | None = None
+    """(D + 1, d) ridge map, intercept last, from a text embedding to an item-head vector,
+    fitted on the items training sequences held (`fit_content_map`). An added item's
+    codes were never trained together as one item, so the item head scores it through
+    this map instead (``None``: by its codes, as the others)."""
+    added_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    """The item-head vector (d,) of each added item, from ``content_map``."""
     trie: PrefixTrie = field(init=False)
     row_prefixes: np.ndarray | None = field(init=False)
     """(N, L - 1) prefix ids of every row, or ``None``."""
@@ -55,6 +70,8 @@ class SIDGenerator:
     """Tables for scoring the leading levels by item mass, when ``mass_levels`` asks."""
     added_rows: frozenset[int] = field(init=False)
     """Rows of the ``added`` items."""
+    _vector_rows: torch.Tensor = field(init=False)
+    _vectors: torch.Tensor = field(init=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.cold_share <= 1.0:
@@ -76,6 +93,14 @@ class SIDGenerator:
             self.mass = mass_tables(self.trie, self.ids.vocab_sizes, self.mass_levels)
         self.added &= set(self.ids.item_ids)
         self.added_rows = frozenset(self.ids.row(i) for i in self.added)
+        self.added_vectors = {i: v for i, v in self.added_vectors.items() if i in self.added}
+        names = sorted(self.added_vectors)
+        self._vector_rows = torch.tensor([self.ids.row(i) for i in names], dtype=torch.long)
+        self._vectors = torch.as_tensor(
+            np.stack([self.added_vectors[i] for i in names]).astype(np.float32)
+            if names
+            else np.zeros((0, self.model.config.d_model), np.float32)
+        )
 
     @torch.inference_mode()
     def item_vectors(self) -> torch.Tensor:
@@ -85,7 +110,10 @@ class SIDGenerator:
         training between two decodes (validation during `fit`).
         """
         prefixes = None if self.row_prefixes is None else torch.as_tensor(self.row_prefixes)
-        return self.model.item_vectors(torch.as_tensor(self.ids.codes), prefixes)
+        vectors = self.model.item_vectors(torch.as_tensor(self.ids.codes), prefixes)
+        if len(self._vector_rows):
+            vectors[self._vector_rows] = self._vectors
+        return vectors
 
     def history_codes(self, rows: Sequence[int]) -> np.ndarray:
         """Return the semantic IDs (T, L) of a history given as item rows."""
@@ -112,8 +140,9 @@ class SIDGenerator:
 
         With a ``cold_share``, at least that share of the ``k`` (rounded up) are added
         items when there are any to give: the best of them under the model's distribution
-        restricted to added items, in place of the last other hits. Those come last, and
-        their scores are log-probabilities among the added items only.
+        restricted to added items (the item head's, or the decoder's when the model has
+        none), in place of the last other hits. Those come last, and their scores are
+        log-probabilities among the added items only.
         """
         exclude = set(exclude)
         hits = self._beam(history, k, exclude, beam_size)
@@ -123,8 +152,12 @@ class SIDGenerator:
         need = min(k, math.ceil(self.cold_share * k)) - have
         if need <= 0:
             return hits
-        others = set(range(len(self.ids))) - self.added_rows
-        cold = self._beam(history, need, exclude | others | {h.row for h in hits}, beam_size)
+        taken = exclude | {h.row for h in hits}
+        if self.mass is not None:
+            cold = self._best_added(history, need, taken)
+        else:
+            others = set(range(len(self.ids))) - self.added_rows
+            cold = self._beam(history, need, taken | others, beam_size)
         room = k - have - len(cold)
         kept = []
         for hit in hits:
@@ -134,6 +167,23 @@ class SIDGenerator:
                 kept.append(hit)
                 room -= 1
         return kept + cold
+
+    @torch.inference_mode()
+    def _best_added(self, history: Sequence[int], k: int, exclude: set[int]) -> list[Hit]:
+        """The ``k`` added items the item head likes best, excluded rows left out."""
+        rows = torch.tensor(sorted(self.added_rows - exclude), dtype=torch.long)
+        if not len(history) or not len(rows):
+            return []
+        prefixes = None
+        if self.row_prefixes is not None:
+            prefixes = self.row_prefixes[np.asarray(history, dtype=np.int64)]
+        state = encode_history(self.model, self.history_codes(history), prefixes)
+        logp = torch.log_softmax(self.model.item_logits(state, self.item_vectors()[rows])[0], -1)
+        top = logp.topk(min(k, len(rows)))
+        return [
+            Hit(tuple(int(c) for c in self.ids.codes[row]), int(row), float(score))
+            for row, score in zip(rows[top.indices].tolist(), top.values.tolist(), strict=True)
+        ]
 
     def _beam(
         self, history: Sequence[int], k: int, exclude: set[int], beam_size: int | None
@@ -194,8 +244,34 @@ class SIDGenerator:
             self.ids.add(i, p.tolist(), reserved) for i, p in zip(item_ids, prefixes, strict=True)
         ]
         self.added.update(item_ids)
+        if self.content_map is not None and len(item_ids):
+            text = np.asarray(embeddings, dtype=np.float64).reshape(len(item_ids), -1)
+            vectors = text @ self.content_map[:-1] + self.content_map[-1]
+            self.added_vectors.update(zip(item_ids, vectors.astype(np.float32), strict=True))
         self.refresh()
         return codes
+
+
+@torch.inference_mode()
+def fit_content_map(
+    generator: SIDGenerator, embeddings: np.ndarray, rows: Iterable[int], ridge: float = 10.0
+) -> None:
+    """Fit ``generator.content_map`` on the trained items' text embeddings and vectors.
+
+    ``embeddings`` (N, D) are in the generator's row order; ``rows`` are the items that
+    training sequences held (the others' vectors were never trained). Ridge regression
+    with an unpenalised intercept; items added afterwards are scored through it.
+    """
+    picked = np.asarray(sorted(set(rows)), dtype=np.int64)
+    if len(picked) == 0:
+        return
+    text = np.asarray(embeddings, dtype=np.float64)[picked]
+    target = generator.item_vectors()[torch.as_tensor(picked)].double().numpy()
+    x = np.hstack([text, np.ones((len(picked), 1))])
+    penalty = ridge * np.eye(x.shape[1])
+    penalty[-1, -1] = 0.0
+    coef = np.linalg.solve(x.T @ x + penalty, x.T @ target)
+    generator.content_map = coef.astype(np.float32)
 
 
 @dataclass

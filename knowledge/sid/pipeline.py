@@ -21,7 +21,7 @@ from knowledge.sid.cold import evaluate_cold_start
 from knowledge.sid.data import holdout_last
 from knowledge.sid.evaluate import EvalConfig, evaluate, id_report, train_sid, tune_itemknn
 from knowledge.sid.features import ItemFeatures
-from knowledge.sid.generator import SIDGenerator
+from knowledge.sid.generator import SIDGenerator, fit_content_map
 from knowledge.sid.train import SemanticIndex, SIDConfig, build_ids, validate
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ def train_pack(
     if config.distill > 0:
         knn, _ = tune_itemknn(len(item_ids), split, (5, 10, 20), (0.8, 0.9))
     generator, fit_result = train_sid(semantic, split, config, knn, progress)
+    fit_content_map(generator, embeddings, (row for seq in split.train for row in seq))
     ids = semantic.ids
     valid = validate(generator, split.valid_history, split.valid_target)
     latency = decode_latency(generator, split.valid_history[:200])

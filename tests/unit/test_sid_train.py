@@ -14,7 +14,7 @@ from knowledge.sid.artifacts import load_generator, save_generator
 from knowledge.sid.baselines import ItemKNN, Popularity, SASRec, SASRecConfig
 from knowledge.sid.cold import cold_split
 from knowledge.sid.data import PAD, holdout_last, leave_one_out, training_windows
-from knowledge.sid.generator import SIDGenerator
+from knowledge.sid.generator import SIDGenerator, fit_content_map
 from knowledge.sid.ids import SemanticIds
 from knowledge.sid.metrics import ndcg_at, ranking_metrics
 from knowledge.sid.rqvae import RQVAEConfig
@@ -327,10 +327,16 @@ def test_cold_split_keeps_new_items_out_of_all_training_data() -> None:
 def test_cold_share_keeps_room_for_added_items_and_survives_saving(tmp_path: Path) -> None:
     generator, _, split = _trained(epochs=5)
     history = split.test_history[0]
+    fit_content_map(generator, embeddings(), (r for seq in split.train for r in seq))
     vectors = np.stack([embeddings(seed=s)[0] for s in (9, 10, 11)])
     generator.add_items(["new-a", "new-b", "new-c"], vectors)
     added = {generator.ids.row(i) for i in ("new-a", "new-b", "new-c")}
     assert generator.added_rows == added
+    # The item head scores an added item through the content map, not by its codes.
+    assert generator.content_map is not None
+    expected = vectors[0] @ generator.content_map[:-1] + generator.content_map[-1]
+    got = generator.item_vectors()[generator.ids.row("new-a")].numpy()
+    assert np.allclose(got, expected, atol=1e-5)
     before = generator.decode(history, 10, history)
     generator.cold_share = 0.3
     hits = generator.decode(history, 10, history)
@@ -348,6 +354,16 @@ def test_cold_share_keeps_room_for_added_items_and_survives_saving(tmp_path: Pat
     # The share and which items were added travel with the saved generator.
     loaded = load_generator(save_generator(generator, tmp_path / "sid"))
     assert loaded.cold_share == 0.3 and loaded.added == {"new-a", "new-b", "new-c"}
+    assert set(loaded.added_vectors) == loaded.added
     assert loaded.decode(history, 10, history) == hits
     with pytest.raises(ValueError, match="cold_share"):
         SIDGenerator(generator.rqvae, generator.ids, generator.model, cold_share=1.5)
+
+
+def test_cold_share_without_an_item_head_decodes_added_items_by_their_codes() -> None:
+    generator, _, split = _trained(0, 5, "item_loss=0", "mass_levels=0")
+    generator.add_items(["new-a"], embeddings(seed=9)[:1])
+    generator.cold_share = 0.1
+    history = split.test_history[1]
+    rows = generator.recommend_rows(history, 5, history)
+    assert generator.ids.row("new-a") in rows and len(rows) == len(set(rows)) == 5
