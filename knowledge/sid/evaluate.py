@@ -56,7 +56,7 @@ class EvalConfig:
     """Evaluate only the first users (quick checks); ``None`` keeps them all."""
     models: tuple[str, ...] = MODELS
     """Which of `MODELS` to train and score."""
-    cold_shares: tuple[float, ...] = (0.0, 0.1, 0.2)
+    cold_shares: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3)
     """Cold-start protocol: the shares of the top k also tried for added items, beside
     the generator's own ``cold_share`` (each a row of its own, same trained model)."""
 

@@ -143,7 +143,7 @@ def test_eval_sid_cold_start_holds_items_out_and_scores_them(tmp_path: Path) -> 
     assert args.func(args) == 0
     report = json.loads(out.read_text())
     assert report["protocol"]["new_items"] == 6
-    shares = {"sid, cold share 0.1", "sid, cold share 0.2"}
+    shares = {"sid, cold share 0.1", "sid, cold share 0.2", "sid, cold share 0.3"}
     assert set(report["models"]) == {"sid", "itemknn", "sasrec"} | shares
     for row in report["models"].values():
         for key in ("recall@10", "new_recall@10", "new_share_of_top", "users_with_new_target"):
