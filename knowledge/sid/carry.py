@@ -88,7 +88,9 @@ def carry_semantic_ids(
         "items_kept": counts["kept"],
         "items_added": counts["added"],
         "items_removed": counts["removed"],
-        "note": "added items got their IDs from the frozen encoder; retrain to learn them",
+        "note": "added items got their IDs from the frozen encoder and their item-head "
+        "vectors from the content map; the generator's cold_share keeps them a share of its "
+        "top k; retrain to learn them from interactions",
     }
     log.info(
         "semantic IDs carried over: %d kept, %d new items encoded, %d removed",

@@ -11,6 +11,7 @@ from knowledge.loaders import LoadReport, LoadResult
 from knowledge.loaders.jsonl import load_jsonl
 from knowledge.pack import build_pack, load_pack
 from knowledge.sid.artifacts import save_generator
+from knowledge.sid.generator import fit_content_map
 from knowledge.sid.pipeline import load_pack_generator
 from knowledge.sid.rqvae import RQVAEConfig
 from knowledge.sid.train import SIDConfig, build_ids, torch_threads, train_generator
@@ -56,6 +57,8 @@ def test_a_rebuild_gives_new_items_ids_and_drops_removed_ones(tmp_path: Path) ->
             config,
             features=built.features,
         )
+    fit_content_map(generator, embeddings, (r for w in walks[:100] for r in w))
+    generator.cold_share = 0.2
     save_generator(generator, out / "sid")
     before = {i: generator.ids.id_of(i) for i in generator.ids.item_ids}
 
@@ -79,6 +82,11 @@ def test_a_rebuild_gives_new_items_ids_and_drops_removed_ones(tmp_path: Path) ->
     assert tuple(code[:-1]) == tuple(carried.assign(text)[0].tolist())
     section = pack.manifest["sid"]["updated"]
     assert (section["items_added"], section["items_removed"]) == (1, 1)
+    # It is known as added: scored through the content map, and kept a share of the top k.
+    assert carried.added == {newcomer.item_id} and set(carried.added_vectors) == carried.added
+    with torch_threads(1):
+        top = carried.recommend(pack.catalog.ids()[:2], k=5)
+    assert newcomer.item_id in [r.item_id for r in top]
 
     # The new item can be generated: with everything else excluded it is all that is left.
     others = [i for i in pack.catalog.ids() if i != newcomer.item_id]
