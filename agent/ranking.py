@@ -235,12 +235,15 @@ def one_per_film(candidates: list[Candidate], twins: Twins) -> list[Candidate]:
 
 
 def wanted_matches(profile: Profile, item: Item) -> int:
-    """How many of the attributes the user asked for (genre, director, ...) the item meets."""
+    """How many of the values the user asked for (each genre, each person) the item has.
+
+    Values, not attributes: "a romantic comedy" wants comedy and romance, and a film with
+    both comes before a comedy alone.
+    """
     met = 0
     for attribute, values in profile.wanted.items():
         have = {v.lower() for v in item.values(attribute)}
-        if have & {v.lower() for v in values}:
-            met += 1
+        met += len(have & {v.lower() for v in values})
     return met
 
 

@@ -175,12 +175,17 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
 
 
 def close(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Wrap up; the session's likes and dislikes are kept for next time."""
+    """Wrap up; the session's likes and dislikes are kept for next time.
+
+    A film is named ("Enjoy Heat!") only when this turn took a pick: after "thanks, bye"
+    the last liked film may be an old favourite the user has seen many times.
+    """
     ctx = runtime.context
     profile = state.get("profile") or Profile()
+    picked = state.get("intent") == "accept" and profile.liked
     liked = (
         ctx.catalog[profile.liked[-1]].title
-        if profile.liked and profile.liked[-1] in ctx.catalog
+        if picked and profile.liked[-1] in ctx.catalog
         else ""
     )
     turn = len(state.get("messages", []))

@@ -339,3 +339,14 @@ def test_more_like_that_never_likes_a_card_the_user_turned_down() -> None:
     agent.turn(session, "more like that")
     profile = agent.profile(session)
     assert first in profile.disliked and first not in profile.liked
+
+
+def test_goodbye_wishes_a_good_watch_of_the_pick_not_of_an_old_favourite(
+    chat: Conversation,
+) -> None:
+    chat.say("I loved Inception")
+    bye = chat.say("thanks, bye")
+    assert bye["act"] == "close" and "Inception" not in bye["reply"]
+    cards = chat.say("I loved Inception")["recommended"]
+    picked = chat.say("I'll watch the second one")
+    assert picked["act"] == "close" and cards[1].title in picked["reply"]
