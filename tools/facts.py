@@ -66,6 +66,8 @@ _KIDS = Trait(
     against=("horror", "war", "crime", "thriller"),
     unknown="age ratings",
 )
+_LENGTH = Trait("long", (), unknown="running times")
+"""A quality the catalog says nothing of: answered as such, never guessed from genres."""
 TRAITS: dict[str, Trait] = {
     "scary": _SCARY,
     "frightening": _SCARY,
@@ -98,6 +100,8 @@ TRAITS: dict[str, Trait] = {
     "kid-friendly": _KIDS,
     "family-friendly": _KIDS,
     "child": _KIDS,
+    "long": _LENGTH,
+    "short": _LENGTH,
 }
 _TRAIT_WORDS = "|".join(sorted((re.escape(w) for w in TRAITS), key=len, reverse=True))
 _TRAIT_QUESTION = re.compile(
@@ -335,6 +339,11 @@ def answer_trait(trait: Trait, item: Item) -> str:
     against = [g for g in genres if g in trait.against]
     related = [g for g in genres if g in trait.related]
     cues = _cues(trait, item.description)
+    if not (trait.genres or trait.related or trait.cues or trait.against):
+        return (
+            f"I can't tell: the catalog does not record {trait.unknown}. "
+            f"{title} is listed under {listed}."
+        )
     if has and not against:
         verdict = f"Yes: {title} is listed under {listed}."
     elif against:

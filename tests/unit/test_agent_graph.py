@@ -250,6 +250,14 @@ def test_a_question_about_a_quality_is_answered_and_changes_nothing(talk: Conver
     assert "Steven Spielberg" in talk.say("who directed it?")["reply"]
 
 
+def test_a_question_the_catalog_cannot_answer_about_a_card_says_so(talk: Conversation) -> None:
+    cards = talk.say("I loved Inception")["recommended"]
+    state = talk.say("is the first one long?")
+    assert state["act"] == "answer" and state["recommended"] == cards
+    assert "does not record running times" in state["reply"] and cards[0].title in state["reply"]
+    assert state["profile"].notes == []
+
+
 def test_like_x_but_for_adults_drops_what_made_x_for_children(
     wide_ctx: AgentContext, talk: Conversation
 ) -> None:

@@ -233,6 +233,8 @@ def test_ordinary_words_stay_ordinary(wide_lookup: LookupTool, text: str) -> Non
         ("is it ok for my kids?", "it", "Probably not: It (2017) is listed under horror."),
         ("is it violent?", "saving-private-ryan", "Yes"),
         ("is it romantic?", "heat", "Probably not: Heat (1995) is listed under crime and drama"),
+        ("is it long?", "heat", "I can't tell: the catalog does not record running times."),
+        ("how long is it?", "heat", "Heat (1995) is listed under crime and drama."),
     ],
 )
 def test_questions_about_qualities_say_what_the_catalog_knows(
