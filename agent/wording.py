@@ -66,6 +66,18 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
     return " ".join([head or "films", *parts])
 
 
+def avoidance_phrase(
+    avoided: dict[str, list[str]], label: Callable[[str, str], str] = lambda _, v: v
+) -> str:
+    """What the user just ruled out, acknowledged ("no horror films, nothing with Adam
+    Sandler"); "" when nothing."""
+    parts = [f"no {genre_noun(g)}" for g in avoided.get("genre", [])]
+    people = [label(role, n) for role in ROLE_ORDER for n in avoided.get(role, [])]
+    if people:
+        parts.append("nothing with " + " or ".join(dict.fromkeys(people)))
+    return ", ".join(parts)
+
+
 ROLE_ORDER = ("director", "writer", "star")
 ROLE_LEADS = {"director": "directed by", "writer": "written by", "star": "with"}
 PARTICIPLES = {"director": "directed", "writer": "written"}

@@ -12,7 +12,7 @@ from agent.profile import Profile
 from agent.questions import ASKABLE, QUESTIONS, TOPICS, best_question
 from agent.runtime import AgentContext
 from agent.state import AgentState, ReplyPlan, last_user_text
-from agent.wording import variant, wish_phrase
+from agent.wording import avoidance_phrase, variant, wish_phrase
 from prompts import render
 
 
@@ -129,8 +129,11 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     wish = wish_phrase(profile, ctx.label)
     said = last_user_text(state.get("messages", [])).lower()
     fresh = any(v in said for values in profile.wanted.values() for v in values)
+    # Ruled out just now ("I don't like war movies"): said back before the new picks.
+    ruled_out = {a: [v for v in vs if v in said] for a, vs in profile.avoided.items()}
     template = render(
         "replies/recommend",
+        noted=avoidance_phrase(ruled_out, ctx.label),
         mood="reject" if intent == "reject" else "more" if intent in {"more", "seen"} else "",
         liked=[] if fresh else liked,  # a wish said just now leads the reply
         wish=wish,
@@ -184,9 +187,7 @@ def close(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object
     profile = state.get("profile") or Profile()
     picked = state.get("intent") == "accept" and profile.liked
     liked = (
-        ctx.catalog[profile.liked[-1]].title
-        if picked and profile.liked[-1] in ctx.catalog
-        else ""
+        ctx.catalog[profile.liked[-1]].title if picked and profile.liked[-1] in ctx.catalog else ""
     )
     turn = len(state.get("messages", []))
     template = render("replies/close", liked=liked, variant=variant(f"close{turn}"))

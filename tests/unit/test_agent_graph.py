@@ -358,3 +358,11 @@ def test_goodbye_wishes_a_good_watch_of_the_pick_not_of_an_old_favourite(
     cards = chat.say("I loved Inception")["recommended"]
     picked = chat.say("I'll watch the second one")
     assert picked["act"] == "close" and cards[1].title in picked["reply"]
+
+
+def test_what_the_user_rules_out_is_said_back_before_the_new_picks(talk: Conversation) -> None:
+    talk.say("I loved Inception")
+    state = talk.say("no horror please")
+    assert state["act"] == "recommend" and "horror" in state["profile"].avoided.get("genre", [])
+    first = state["reply"].splitlines()[0]
+    assert "no horror films" in first, first
