@@ -234,7 +234,9 @@ class Profile(BaseModel):
         elif critique == "darker":
             avoid(*CHILDREN)
             unwant("comedy", "animation")
-            want(*([g for g in ref if g in DARK] or ["thriller"]))
+            # "Like Harry Potter but darker" is a darker film of its kind, not a thriller;
+            # with no film to go by, darker means the dark genres.
+            want(*([g for g in ref if g in DARK] or ([] if ref else ["thriller"])))
         elif critique == "older":
             self.older(reference_years, named=named)
         elif critique == "newer":

@@ -104,6 +104,23 @@ def test_critiques_replace_what_they_contradict() -> None:
 
 
 @pytest.mark.parametrize(
+    ("reference", "wanted"),
+    [
+        (["adventure", "family", "fantasy"], []),  # like Harry Potter but darker: no thriller
+        (["crime", "comedy"], ["crime"]),  # a darker film of its dark side
+        ([], ["thriller"]),  # nothing to go by: the dark genres
+    ],
+)
+def test_darker_is_a_darker_film_of_the_kind_said_about(
+    reference: list[str], wanted: list[str]
+) -> None:
+    profile = Profile(wanted={"genre": ["comedy"]})
+    profile.critique("darker", genres=[*GENRES, "adventure", "fantasy"], reference_genres=reference)
+    assert profile.wanted.get("genre", []) == wanted
+    assert profile.avoided == {"genre": ["family"]}
+
+
+@pytest.mark.parametrize(
     ("before", "critique", "years", "named", "after"),
     [
         ((1990, 1999), "older", [], False, (1980, 1989)),  # the asked-for range moves back
