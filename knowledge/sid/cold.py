@@ -170,10 +170,10 @@ def evaluate_cold_start(
             runs["sid"].append(cold_figures(generator, data))
             log.info("seed %d: SID cold start %s", seed, runs["sid"][-1])
             own = generator.cold_share
-            for share in config.cold_shares:
-                if share != own:
-                    generator.cold_share = share
-                    runs.setdefault(f"sid, cold share {share:g}", []).append(
+            for kept in config.cold_shares:
+                if kept != own:
+                    generator.cold_share = kept
+                    runs.setdefault(f"sid, cold share {kept:g}", []).append(
                         cold_figures(generator, data)
                     )
             generator.cold_share = own

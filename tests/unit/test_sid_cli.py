@@ -142,7 +142,7 @@ def test_eval_sid_cold_start_holds_items_out_and_scores_them(tmp_path: Path) -> 
     )  # fmt: skip
     assert args.func(args) == 0
     report = json.loads(out.read_text())
-    assert report["protocol"]["new_items"] == 6
+    assert report["protocol"]["new_items"] == 6 and report["protocol"]["share"] == 0.25
     shares = {"sid, cold share 0.1", "sid, cold share 0.2", "sid, cold share 0.3"}
     assert set(report["models"]) == {"sid", "itemknn", "sasrec"} | shares
     for row in report["models"].values():
