@@ -109,6 +109,7 @@ def beam_search(
     children: list[ChildIds] | None = None,
     items: torch.Tensor | None = None,
     mass: MassTables | None = None,
+    state: torch.Tensor | None = None,
 ) -> list[Hit]:
     """Return the ``k`` most likely next items for one history of semantic IDs (T, L).
 
@@ -123,12 +124,14 @@ def beam_search(
     the first ``mass.levels`` levels are scored by the item head instead: a prefix's
     log-probability is the log of the softmax mass of the non-excluded items under it.
     The levels after those are decoded code by code as usual, so an item's score is
-    ``log mass(its first m codes) + log P(the rest | them)``.
+    ``log mass(its first m codes) + log P(the rest | them)``. ``state`` is the history's
+    `encode_history`, when the caller has it already.
     """
     if len(history) == 0 or k <= 0:
         return []
     levels = trie.n_levels
-    state = encode_history(model, history, history_prefixes)  # (1, d)
+    if state is None:
+        state = encode_history(model, history, history_prefixes)  # (1, d)
     exclude = list(exclude)
     blocked = trie.blocked(exclude)
     item_logp = None

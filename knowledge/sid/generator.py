@@ -145,19 +145,23 @@ class SIDGenerator:
         log-probabilities among the added items only.
         """
         exclude = set(exclude)
-        hits = self._beam(history, k, exclude, beam_size)
-        if self.cold_share <= 0 or not self.added_rows or k <= 0:
+        if not len(history) or k <= 0:
+            return []
+        state = encode_history(self.model, self.history_codes(history), self._prefixes(history))
+        items = None if self.mass is None else self.item_vectors()
+        hits = self._beam(history, k, exclude, beam_size, state, items)
+        if self.cold_share <= 0 or not self.added_rows:
             return hits
         have = sum(1 for hit in hits if hit.row in self.added_rows)
         need = min(k, math.ceil(self.cold_share * k)) - have
         if need <= 0:
             return hits
         taken = exclude | {h.row for h in hits}
-        if self.mass is not None:
-            cold = self._best_added(history, need, taken)
+        if items is not None:
+            cold = self._best_added(state, items, need, taken)
         else:
             others = set(range(len(self.ids))) - self.added_rows
-            cold = self._beam(history, need, taken | others, beam_size)
+            cold = self._beam(history, need, taken | others, beam_size, state, items)
         room = k - have - len(cold)
         kept = []
         for hit in hits:
@@ -168,17 +172,22 @@ class SIDGenerator:
                 room -= 1
         return kept + cold
 
+    def _prefixes(self, history: Sequence[int]) -> np.ndarray | None:
+        """The history items' prefix ids (T, L - 1), when the model has prefix embeddings."""
+        if self.row_prefixes is None:
+            return None
+        return self.row_prefixes[np.asarray(history, dtype=np.int64)]
+
     @torch.inference_mode()
-    def _best_added(self, history: Sequence[int], k: int, exclude: set[int]) -> list[Hit]:
-        """The ``k`` added items the item head likes best, excluded rows left out."""
+    def _best_added(
+        self, state: torch.Tensor, items: torch.Tensor, k: int, exclude: set[int]
+    ) -> list[Hit]:
+        """The ``k`` added items the item head likes best after a history's ``state``
+        (``items``: every row's `item_vectors`)."""
         rows = torch.tensor(sorted(self.added_rows - exclude), dtype=torch.long)
-        if not len(history) or not len(rows):
+        if not len(rows):
             return []
-        prefixes = None
-        if self.row_prefixes is not None:
-            prefixes = self.row_prefixes[np.asarray(history, dtype=np.int64)]
-        state = encode_history(self.model, self.history_codes(history), prefixes)
-        logp = torch.log_softmax(self.model.item_logits(state, self.item_vectors()[rows])[0], -1)
+        logp = torch.log_softmax(self.model.item_logits(state, items[rows])[0], -1)
         top = logp.topk(min(k, len(rows)))
         return [
             Hit(tuple(int(c) for c in self.ids.codes[row]), int(row), float(score))
@@ -186,7 +195,13 @@ class SIDGenerator:
         ]
 
     def _beam(
-        self, history: Sequence[int], k: int, exclude: set[int], beam_size: int | None
+        self,
+        history: Sequence[int],
+        k: int,
+        exclude: set[int],
+        beam_size: int | None,
+        state: torch.Tensor,
+        items: torch.Tensor | None,
     ) -> list[Hit]:
         return beam_search(
             self.model,
@@ -195,12 +210,11 @@ class SIDGenerator:
             k=k,
             beam_size=beam_size or self.beam_size,
             exclude=exclude,
-            history_prefixes=None
-            if self.row_prefixes is None
-            else self.row_prefixes[np.asarray(history, dtype=np.int64)],
+            history_prefixes=self._prefixes(history),
             children=self.children,
-            items=None if self.mass is None else self.item_vectors(),
+            items=items,
             mass=self.mass,
+            state=state,
         )
 
     def recommend(
