@@ -3,6 +3,7 @@ template reply and the LLM's brief). Answers and explanations are in `agent.node
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from langgraph.runtime import Runtime
@@ -130,7 +131,10 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     said = last_user_text(state.get("messages", [])).lower()
     fresh = any(v in said for values in profile.wanted.values() for v in values)
     # Ruled out just now ("I don't like war movies"): said back before the new picks.
-    ruled_out = {a: [v for v in vs if v in said] for a, vs in profile.avoided.items()}
+    ruled_out = {
+        a: [v for v in vs if re.search(rf"\b{re.escape(v)}\b", said)]
+        for a, vs in profile.avoided.items()
+    }
     template = render(
         "replies/recommend",
         noted=avoidance_phrase(ruled_out, ctx.label),

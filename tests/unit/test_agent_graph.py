@@ -366,3 +366,7 @@ def test_what_the_user_rules_out_is_said_back_before_the_new_picks(talk: Convers
     assert state["act"] == "recommend" and "horror" in state["profile"].avoided.get("genre", [])
     first = state["reply"].splitlines()[0]
     assert "no horror films" in first, first
+    # Said once: a later message that merely contains the word does not repeat it.
+    later = talk.say("more please, no horrors of war")
+    assert later["act"] == "recommend"
+    assert "no horror films" not in later["reply"].splitlines()[0]
