@@ -162,3 +162,9 @@ def test_a_film_with_every_asked_genre_comes_before_one_with_some() -> None:
     wants = Profile(wanted={"genre": ["comedy", "romance"]})
     order = wanted_first(catalog, wants, ["step-brothers", "heat", "titanic", "hitch"])
     assert order == ["hitch", "step-brothers", "titanic", "heat"]
+    # Each asked-for attribute counts before the values: a crime film with the star asked
+    # for meets two wishes, a romantic comedy without him one.
+    catalog.items[3].attributes["star"] = ["Al Pacino"]
+    both = Profile(wanted={"genre": ["comedy", "romance", "crime"], "star": ["al pacino"]})
+    order = wanted_first(Catalog(catalog.items), both, ["hitch", "step-brothers", "heat"])
+    assert order == ["heat", "hitch", "step-brothers"]
