@@ -234,22 +234,14 @@ def one_per_film(candidates: list[Candidate], twins: Twins) -> list[Candidate]:
     return out
 
 
-def wanted_matches(profile: Profile, item: Item) -> tuple[int, int]:
-    """How many of the attributes the user asked for (genre, star, ...) the item meets, and
-    how many of the asked-for values (each genre, each person) it has.
-
-    The attributes come first: a comedy with Tom Hanks meets two wishes of "a comedy or a
-    drama with Tom Hanks", a comedy-drama without him one. The values order what ties:
-    "a romantic comedy" wants comedy and romance, and a film with both comes before a
-    comedy alone.
-    """
-    attributes = values_met = 0
+def wanted_matches(profile: Profile, item: Item) -> int:
+    """How many of the attributes the user asked for (genre, director, ...) the item meets."""
+    met = 0
     for attribute, values in profile.wanted.items():
         have = {v.lower() for v in item.values(attribute)}
-        shared = len(have & {v.lower() for v in values})
-        attributes += bool(shared)
-        values_met += shared
-    return attributes, values_met
+        if have & {v.lower() for v in values}:
+            met += 1
+    return met
 
 
 def wanted_first(catalog: Catalog, profile: Profile, ids: Sequence[str]) -> list[str]:
@@ -261,4 +253,4 @@ def wanted_first(catalog: Catalog, profile: Profile, ids: Sequence[str]) -> list
     if not profile.wanted:
         return list(ids)
     met = {i: wanted_matches(profile, catalog[i]) for i in ids if i in catalog}
-    return sorted((i for i in ids if i in met), key=lambda i: (-met[i][0], -met[i][1]))
+    return sorted((i for i in ids if i in met), key=lambda i: -met[i])

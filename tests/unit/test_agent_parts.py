@@ -142,29 +142,3 @@ def test_older_and_newer(
     profile = Profile(year_min=before[0], year_max=before[1])
     profile.critique(critique, genres=GENRES, reference_years=years, named=named, now_year=2026)
     assert (profile.year_min, profile.year_max) == after
-
-
-def test_a_film_with_every_asked_genre_comes_before_one_with_some() -> None:
-    from agent.ranking import wanted_first
-    from knowledge.items import Catalog, Item
-
-    def film(item_id: str, *genres: str) -> Item:
-        return Item(item_id=item_id, title=item_id, attributes={"genre": list(genres)})
-
-    catalog = Catalog(
-        [
-            film("step-brothers", "comedy"),
-            film("titanic", "romance"),
-            film("hitch", "comedy", "romance"),
-            film("heat", "crime"),
-        ]
-    )
-    wants = Profile(wanted={"genre": ["comedy", "romance"]})
-    order = wanted_first(catalog, wants, ["step-brothers", "heat", "titanic", "hitch"])
-    assert order == ["hitch", "step-brothers", "titanic", "heat"]
-    # Each asked-for attribute counts before the values: a crime film with the star asked
-    # for meets two wishes, a romantic comedy without him one.
-    catalog.items[3].attributes["star"] = ["Al Pacino"]
-    both = Profile(wanted={"genre": ["comedy", "romance", "crime"], "star": ["al pacino"]})
-    order = wanted_first(Catalog(catalog.items), both, ["hitch", "step-brothers", "heat"])
-    assert order == ["heat", "hitch", "step-brothers"]
