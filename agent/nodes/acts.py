@@ -129,12 +129,9 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     turn = len(state.get("messages", []))
     wish = wish_phrase(profile, ctx.label)
     said = last_user_text(state.get("messages", [])).lower()
-    fresh = any(v in said for values in profile.wanted.values() for v in values)
+    fresh = any(_said_now(profile.wanted, said).values())
     # Ruled out just now ("I don't like war movies"): said back before the new picks.
-    ruled_out = {
-        a: [v for v in vs if re.search(rf"\b{re.escape(v)}\b", said)]
-        for a, vs in profile.avoided.items()
-    }
+    ruled_out = _said_now(profile.avoided, said)
     template = render(
         "replies/recommend",
         noted=avoidance_phrase(ruled_out, ctx.label),
@@ -178,6 +175,13 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         ],
         "asks_in_row": 0,
         "trace": trace,
+    }
+
+
+def _said_now(table: dict[str, list[str]], said: str) -> dict[str, list[str]]:
+    """The values of a profile table (wanted, avoided) that the message names as words."""
+    return {
+        a: [v for v in vs if re.search(rf"\b{re.escape(v)}\b", said)] for a, vs in table.items()
     }
 
 
