@@ -163,6 +163,36 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 @dataclass
+class Bag:
+    """Boosters trained on the same queries with different seeds, scoring by their mean:
+    LightGBM's row and feature sampling make one model's order depend on its seed, and on
+    a few thousand training turns that spread is as large as most changes one would test.
+    """
+
+    boosters: list[Any]
+
+    def predict(self, features: np.ndarray, num_threads: int = 1) -> np.ndarray:
+        """The boosters' mean score of each row."""
+        return np.mean(
+            [np.asarray(b.predict(features, num_threads=num_threads)) for b in self.boosters],
+            axis=0,
+        )
+
+    def feature_importance(self, importance_type: str = "gain") -> np.ndarray:
+        """The boosters' mean importance of each feature."""
+        return np.mean(
+            [b.feature_importance(importance_type=importance_type) for b in self.boosters],
+            axis=0,
+        )
+
+
+def _model_files(folder: Path, count: int) -> list[Path]:
+    """The files of a bag of ``count`` boosters: ``ranker.txt``, ``ranker-2.txt``, ..."""
+    stem, suffix = MODEL_FILE.rsplit(".", 1)
+    return [folder / MODEL_FILE] + [folder / f"{stem}-{k}.{suffix}" for k in range(2, count + 1)]
+
+
+@dataclass
 class LearnedRanker:
     """A trained model and what it was trained on."""
 
@@ -192,9 +222,15 @@ class LearnedRanker:
 
     def save(self, folder: Path) -> None:
         """Write the model and its description into a pack folder."""
-        self.booster.save_model(str(folder / MODEL_FILE))
+        boosters = self.booster.boosters if isinstance(self.booster, Bag) else [self.booster]
+        stem = MODEL_FILE.rsplit(".", 1)[0]
+        for stale in folder.glob(f"{stem}-*.txt"):
+            stale.unlink()
+        for booster, path in zip(boosters, _model_files(folder, len(boosters)), strict=True):
+            booster.save_model(str(path))
         info = {
             **self.info,
+            "bag": len(boosters),
             "discount": self.discount,
             "unknown_popularity": self.unknown_popularity,
         }
@@ -213,7 +249,10 @@ class LearnedRanker:
             ) from exc
         try:
             info = json.loads((folder / INFO_FILE).read_text())
-            booster = lgb.Booster(model_file=str(folder / MODEL_FILE))
+            boosters = [
+                lgb.Booster(model_file=str(path))
+                for path in _model_files(folder, int(info.get("bag", 1)))
+            ]
         except (OSError, ValueError, lgb.basic.LightGBMError) as exc:
             raise PackError(f"{folder}: the learned ranker is unreadable ({exc})") from exc
         if info.get("features") != FEATURES:
@@ -222,7 +261,7 @@ class LearnedRanker:
                 "Parley computes; retrain it with `parley train-ranker`"
             )
         return cls(
-            booster,
+            boosters[0] if len(boosters) == 1 else Bag(boosters),
             info,
             float(info.get("discount", 0.0)),
             float(info.get("unknown_popularity", 0.0)),

@@ -126,6 +126,7 @@ def order(
             candidate.score = round(float(score), 5)
         candidates = sorted(pool, key=lambda c: -c.score)  # stable: RRF order breaks ties
         prefer = ctx.settings.prefer_wanted_learned
+        window = ctx.settings.wanted_window or None
     else:
         fused = fuse(
             _lists(rankings),
@@ -135,9 +136,16 @@ def order(
         )
         candidates = admissible(ctx.catalog, fused, never, profile)
         prefer = ctx.settings.prefer_wanted
+        window = None
     candidates = one_per_film(candidates, ctx.twins)
     if prefer if prefer_wanted is None else prefer_wanted:
-        ids = wanted_first(ctx.catalog, profile, [c.item_id for c in candidates])
+        ids = wanted_first(
+            ctx.catalog,
+            profile,
+            [c.item_id for c in candidates],
+            window=window,
+            keep=ctx.settings.items_per_turn,
+        )
         by_id = {c.item_id: c for c in candidates}
         candidates = [by_id[i] for i in ids]
     return candidates
@@ -244,13 +252,38 @@ def wanted_matches(profile: Profile, item: Item) -> int:
     return met
 
 
-def wanted_first(catalog: Catalog, profile: Profile, ids: Sequence[str]) -> list[str]:
+def wanted_first(
+    catalog: Catalog,
+    profile: Profile,
+    ids: Sequence[str],
+    *,
+    window: int | None = None,
+    keep: int = 3,
+) -> list[str]:
     """Items meeting more of the asked-for attributes first; the fused order within ties.
 
     What the user asks for ("a comedy", "something with Tom Hanks") is a soft constraint:
     it reorders the pool rather than filtering it, so a thin pool still has candidates.
+    With a ``window``, only the first ``window`` items are reordered, the window widened
+    until it holds ``keep`` of the items that meet the most asked-for attributes: those
+    come first, and the order below the window is left as it was.
     """
     if not profile.wanted:
         return list(ids)
-    met = {i: wanted_matches(profile, catalog[i]) for i in ids if i in catalog}
-    return sorted((i for i in ids if i in met), key=lambda i: -met[i])
+    ids = [i for i in ids if i in catalog]
+    met = [wanted_matches(profile, catalog[i]) for i in ids]
+    return [ids[j] for j in wanted_order(met, window=window, keep=keep)]
+
+
+def wanted_order(met: Sequence[float], *, window: int | None = None, keep: int = 3) -> list[int]:
+    """The positions of a ranked list, reordered by how many asked-for attributes each item
+    meets (``met``, in list order) as `wanted_first` describes."""
+    end = len(met)
+    if window is not None and end:
+        best = max(met)
+        end = min(window, len(met))
+        found = sum(1 for m in met[:end] if m == best)
+        while found < keep and end < len(met):
+            found += met[end] == best
+            end += 1
+    return sorted(range(end), key=lambda j: -met[j]) + list(range(end, len(met)))

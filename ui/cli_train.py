@@ -40,7 +40,8 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
     pack.update_manifest("ranker", {k: v for k, v in report.items() if k != "feature_gain"})
     held = report["held_out"]
     out.print(
-        f"trained on {report['queries']} turns ({report['rounds']} rounds, "
+        f"trained on {report['queries']} turns ({report['bag']} boosters of "
+        f"{'/'.join(str(r) for r in report['rounds'])} rounds, "
         f"{report['candidates_per_query']} candidates a turn) in {report['seconds']} s"
     )
     out.print(

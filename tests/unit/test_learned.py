@@ -7,11 +7,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from agent.learned import FEATURES, CatalogIndex, LearnedRanker, candidate_features
+from agent.learned import FEATURES, Bag, CatalogIndex, LearnedRanker, candidate_features
 from agent.profile import Profile
-from agent.ranking import Rankings, without
+from agent.ranking import Rankings, wanted_order, without
 from agent.train_ranker import (
     Query,
+    _wanted_scores,
     fold_of,
     held_out,
     leaking_rankers,
@@ -130,3 +131,56 @@ def test_left_out_rankers_leave_the_learned_pool_and_features() -> None:
     assert without(rankings, set()) is rankings
     ranker = LearnedRanker(_Constant(), {"left_out": ["sid"]})
     assert ranker.left_out == {"sid"}
+
+
+def test_asked_for_values_reorder_only_the_window() -> None:
+    # met: asked-for attributes each item of the model's order meets
+    met = [0, 1, 0, 2, 0, 0, 2, 1]
+    assert wanted_order(met) == [3, 6, 1, 7, 0, 2, 4, 5]  # the whole list
+    # a window of 4 holds one best match; it widens to the third best match (place 7 is
+    # not one), so the cards meet the most asked-for attributes the pool can meet
+    assert wanted_order(met, window=4, keep=2) == [3, 6, 1, 0, 2, 4, 5, 7]
+    # below the window the model's order stands
+    assert wanted_order([0, 0, 1, 1, 0, 1], window=3, keep=1) == [2, 0, 1, 3, 4, 5]
+    assert wanted_order([], window=3) == []
+
+
+def test_wanted_scores_mirror_the_live_reordering() -> None:
+    column = FEATURES.index("wanted_matches")
+    features = np.zeros((5, len(FEATURES)), dtype=np.float32)
+    features[:, column] = [0, 0, 0, 1, 1]
+    query = Query("k", "d", features, np.zeros(5, dtype=np.float32), 1)
+    scores = np.array([5.0, 4.0, 3.0, 2.0, 1.0])
+    order = np.argsort(-_wanted_scores(query, scores, 2, keep=1), kind="stable")
+    assert order.tolist() == [3, 0, 1, 2, 4]  # window 2 widened to the first match
+    order = np.argsort(-_wanted_scores(query, scores, None), kind="stable")
+    assert order.tolist() == [3, 4, 0, 1, 2]
+
+
+def test_a_bag_of_boosters_saves_loads_and_scores_as_their_mean(tmp_path: Path) -> None:
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, len(FEATURES)))
+    y = (x[:, 0] + rng.normal(scale=0.5, size=400) > 0).astype(float)
+    params = {"objective": "lambdarank", "verbosity": -1, "bagging_fraction": 0.7}
+    boosters = [
+        lgb.train({**params, "seed": s, "bagging_freq": 1}, lgb.Dataset(x, y, group=[40] * 10), 5)
+        for s in range(3)
+    ]
+    bag = Bag(boosters)
+    expected = np.mean([b.predict(x[:7]) for b in boosters], axis=0)
+    assert np.allclose(bag.predict(x[:7]), expected)
+    LearnedRanker(bag, {"features": FEATURES}).save(tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("ranker*.txt")) == [
+        "ranker-2.txt",
+        "ranker-3.txt",
+        "ranker.txt",
+    ]
+    loaded = LearnedRanker.load(tmp_path)
+    assert loaded is not None and np.allclose(loaded.scores(x[:7]), expected)
+    # one booster saved over a bag leaves no stale member behind
+    LearnedRanker(boosters[0], {"features": FEATURES}).save(tmp_path)
+    assert [p.name for p in tmp_path.glob("ranker*.txt")] == ["ranker.txt"]
+    again = LearnedRanker.load(tmp_path)
+    assert again is not None and np.allclose(again.scores(x[:7]), boosters[0].predict(x[:7]))
