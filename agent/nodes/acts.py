@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from langgraph.runtime import Runtime
 
@@ -14,6 +15,7 @@ from agent.questions import ASKABLE, QUESTIONS, TOPICS, best_question
 from agent.runtime import AgentContext
 from agent.state import AgentState, ReplyPlan, last_user_text
 from agent.wording import avoidance_phrase, variant, wish_phrase
+from knowledge.items import Item
 from prompts import render
 
 
@@ -127,7 +129,9 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     liked = [ctx.catalog[i].display_title for i in profile.liked if i in ctx.catalog]
     intent = state.get("intent", "statement")
     turn = len(state.get("messages", []))
-    wish = wish_phrase(profile, ctx.label)
+    # The heading says only what every card is ("horror films with Will Ferrell" over three
+    # Ferrell comedies would be false); each card's reasons say what it meets.
+    wish = wish_phrase(shared_wish(profile, [ctx.catalog[c.item_id] for c in chosen]), ctx.label)
     said = last_user_text(state.get("messages", [])).lower()
     fresh = any(_said_now(profile.wanted, said).values())
     # Ruled out just now ("I don't like war movies"): said back before the new picks.
@@ -176,6 +180,23 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         "asks_in_row": 0,
         "trace": trace,
     }
+
+
+def shared_wish(profile: Profile, items: Sequence[Item]) -> Profile:
+    """The profile with only the asked-for values that every one of ``items`` has."""
+    wanted = {
+        attribute: kept
+        for attribute, values in profile.wanted.items()
+        if (
+            kept := [
+                v
+                for v in values
+                if items
+                and all(v.lower() in {x.lower() for x in i.values(attribute)} for i in items)
+            ]
+        )
+    }
+    return profile.model_copy(update={"wanted": wanted})
 
 
 def _said_now(table: dict[str, list[str]], said: str) -> dict[str, list[str]]:

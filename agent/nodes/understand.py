@@ -388,6 +388,9 @@ def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profi
         if v not in before.wanted.get(a, [])
     }
     if not new:
+        added = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
+        if added:
+            _people_give_way(ctx, profile, added)
         return
     old = [
         v
@@ -419,6 +422,22 @@ def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profi
         if not any(genres & {g.lower() for g in i.values("genre")} for i in pool):
             for genre in old_genres:
                 profile.forget(Belief(kind="wanted", attribute="genre", value=genre))
+
+
+def _people_give_way(ctx: AgentContext, profile: Profile, genres: set[str]) -> None:
+    """A genre asked for now replaces an earlier person wish that no film of that genre
+    has: "have you got a scary one?" after "something with Will Ferrell" asks for horror,
+    not for a horror film with Will Ferrell (there is none). A person who made films of
+    the genre stays: "a comedy" after "something with Tom Hanks" narrows the wish."""
+    people = set(_PERSON_ATTRIBUTES.values())
+    pool = [i for i in ctx.catalog if genres & {g.lower() for g in i.values("genre")}]
+    if not pool:
+        return
+    names = {v for a, values in profile.wanted.items() if a in people for v in values}
+    for name in sorted(names):
+        if not any(name in {v.lower() for v in i.values(a)} for i in pool for a in people):
+            for attribute in people:
+                profile.forget(Belief(kind="wanted", attribute=attribute, value=name))
 
 
 _FILLER = frozenset(

@@ -109,6 +109,19 @@ def test_a_new_person_replaces_wishes_no_film_combines_with(chat: Conversation) 
     assert all("Christopher Nolan" in c.evidence[0] for c in state["recommended"])
 
 
+def test_a_new_genre_replaces_a_person_who_made_no_such_film(chat: Conversation) -> None:
+    chat.say("something with Tom Hanks")
+    # Tom Hanks made no horror film in the catalog: "a scary one" asks for horror alone.
+    state = chat.say("have you got a scary one instead?")
+    assert state["profile"].wanted == {"genre": ["horror"]}
+    assert shown(state)
+    # He did make comedies: "a comedy" narrows the wish.
+    chat.say("something with Tom Hanks")
+    narrowed = chat.say("a comedy maybe")
+    assert narrowed["profile"].wanted.get("star") == ["tom hanks"]
+    assert "comedy" in narrowed["profile"].wanted["genre"]
+
+
 def test_a_second_person_who_combines_with_the_first_narrows_the_wish(
     chat: Conversation,
 ) -> None:

@@ -1,8 +1,10 @@
 """How a reply words its reasons and the user's wishes: once in full, a person named once."""
 
 from agent.evidence import spoken
+from agent.nodes.acts import shared_wish
 from agent.profile import Profile
 from agent.wording import people_phrases, wish_phrase
+from tests.fixtures.catalogs import small_catalog
 
 NOLAN = "directed by Christopher Nolan, like Inception (2010) and The Prestige (2006)"
 FANS = "people who liked Inception (2010) also liked it"
@@ -64,3 +66,15 @@ def test_one_person_directing_one_liked_film_and_writing_two_is_said_once_again(
         "written by Pete Docter, who also wrote Toy Story (1995) and Up (2009)",
     ]
     assert spoken([first, first]) == [first, ["also directed and written by Pete Docter"]]
+
+
+def test_the_heading_claims_only_what_every_card_is() -> None:
+    catalog = small_catalog()
+    ids = {i.title: i for i in catalog}
+    inception, interstellar = ids["Inception"], ids["Interstellar"]
+    profile = Profile(wanted={"genre": ["sci-fi", "horror"], "director": ["christopher nolan"]})
+    shared = shared_wish(profile, [inception, interstellar])
+    # both are Nolan sci-fi films, neither is horror: "horror" leaves the heading
+    assert shared.wanted == {"genre": ["sci-fi"], "director": ["christopher nolan"]}
+    assert profile.wanted["genre"] == ["sci-fi", "horror"]  # the profile itself is kept
+    assert shared_wish(profile, []).wanted == {}
