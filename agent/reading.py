@@ -95,7 +95,8 @@ _REJECT = re.compile(
 )
 _SEEN_IT = re.compile(
     r"\b(seen (?:it|that|this|them|those|these|all|both)|i'?ve seen|i have seen|already (?:seen|watched|saw)"
-    r"|watched (?:it|that|them|those)|have (?:already )?seen the|saw (?:it|that|this|them)|did see)\b",
+    r"|watched (?:it|that|them|those)|have (?:already )?seen the|saw (?:it|that|this|them)|did see"
+    r"|^\W*(?:already )?(?:seen|watched|saw) the (?:first|second|third|last|other)(?: one| two)?)\b",
     re.I,
 )
 _MORE_LIKE = re.compile(r"\b(more like|similar to|something like|anything like) ", re.I)

@@ -44,6 +44,8 @@ def test_polarity(text: str, phrase: str, expected: str) -> None:
         ("why that one?", "why"),
         ("I've seen it", "seen"),
         ("seen them all", "seen"),
+        ("seen the first one, what else?", "seen"),
+        ("watched the second one. anything else?", "seen"),
         ("not that one", "reject"),
         ("more like the second one", "more_like"),
         ("something else please", "reject"),
