@@ -136,11 +136,7 @@ def candidate_features(
         overlaps = [_jaccard(genres, index.genres[i]) for i in liked]
         out[r, column["liked_genre_overlap"]] = sum(overlaps) / len(overlaps) if overlaps else 0
         out[r, column["liked_genre_max"]] = max(overlaps, default=0.0)
-        met = 0
-        for attribute, values in profile.wanted.items():
-            have = {v.lower() for v in item.values(attribute)}
-            met += bool(have & {v.lower() for v in values})
-        out[r, column["wanted_matches"]] = met
+        out[r, column["wanted_matches"]] = wanted_matches(profile, item)
         out[r, column["wanted_genre"]] = len(genres & wanted_genres)
         people = set().union(*(index.people[p][item_id] for p in PEOPLE))
         out[r, column["wanted_person"]] = len(people & wanted_people)
@@ -154,6 +150,17 @@ def candidate_features(
     out[:, column["n_wanted"]] = n_wanted
     out[:, column["has_notes"]] = float(bool(profile.notes))
     return out
+
+
+def wanted_matches(profile: Profile, item: Item) -> int:
+    """How many of the attributes the user asked for (genre, director, ...) the item meets:
+    the model's feature, and what `agent.ranking.wanted_first` orders by."""
+    met = 0
+    for attribute, values in profile.wanted.items():
+        have = {v.lower() for v in item.values(attribute)}
+        if have & {v.lower() for v in values}:
+            met += 1
+    return met
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

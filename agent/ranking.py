@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from agent.learned import candidate_features
+from agent.learned import candidate_features, wanted_matches
 from agent.profile import Profile
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
-from knowledge.items import Catalog, Item
+from knowledge.items import Catalog
 from knowledge.twins import Twins
 from tools.base import RankRequest
 
@@ -240,16 +240,6 @@ def one_per_film(candidates: list[Candidate], twins: Twins) -> list[Candidate]:
             seen.add(film)
             out.append(admitted.get(film, candidate))
     return out
-
-
-def wanted_matches(profile: Profile, item: Item) -> int:
-    """How many of the attributes the user asked for (genre, director, ...) the item meets."""
-    met = 0
-    for attribute, values in profile.wanted.items():
-        have = {v.lower() for v in item.values(attribute)}
-        if have & {v.lower() for v in values}:
-            met += 1
-    return met
 
 
 def wanted_first(

@@ -40,6 +40,7 @@ from agent.learned import (
     unknown_popularity,
 )
 from agent.offline import rank_context
+from agent.ranking import wanted_order
 from knowledge.collab import CollabModel, train_collab
 from knowledge.pack import Pack, load_pack
 from knowledge.popularity import with_prior
@@ -229,8 +230,6 @@ def _wanted_scores(
 ) -> np.ndarray:
     """Scores that sort a query's candidates as `agent.ranking.wanted_first` would reorder
     the model's order (the asked-for attributes met are a feature column)."""
-    from agent.ranking import wanted_order
-
     if not len(scores):
         return scores
     ranked = np.argsort(-scores, kind="stable")
