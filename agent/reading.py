@@ -74,6 +74,18 @@ _ACCEPT = re.compile(
     r"|exactly what|i'?ll give it a (?:try|shot)|thank you|thanks)\b",
     re.I,
 )
+# A request after the thanks or the pick: "I'll check it out. How about something like
+# Coco?", "thanks. what do you suggest for action movies?", "any other suggestions?".
+# "Thanks for all the recommendations" asks for nothing.
+_GOES_ON = re.compile(
+    r"\b(?:how|what) about (?:a|an|some|something|anything|another|one)\b"
+    r"|\b(?:can|could|would|will) you (?:also )?(?:recommend|suggest)\b"
+    r"|\bwhat (?:else )?(?:do|would|can|could) you (?:suggest|recommend)\b"
+    r"|\b(?:recommend|suggest) (?:me |us )?(?:a|an|some|something|another|more|any|other)\b"
+    r"|\b(?:i'?m|i am|am|i was|we'?re) (?:also |now |still )?(?:looking|searching) for\b"
+    r"|\b(?:any|some|other) (?:other |more )?(?:suggestions?|recommendations?|ideas|movies|films)\s*\?",
+    re.I,
+)
 # Taking a pick: answered as an acceptance even when it ends with goodbye.
 _PICK = re.compile(
     r"\b(?:i'?ll|i will|i'?m going to|i am going to|gonna|going to)\s+(?:\w+\s+)?"
@@ -253,6 +265,9 @@ class Reading:
     """Where each of ``genre_words`` is in the text."""
     critique_spans: list[tuple[int, int]] = field(default_factory=list)
     """Where the critiques are in the text (no title hides in "for grown-ups")."""
+    goes_on: bool = False
+    """Thanks or a pick, and then a request in the same message ("thanks! what do you
+    suggest for action movies?"): the conversation goes on."""
 
 
 def clause_bounds(text: str) -> list[tuple[int, int]]:
@@ -349,6 +364,7 @@ def read(
     elif _ACCEPT.search(text):
         reading.otherwise = "accept"
     reading.more_like = bool(_MORE_LIKE.search(text))
+    reading.goes_on = reading.otherwise in {"accept", "close"} and bool(_GOES_ON.search(text))
     asking = reading.asks is not None and reading.otherwise != "greet"
     reading.intent = "question" if asking else reading.otherwise
 
@@ -370,6 +386,10 @@ def read(
         else:
             reading.positions.append(int(match.group(3) or match.group(4)) - 1)
     reading.refers_to_all = bool(_ALL_RE.search(text)) and not reading.positions
+    if reading.otherwise == "accept" and reading.refers_to_all and not _PICK.search(text):
+        # "Thank you for all these suggestions" thanks for the list and picks none of it.
+        reading.otherwise = "close"
+        reading.intent = "close" if reading.intent == "accept" else reading.intent
     # "It" written with its capital inside a sentence is the film, not a pronoun.
     one = next(
         (m for m in _ONE_RE.finditer(text) if not _title_it(text, m.start(), m.group())), None

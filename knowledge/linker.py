@@ -63,6 +63,10 @@ PART_OF_NAME = 0.25  # "the Noodle Knights": a capitalised word beside it, the n
 COMPACT_CHAT = 0.4  # ordinary words written apart that only make a title written together
 # One lowercase word (no verb of taste before it, no quotes) is likely chat.
 LOWERCASE_WORD = 0.15
+# ... and more so when it is an English word after "of", a determiner or a possessive:
+# "a bowl of popcorn", "my psycho neighbour" name no film.
+LOWERCASE_ENGLISH = 0.3
+BEFORE_A_NOUN = frozenset({"of", "my", "your", "our", "his", "her", "their"})
 YEAR_CONFIRMED = 0.99
 YEAR_CONFLICT = 0.25
 # Word frequency ranks (0 = most frequent) and how ordinary each band makes a word.
@@ -499,6 +503,9 @@ class EntityLinker:
             )
             if lone and not (first > 0 and tokens[first - 1].text in TASTE_VERBS):
                 conf -= LOWERCASE_WORD  # "planes, trains or cars", "rent them"
+                before = tokens[first - 1].text if first > 0 else ""
+                if span[0].text in self._ranks and before in DETERMINERS | BEFORE_A_NOUN:
+                    conf -= LOWERCASE_ENGLISH
         if not confirmed and entry.variant != "surname":  # surnames already need capitals
             # A misspelt word is not an ordinary word: only the exact tokens can be chat.
             exact_share = max(0.0, 1.0 - (hit.edits + hit.respelt) / entry.n_tokens)

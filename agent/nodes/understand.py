@@ -30,6 +30,13 @@ _UNKNOWN_TITLE = re.compile(
     r"\b(?:loved|liked|like|love|enjoyed|seen|watched|about|called|fan of)\s+[\"“']?"
     r"((?:[A-Z0-9][\w'’:&-]*)(?:\s+(?:(?:of|the|a|an|and|in|on|to|at|for|with|from)\b|[A-Z0-9][\w'’:&-]*)){0,7})"
 )
+# "a movie about BDSM": what a film is about, not its title.
+_TOPIC = re.compile(
+    r"\b(?:movies?|films?|ones?|something|anything|story|stories|shows?)\s+about\s+$", re.I
+)
+_NOT_A_TITLE = frozenset(
+    {"other", "another", "more", "some", "any", "one", "those", "these", "that", "this"}
+)
 _TRAILING_SMALL_WORDS = re.compile(
     r"(?:\s+(?:of|the|a|an|and|in|on|to|at|for|with|from))+$", re.IGNORECASE
 )
@@ -136,6 +143,18 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         unknown = _unknown_title(text)
         if unknown:
             intent, focus = "unknown_title", [unknown]
+    if intent in {"accept", "close"}:
+        # "Thanks, I'll check it out. I also liked Free Fire", "thanks! any other ideas?":
+        # new taste or a request after the thanks, and the conversation goes on.
+        accepted = set(ref.items or (named or implicit)[:1]) if intent == "accept" else set()
+        new_taste = bool(set(profile.liked) - set(before.liked) - accepted) or any(
+            set(values) - set(before.wanted.get(attribute, []))
+            for attribute, values in profile.wanted.items()
+        )
+        if new_taste:
+            intent = "statement"
+        elif reading.goes_on:
+            intent = "more"
     if intent == "statement" and _has_free_wishes(text, mentions, ctx.genre_words):
         profile.add_note(text)
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
@@ -254,10 +273,12 @@ def _apply_critiques(
 def _unknown_title(text: str) -> str | None:
     """A capitalised title after a word of taste, as the user wrote it."""
     match = _UNKNOWN_TITLE.search(text)
-    if match is None:
+    if match is None or _TOPIC.search(text, 0, match.start(1)):
         return None
     phrase = _TRAILING_SMALL_WORDS.sub("", match.group(1)).strip()
-    return phrase if len(phrase) > 1 else None
+    if len(phrase) < 2 or phrase.isdigit() or phrase.lower() in _NOT_A_TITLE:
+        return None  # "it has like 10 episodes", "I seen Other suggestion?"
+    return phrase
 
 
 def _session_start(state: AgentState, runtime: Runtime[AgentContext]) -> Profile:

@@ -373,6 +373,24 @@ def test_goodbye_wishes_a_good_watch_of_the_pick_not_of_an_old_favourite(
     assert picked["act"] == "close" and cards[1].title in picked["reply"]
 
 
+def test_thanks_then_new_taste_or_a_request_gets_films_not_goodbye(chat: Conversation) -> None:
+    cards = chat.say("I loved Inception")["recommended"]
+    state = chat.say("I'll check it out, thanks. I also loved Heat")
+    assert state["act"] == "recommend" and "heat" in state["profile"].liked
+    assert cards[0].item_id in state["profile"].liked  # the pick is kept
+    state = chat.say("thanks! any other suggestions?")
+    assert state["act"] == "recommend"
+    bye = chat.say("Thank you for all these great suggestions.")
+    assert bye["act"] == "close"
+    assert not any(c.title in bye["reply"] for c in state["recommended"])
+
+
+def test_a_film_about_a_topic_is_no_unknown_title(chat: Conversation) -> None:
+    state = chat.say("I want a movie about Vikings and Romans")
+    assert state["intent"] != "unknown_title"
+    assert state["act"] != "ask" or "don't know a movie called" not in state["reply"]
+
+
 def test_what_the_user_rules_out_is_said_back_before_the_new_picks(talk: Conversation) -> None:
     talk.say("I loved Inception")
     state = talk.say("no horror please")

@@ -59,6 +59,29 @@ def test_intent(text: str, intent: str) -> None:
     assert read(text).intent == intent
 
 
+@pytest.mark.parametrize(
+    ("text", "goes_on"),
+    [
+        ("thanks. what do you suggest for action movies?", True),
+        ("I'll check it out for sure How about something like Bowling for Columbine?", True),
+        ("Great thank you. I am searching for a fantasy film", True),
+        ("Cool, thanks! Can you recommend a comedy too?", True),
+        ("Thank you for all the recommendations", False),
+        ("I'll check it out, thanks!", False),
+        ("thanks, bye", False),
+    ],
+)
+def test_thanks_then_a_request_goes_on(text: str, goes_on: bool) -> None:
+    reading = read(text)
+    assert reading.intent in {"accept", "close"}
+    assert reading.goes_on == goes_on
+
+
+def test_thanks_for_all_of_them_picks_none() -> None:
+    assert read("Thank you for all these great suggestions.").intent == "close"
+    assert read("great, I'll watch all of them").intent == "accept"
+
+
 def test_years_and_references() -> None:
     assert (read("a comedy from the 90s").year_min, read("a comedy from the 90s").year_max) == (
         1990,

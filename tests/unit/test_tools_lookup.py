@@ -212,6 +212,27 @@ def test_a_holiday_a_film_is_for_is_no_title(text: str, expected: list[str]) -> 
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("that would be perfect with a bowl of popcorn", []),
+        ("my psycho neighbour kept me up", []),
+        ("I loved Popcorn", ["popcorn"]),
+        ("something like psycho", ["psycho"]),
+    ],
+)
+def test_a_rare_english_word_after_of_or_a_possessive_is_no_title(
+    text: str, expected: list[str]
+) -> None:
+    films = [
+        _item("popcorn", "Popcorn", 1991, genre=["horror"]),
+        _item("psycho", "Psycho", 1960, genre=["horror"]),
+    ]
+    tool = LookupTool(SmallSource(Catalog(small_items() + films, name="snacks")))
+    tool.ensure_ready()
+    assert best_items(tool.invoke({"text": text})) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "seven days of rain",  # an ordinary number word
