@@ -72,6 +72,12 @@ class AgentSettings:
     before the agent asks instead of recommending again."""
     min_signals_to_recommend: int = 1
     """Known preferences (liked items, wanted values, wishes) needed before recommending."""
+    question: Literal["narrow", "split"] = "narrow"
+    """Which attribute a clarifying question is about: ``narrow``, the one whose answer
+    leaves the fewest of the top candidates (a star or a director, usually); ``split``, the
+    one whose recurring values spread them most evenly (an era or a genre, usually). On
+    600 training turns with the attribute simulator, ``narrow`` showed a target within five
+    turns in 0.95 of the conversations against 0.85 (README, "How Parley asks")."""
     genre_split_ratio: float = 0.5
     """Ask about genre when the top candidates' most common genre covers less than this share."""
     writing: Literal["auto", "reply", "lead", "none"] = "auto"

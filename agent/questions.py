@@ -26,7 +26,12 @@ def _values(attribute: str, item: Item) -> list[str]:
 def best_question(
     ctx: AgentContext, pool: list[Candidate], asked: list[str]
 ) -> tuple[str, list[str]]:
-    """The attribute that best splits the candidates (highest entropy), with its top values."""
+    """The attribute to ask about, with its most common values among the top candidates.
+
+    With the ``narrow`` setting: the attribute whose answer keeps the fewest candidates, that
+    is the lowest chance that two of them share a value (a star or a director names a few
+    films, an era hundreds). With ``split``: the highest entropy over recurring values.
+    """
     best: tuple[float, str, list[str]] = (-1.0, "genre", [])
     head = pool[:20]
     for attribute in ASKABLE:
@@ -41,10 +46,14 @@ def best_question(
         total = sum(counts.values())
         if total == 0 or len(counts) < 2:
             continue
-        entropy = -sum(n / total * math.log(n / total) for n in counts.values())
-        # Recurring values make a useful question; one-off names do not.
-        useful = sum(1 for n in counts.values() if n > 1) / len(counts)
-        score = entropy * useful
+        if ctx.settings.question == "narrow":
+            # The chance that two candidates share a value: the share an answer keeps.
+            score = 1.0 - sum((n / total) ** 2 for n in counts.values())
+        else:
+            entropy = -sum(n / total * math.log(n / total) for n in counts.values())
+            # Recurring values make a useful question; one-off names do not.
+            useful = sum(1 for n in counts.values() if n > 1) / len(counts)
+            score = entropy * useful
         if score > best[0]:
             best = (score, attribute, [v for v, _ in counts.most_common(4)])
     if best[0] < 0:

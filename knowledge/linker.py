@@ -67,6 +67,8 @@ LOWERCASE_WORD = 0.15
 # "a bowl of popcorn", "my psycho neighbour" name no film.
 LOWERCASE_ENGLISH = 0.3
 BEFORE_A_NOUN = frozenset({"of", "my", "your", "our", "his", "her", "their"})
+# One lowercase word before "movies" or "films" says what kind: "I love ghost movies".
+DESCRIBES_FILMS = 0.45
 YEAR_CONFIRMED = 0.99
 YEAR_CONFLICT = 0.25
 # Word frequency ranks (0 = most frequent) and how ordinary each band makes a word.
@@ -501,7 +503,10 @@ class EntityLinker:
                 and not text[span[0].start : span[0].end].isupper()
                 and not _quoted(text, start, end)
             )
-            if lone and not (first > 0 and tokens[first - 1].text in TASTE_VERBS):
+            after = tokens[hit.last + 1].text if hit.last + 1 < len(tokens) else ""
+            if lone and after in FILM_WORDS:
+                conf -= DESCRIBES_FILMS
+            elif lone and not (first > 0 and tokens[first - 1].text in TASTE_VERBS):
                 conf -= LOWERCASE_WORD  # "planes, trains or cars", "rent them"
                 before = tokens[first - 1].text if first > 0 else ""
                 if span[0].text in self._ranks and before in DETERMINERS | BEFORE_A_NOUN:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import jinja2
 import pytest
 from langgraph.store.memory import InMemoryStore
 
 from agent.context import AgentSettings
 from agent.profile import Critique
+from agent.questions import best_question
 from agent.ranking import fuse
 from agent.sessions import LongTermProfiles
-from agent.state import Profile
+from agent.state import Candidate, Profile
 from knowledge.errors import ParleyError
+from knowledge.items import Catalog
 from prompts import render, template_names
+from tests.fixtures.catalogs import _item
 
 
 def test_weighted_reciprocal_rank_fusion() -> None:
@@ -142,3 +147,23 @@ def test_older_and_newer(
     profile = Profile(year_min=before[0], year_max=before[1])
     profile.critique(critique, genres=GENRES, reference_years=years, named=named, now_year=2026)
     assert (profile.year_min, profile.year_max) == after
+
+
+def test_a_question_about_a_person_narrows_more_than_one_about_an_era() -> None:
+    # Six thrillers of the 1990s, each by another director with another star.
+    films = [
+        _item(f"f{i}", f"Film {i}", 1990 + i, genre=["thriller"], director=[f"Director {i}"],
+              star=[f"Star {i}", "Star 0" if i % 2 else "Star 9"])
+        for i in range(6)
+    ]  # fmt: skip
+    pool = [Candidate(item_id=f.item_id, title=f.title, year=f.year, score=1.0) for f in films]
+
+    def ask(question: str) -> str:
+        ctx = SimpleNamespace(catalog=Catalog(films), settings=AgentSettings(question=question))
+        attribute, options = best_question(ctx, pool, [])  # type: ignore[arg-type]
+        assert options
+        return attribute
+
+    # Any answer about the era keeps all six; a director keeps one, a star three or one.
+    assert ask("narrow") == "director"
+    assert ask("split") == "star"  # the only attribute with recurring values

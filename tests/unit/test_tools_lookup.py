@@ -218,6 +218,8 @@ def test_a_holiday_a_film_is_for_is_no_title(text: str, expected: list[str]) -> 
         ("my psycho neighbour kept me up", []),
         ("I loved Popcorn", ["popcorn"]),
         ("something like psycho", ["psycho"]),
+        ("I love ghost movies", []),  # what kind of film, not the title
+        ("I loved Ghost", ["ghost"]),
     ],
 )
 def test_a_rare_english_word_after_of_or_a_possessive_is_no_title(
@@ -226,6 +228,7 @@ def test_a_rare_english_word_after_of_or_a_possessive_is_no_title(
     films = [
         _item("popcorn", "Popcorn", 1991, genre=["horror"]),
         _item("psycho", "Psycho", 1960, genre=["horror"]),
+        _item("ghost", "Ghost", 1990, genre=["romance"]),
     ]
     tool = LookupTool(SmallSource(Catalog(small_items() + films, name="snacks")))
     tool.ensure_ready()
