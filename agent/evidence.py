@@ -55,7 +55,7 @@ def evidence_for(
     """The reasons for each chosen item, strongest first, and the graph tool's call."""
     reasons: dict[str, list[Reason]] = {c.item_id: [] for c in chosen}
     call = _graph_reasons(ctx, profile, chosen, reasons)
-    liked = [i for i in profile.liked if i in ctx.catalog]
+    liked = [i for i in profile.anchors() if i in ctx.catalog]
     collab = getattr(ctx.toolbox.source, "collab", None)
     popular = ctx.most_popular
     for candidate in chosen:

@@ -114,7 +114,7 @@ def candidate_features(
     out[:, column["lists"]] = lists_in
     out[:, column["rrf"]] = rrf
 
-    liked = [i for i in profile.liked if i in catalog]
+    liked = [i for i in profile.anchors() if i in catalog]
     liked_years = [y for y in (catalog[i].year for i in liked) if y is not None]
     mean_year = sum(liked_years) / len(liked_years) if liked_years else None
     wanted_genres = {v.lower() for v in profile.wanted.get("genre", [])}

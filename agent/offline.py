@@ -77,6 +77,8 @@ def read_context(
             for item_id in linked:
                 if item_id not in current.liked and item_id not in current.blocked():
                     current.like(item_id)
+                    if current.like_now:  # named in answer to "something like Alien?"
+                        current.like_now.append(item_id)
         mentioned.extend(i for i in linked if i not in mentioned)
     return state["profile"], mentioned
 

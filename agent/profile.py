@@ -75,8 +75,15 @@ class Profile(BaseModel):
     """Latest release year the user accepts."""
     notes: list[str] = Field(default_factory=list)
     """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
+    like_now: list[str] = Field(default_factory=list)
+    """Liked items the latest request asks to be like ("something like Alien"): until the
+    user names another favourite, the rankers and the reasons go by these alone."""
 
     # --- reading ----------------------------------------------------------------------------
+
+    def anchors(self) -> list[str]:
+        """The liked items recommendations go by: ``like_now`` while it holds, else all."""
+        return [i for i in self.like_now if i in self.liked] or self.liked
 
     def blocked(self) -> set[str]:
         """Items that must never be recommended: disliked or already seen."""

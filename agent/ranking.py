@@ -44,7 +44,7 @@ def query_text(profile: Profile, catalog: Catalog) -> str:
     parts = list(profile.notes[-3:])
     for values in profile.wanted.values():
         parts.extend(values)
-    for item_id in profile.liked[-3:]:
+    for item_id in profile.anchors()[-3:]:
         item = catalog.get(item_id)
         if item is not None:
             parts.append(f"{', '.join(item.values('genre'))}. {item.description}")
@@ -53,7 +53,7 @@ def query_text(profile: Profile, catalog: Catalog) -> str:
 
 def graph_sources(profile: Profile) -> list[str]:
     """Graph entities the user likes: liked items and wanted people, genres, tags."""
-    sources = [f"item:{i}" for i in profile.liked[-8:]]
+    sources = [f"item:{i}" for i in profile.anchors()[-8:]]
     for attribute, values in profile.wanted.items():
         kind = "person" if attribute in {"director", "star", "writer"} else attribute
         sources.extend(f"{kind}:{v.lower()}" for v in values)
@@ -68,7 +68,7 @@ def request_for(
     never = unshowable(ctx, profile, exclude)
     return RankRequest(
         text=query_text(profile, ctx.catalog),
-        liked=tuple(profile.liked),
+        liked=tuple(profile.anchors()),
         sources=tuple(graph_sources(profile)),
         filters=profile.hard_filter(),
         exclude=tuple(sorted(never)),

@@ -126,7 +126,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         }
         for c, reasons in zip(chosen, spoken([c.evidence for c in chosen]), strict=True)
     ]
-    liked = [ctx.catalog[i].display_title for i in profile.liked if i in ctx.catalog]
+    liked = [ctx.catalog[i].display_title for i in profile.anchors() if i in ctx.catalog]
     intent = state.get("intent", "statement")
     turn = len(state.get("messages", []))
     # The heading says only what every card is ("horror films with Will Ferrell" over three

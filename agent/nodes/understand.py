@@ -143,6 +143,14 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         unknown = _unknown_title(text)
         if unknown:
             intent, focus = "unknown_title", [unknown]
+    like = [i for i in (named or ref.items) if i in profile.liked]
+    new = [i for i in profile.liked if i not in before.liked]
+    if reading.more_like and like and not asking:
+        profile.like_now = like  # "something like Alien": films like Alien, not like all
+    elif new and profile.like_now:
+        # Naming another favourite goes by everything liked again; taking a pick from
+        # the films like Alien keeps to them.
+        profile.like_now = [] if set(new) & set(named) else [*profile.like_now, *new]
     if intent in {"accept", "close"}:
         # "Thanks, I'll check it out. I also liked Free Fire", "thanks! any other ideas?":
         # new taste or a request after the thanks, and the conversation goes on.

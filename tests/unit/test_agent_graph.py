@@ -385,6 +385,19 @@ def test_thanks_then_new_taste_or_a_request_gets_films_not_goodbye(chat: Convers
     assert not any(c.title in bye["reply"] for c in state["recommended"])
 
 
+def test_something_like_a_named_film_goes_by_that_film_until_another_favourite(
+    talk: Conversation,
+) -> None:
+    talk.say("I loved Inception and Interstellar")
+    state = talk.say("do you have something like Jaws?")
+    assert state["act"] == "recommend" and state["profile"].like_now == ["jaws"]
+    assert set(state["profile"].liked) >= {"inception", "interstellar", "jaws"}
+    assert "Inception" not in state["reply"] and "Interstellar" not in state["reply"]
+    first = shown(state)[0]
+    assert talk.say("I'll watch the first one")["profile"].like_now == ["jaws", first]
+    assert talk.say("I also loved Heat")["profile"].like_now == []
+
+
 def test_a_film_about_a_topic_is_no_unknown_title(chat: Conversation) -> None:
     state = chat.say("I want a movie about Vikings and Romans")
     assert state["intent"] != "unknown_title"
