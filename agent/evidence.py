@@ -259,8 +259,12 @@ def _best(found: list[Reason]) -> list[str]:
     one."""
     out: list[str] = []
     for reason in sorted(found, key=lambda r: -r.strength):
-        if reason.people and all(any(n in said for said in out) for n in reason.people):
-            continue  # "directed by Nolan, like Inception" already says "by Nolan, as asked"
+        if reason.people and any(
+            all(n in other.text for n in reason.people) for other in found if other != reason
+        ):
+            # "directed by Nolan, like Inception" already says "by Nolan, as asked", and
+            # "Sigourney Weaver stars in it, as in Alien" says "with Sigourney Weaver".
+            continue
         if reason.text not in out:
             out.append(reason.text)
         if len(out) == REASONS_PER_ITEM:

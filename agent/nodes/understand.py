@@ -151,6 +151,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         # Naming another favourite goes by everything liked again; taking a pick from
         # the films like Alien keeps to them.
         profile.like_now = [] if set(new) & set(named) else [*profile.like_now, *new]
+    thanks = False
     if intent in {"accept", "close"}:
         # "Thanks, I'll check it out. I also liked Free Fire", "thanks! any other ideas?":
         # new taste or a request after the thanks, and the conversation goes on.
@@ -159,11 +160,16 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             set(values) - set(before.wanted.get(attribute, []))
             for attribute, values in profile.wanted.items()
         )
+        thanks = True
         if new_taste:
             intent = "statement"
         elif reading.goes_on:
             intent = "more"
-    if intent == "statement" and _has_free_wishes(text, mentions, ctx.genre_words):
+    if (
+        intent == "statement"
+        and not thanks  # "I'll check it out, thanks! I also liked X" wishes for nothing
+        and _has_free_wishes(text, mentions, ctx.genre_words)
+    ):
         profile.add_note(text)
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
     # "Not that one" and "something else" are answered with more items.

@@ -93,6 +93,17 @@ def test_a_wish_met_is_not_said_again_beside_a_reason_naming_the_same_person(
     assert not any("as you asked" in e for e in interstellar.evidence)
 
 
+def test_a_star_asked_for_is_said_once_with_the_liked_film_they_share(
+    chat: Conversation,
+) -> None:
+    state = chat.say("I loved Inception, anything with Leonardo DiCaprio?")
+    titanic = next(c for c in state["recommended"] if c.item_id == "titanic")
+    assert any(
+        e.startswith("Leonardo DiCaprio stars in it, as in Inception") for e in titanic.evidence
+    )
+    assert not any("as you asked" in e for e in titanic.evidence), titanic.evidence
+
+
 def test_a_person_is_asked_for_in_the_role_the_words_say(chat: Conversation) -> None:
     assert chat.say("something with Tom Hanks")["profile"].wanted == {"star": ["tom hanks"]}
     state = chat.say("something written by Christopher Nolan")
@@ -377,6 +388,7 @@ def test_thanks_then_new_taste_or_a_request_gets_films_not_goodbye(chat: Convers
     cards = chat.say("I loved Inception")["recommended"]
     state = chat.say("I'll check it out, thanks. I also loved Heat")
     assert state["act"] == "recommend" and "heat" in state["profile"].liked
+    assert not state["profile"].notes  # thanks and a title are no free-text wish
     assert cards[0].item_id in state["profile"].liked  # the pick is kept
     state = chat.say("thanks! any other suggestions?")
     assert state["act"] == "recommend"
