@@ -140,8 +140,9 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         "replies/recommend",
         noted=avoidance_phrase(ruled_out, ctx.label),
         mood="reject" if intent == "reject" else "more" if intent in {"more", "seen"} else "",
-        liked=[] if fresh else liked,  # a wish said just now leads the reply
+        liked=[] if fresh and wish else liked,  # a wish said just now leads the reply
         wish=wish,
+        asked=bool(profile.wanted or profile.notes),
         items=rows,
         variant=variant(f"rec{turn}"),
     )

@@ -104,6 +104,16 @@ def test_a_star_asked_for_is_said_once_with_the_liked_film_they_share(
     assert not any("as you asked" in e for e in titanic.evidence), titanic.evidence
 
 
+def test_a_wish_not_every_card_meets_is_no_popular_start(chat: Conversation) -> None:
+    # Only Titanic has Kate Winslet: the heading cannot say "films with Kate Winslet", and
+    # "popular picks to start with" would be false as well.
+    first = chat.say("something with Kate Winslet")["reply"].splitlines()[0]
+    assert "Kate Winslet" not in first and "popular" not in first and "start" not in first
+    chat.say("I loved Inception")
+    first = chat.say("anything with Kate Winslet?")["reply"].splitlines()[0]
+    assert "Inception" in first, first  # no shared wish: the heading goes by the liked film
+
+
 def test_a_person_is_asked_for_in_the_role_the_words_say(chat: Conversation) -> None:
     assert chat.say("something with Tom Hanks")["profile"].wanted == {"star": ["tom hanks"]}
     state = chat.say("something written by Christopher Nolan")
