@@ -151,16 +151,15 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         # Naming another favourite goes by everything liked again; taking a pick from
         # the films like Alien keeps to them.
         profile.like_now = [] if set(new) & set(named) else [*profile.like_now, *new]
-    thanks = False
-    if intent in {"accept", "close"}:
+    thanks = intent in {"accept", "close"}
+    if thanks:
         # "Thanks, I'll check it out. I also liked Free Fire", "thanks! any other ideas?":
         # new taste or a request after the thanks, and the conversation goes on.
         accepted = set(ref.items or (named or implicit)[:1]) if intent == "accept" else set()
-        new_taste = bool(set(profile.liked) - set(before.liked) - accepted) or any(
+        new_taste = bool(set(new) - accepted) or any(
             set(values) - set(before.wanted.get(attribute, []))
             for attribute, values in profile.wanted.items()
         )
-        thanks = True
         if new_taste:
             intent = "statement"
         elif reading.goes_on:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from knowledge.items import Catalog
+from knowledge.items import Catalog, Item
 from knowledge.linker import names_occasion
 from tests.fixtures.catalogs import _item, discussion_catalog, small_items
 from tests.fixtures.sources import SmallSource
@@ -188,6 +188,13 @@ def test_titles_written_other_ways_link(
     assert best_items(wide_lookup.invoke({"text": text})) == expected
 
 
+def _lookup_with(*films: Item) -> LookupTool:
+    """A lookup over the small catalog and ``films``."""
+    tool = LookupTool(SmallSource(Catalog(small_items() + list(films), name="extra")))
+    tool.ensure_ready()
+    return tool
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -200,13 +207,11 @@ def test_titles_written_other_ways_link(
     ],
 )
 def test_a_holiday_a_film_is_for_is_no_title(text: str, expected: list[str]) -> None:
-    films = [
+    tool = _lookup_with(
         _item("halloween", "Halloween", 1978, genre=["horror"]),
         _item("christmas-eve", "Christmas Eve", 2015, genre=["comedy"]),
         _item("date-night", "Date Night", 2010, genre=["comedy"]),
-    ]
-    tool = LookupTool(SmallSource(Catalog(small_items() + films, name="occasions")))
-    tool.ensure_ready()
+    )
     assert best_items(tool.invoke({"text": text})) == expected
     assert names_occasion(text) == (expected == [] or text.endswith("for Halloween"))
 
@@ -225,13 +230,11 @@ def test_a_holiday_a_film_is_for_is_no_title(text: str, expected: list[str]) -> 
 def test_a_rare_english_word_after_of_or_a_possessive_is_no_title(
     text: str, expected: list[str]
 ) -> None:
-    films = [
+    tool = _lookup_with(
         _item("popcorn", "Popcorn", 1991, genre=["horror"]),
         _item("psycho", "Psycho", 1960, genre=["horror"]),
         _item("ghost", "Ghost", 1990, genre=["romance"]),
-    ]
-    tool = LookupTool(SmallSource(Catalog(small_items() + films, name="snacks")))
-    tool.ensure_ready()
+    )
     assert best_items(tool.invoke({"text": text})) == expected
 
 
