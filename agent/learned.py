@@ -42,7 +42,7 @@ def feature_names() -> list[str]:
     for tool in RANKERS:
         names += [f"{tool}_rank", f"{tool}_score"]
     names += ["plugin_rrf", "lists", "rrf"]
-    names += ["popularity", "log_degree"]
+    names += ["popularity", "log_degree", "liked_popularity", "popularity_gap"]
     names += [f"liked_same_{p}" for p in PEOPLE]
     names += ["liked_genre_overlap", "liked_genre_max"]
     names += ["wanted_matches", "wanted_genre", "wanted_person", "avoided_near"]
@@ -116,6 +116,14 @@ def candidate_features(
 
     liked = [i for i in profile.anchors() if i in catalog]
     liked_years = [y for y in (catalog[i].year for i in liked) if y is not None]
+
+    def popularity_of(item_id: str) -> float:
+        if popularity is not None:
+            return popularity.get(item_id, 0.0)
+        return catalog[item_id].popularity or 0.0
+
+    liked_popularity = sum(popularity_of(i) for i in liked) / len(liked) if liked else float("nan")
+    out[:, column["liked_popularity"]] = liked_popularity
     mean_year = sum(liked_years) / len(liked_years) if liked_years else None
     wanted_genres = {v.lower() for v in profile.wanted.get("genre", [])}
     wanted_people = {v.lower() for p in PEOPLE for v in profile.wanted.get(p, [])}
@@ -123,9 +131,8 @@ def candidate_features(
     n_wanted = sum(len(v) for v in profile.wanted.values())
     for r, item_id in enumerate(candidates):
         item: Item = catalog[item_id]
-        out[r, column["popularity"]] = (
-            item.popularity or 0.0 if popularity is None else popularity.get(item_id, 0.0)
-        )
+        out[r, column["popularity"]] = popularity_of(item_id)
+        out[r, column["popularity_gap"]] = popularity_of(item_id) - liked_popularity
         out[r, column["log_degree"]] = math.log1p(index.degree.get(item_id, 0))
         for role in PEOPLE:
             mine = index.people[role][item_id]

@@ -38,6 +38,21 @@ def test_features_say_what_each_ranker_and_the_profile_say() -> None:
     assert (rows[:, col["n_liked"]] == 1).all()
 
 
+def test_features_say_how_well_known_the_liked_films_are() -> None:
+    """A user who names little-known films gets candidates measured against them: the
+    liked films' mean popularity and each candidate's distance from it."""
+    catalog = small_catalog()
+    index = CatalogIndex(catalog)
+    col = {name: j for j, name in enumerate(FEATURES)}
+    popularity = {"inception": 4.0, "heat": 2.0, "interstellar": 5.0, "titanic": 1.0}
+    profile = Profile(liked=["inception", "heat"])
+    rows = candidate_features(index, profile, {}, ["interstellar", "titanic"], popularity)
+    assert (rows[:, col["liked_popularity"]] == 3.0).all()
+    assert rows[:, col["popularity_gap"]].tolist() == [2.0, -2.0]
+    fresh = candidate_features(index, Profile(), {}, ["interstellar"], popularity)
+    assert np.isnan(fresh[0, col["liked_popularity"]]) and np.isnan(fresh[0, col["popularity_gap"]])
+
+
 class _Constant:
     def predict(self, features: np.ndarray, num_threads: int = 1) -> np.ndarray:
         return np.ones(features.shape[0])
