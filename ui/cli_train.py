@@ -47,9 +47,15 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
     out.print(
         f"held-out dialogues ({held['queries']} turns): learned R@10 "
         f"{held['learned']['recall@10']:.3f} R@50 {held['learned']['recall@50']:.3f}; "
-        f"reciprocal rank R@10 {held['rrf_equal_weights']['recall@10']:.3f} "
-        f"R@50 {held['rrf_equal_weights']['recall@50']:.3f}; the pool holds "
-        f"{held['pool_recall']:.3f} of the targets"
+        f"reciprocal rank (the fallback's weights) R@10 "
+        f"{held['rrf_fallback']['recall@10']:.3f} R@50 {held['rrf_fallback']['recall@50']:.3f}; "
+        f"the pool holds {held['pool_recall']:.3f} of the targets"
+    )
+    chosen = report["popularity_discount"]
+    table = chosen["held_out"]
+    out.print(
+        f"popularity discount {chosen['chosen']:g}: held-out tail R@10 "
+        f"{table['chosen']['tail']:.3f} against the fallback's {table['rrf']['tail']:.3f}"
     )
     top = list(report["feature_gain"].items())[:8]
     out.print("strongest features: " + ", ".join(f"{n} ({g:.0f})" for n, g in top))

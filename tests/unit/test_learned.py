@@ -11,6 +11,8 @@ from agent.learned import FEATURES, Bag, CatalogIndex, LearnedRanker, candidate_
 from agent.profile import Profile
 from agent.ranking import Rankings, wanted_order, without
 from agent.train_ranker import (
+    PARAMS,
+    TAIL_GRADE,
     Query,
     _wanted_scores,
     fold_of,
@@ -97,10 +99,8 @@ def test_the_discount_is_the_smallest_that_keeps_the_tail() -> None:
     chosen, table = popularity_discount(queries, scores, tiers)
     assert table["rrf"]["tail"] == 1.0
     assert table["0.0"]["tail"] == 0.0
-    assert (
-        chosen > 0
-        and table[str(min(float(d) for d in table if d != "rrf" and table[d]["tail"] == 1.0))]
-    )
+    keeping = [float(d) for d in table if d not in {"rrf", "chosen"} and table[d]["tail"] == 1.0]
+    assert chosen > 0 and table["chosen"]["discount"] == min(keeping)
     assert recall_at(queries, scores, 10) == 0.0
 
 
@@ -116,6 +116,30 @@ def test_the_discount_never_costs_more_than_the_accuracy_budget() -> None:
     assert table["rrf"]["tail"] == 1.0 and table["1.0"]["tail"] == 1.0
     assert table["1.0"]["overall"] < table["0.0"]["overall"]
     assert chosen == 0.0
+
+
+def test_the_tail_is_judged_by_the_popularity_the_query_saw() -> None:
+    # The target is well known only because its own dialogue mentions it: the catalog's
+    # buckets call it head, the cross-fitted popularity of its query calls it tail, and the
+    # held-out tail recall goes by the query's.
+    popular = [0.1] + [0.1] + [5.0] * 10
+    query = _query(12, 1, popular)
+    scores = [np.array(popular, dtype=float)]
+    catalog_tiers = {"i1": "head"}
+    _, leaky = popularity_discount([query], scores, catalog_tiers)
+    assert leaky["rrf"] == {"head": 1.0, "torso": 0.0, "tail": 0.0}
+    query.target_tiers = ["tail"]
+    _, table = popularity_discount([query], scores, catalog_tiers)
+    assert table["rrf"]["tail"] == 1.0 and table["0.0"]["tail"] == 0.0
+
+
+def test_a_tail_target_weighs_more_in_training_but_counts_once_in_recall() -> None:
+    popular = [0.1] + [0.1] + [5.0] * 10
+    query = _query(12, 1, popular)
+    query.labels[1] = TAIL_GRADE
+    scores = [np.arange(12, 0, -1, dtype=float)]
+    assert TAIL_GRADE > 1 and PARAMS["label_gain"][TAIL_GRADE] > PARAMS["label_gain"][1]
+    assert recall_at([query], scores, 10) == 1.0
 
 
 def test_folds_and_held_out_dialogues_are_stable() -> None:
