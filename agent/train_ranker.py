@@ -170,7 +170,8 @@ class QueryBuilder:
         self.agent.toolbox.warm_up()
         self.folds = folds
         self.left_out = frozenset(left_out)
-        self.tiers = buckets(popularity_of(self.agent.context.catalog))
+        # Without folds (no interactions to cross-fit) the catalog's own buckets are used.
+        self.tiers = {} if folds else buckets(popularity_of(self.agent.context.catalog))
 
     def _use_fold(self, fold: Fold) -> None:
         tools = self.agent.toolbox.tools
@@ -300,11 +301,13 @@ def train_ranker(
         bag=bag,
         settings=settings,
     )
-    report = {"trained_on": str(turns.path), **report}
-    report["cross_fitted_folds"] = FOLDS if cross_fitted else 0
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    model.info = {"features": FEATURES, **report, "left_out": sorted(left_out)}
-    return model, report
+    run = {
+        "trained_on": str(turns.path),
+        "cross_fitted_folds": FOLDS if cross_fitted else 0,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    model.info.update(run)
+    return model, {**report, **run}
 
 
 def build_queries(
