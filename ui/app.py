@@ -58,7 +58,13 @@ ONE_RENDER_AT_A_TIME: dict[str, Any] = {"concurrency_id": "render", "concurrency
 """The cards and the profile panel re-render on the same turn; run at once, Gradio's two
 renders of one page can race over its component table ("dictionary changed size during
 iteration", seen in the browser). Renders take milliseconds, so one at a time costs
-nothing a user notices."""
+nothing a user notices.
+
+Every button a render makes has a key, and so has its click handler. Without them each render
+gave the buttons new handler numbers and dropped the old ones, so a click that reached the
+server while a turn's second render was on its way named a handler that was gone, and the
+page showed "Internal Server Error" (seen in CI: a Dislike clicked right after a turn). With
+keys, a card or belief that is shown again keeps its handler's number."""
 
 
 def _or_skip(value: Any) -> Any:
@@ -152,12 +158,14 @@ def create_app(
                                             size="sm",
                                             variant="primary" if bucket in mine else "secondary",
                                             elem_classes=["pl-fb", f"pl-fb-{kind}"],
+                                            key=("card", item.item_id, kind),
                                         )
                                         button.click(
                                             _feedback_handler(adapter, item.item_id, kind),
                                             inputs=[session],
                                             outputs=[believed],
                                             show_progress="hidden",
+                                            key=("card", item.item_id, kind),
                                         )
 
             with gr.Column(scale=1, min_width=260):
@@ -182,17 +190,20 @@ def create_app(
                                 if not belief.removable:
                                     gr.HTML(f'<p class="pl-wish">{escape(belief.label)}</p>')
                                     continue
+                                mark = _belief_key(belief)
                                 button = gr.Button(
                                     f"✕ {belief.label}",
                                     size="sm",
                                     variant="secondary",
                                     elem_classes=["pl-belief", f"pl-belief-{belief.kind}"],
+                                    key=mark,
                                 )
                                 button.click(
                                     _forget_handler(adapter, belief),
                                     inputs=[session],
                                     outputs=[believed],
                                     show_progress="hidden",
+                                    key=mark,
                                 )
 
                 new = gr.Button("+ New conversation", elem_id="pl-new", variant="primary")
@@ -320,6 +331,11 @@ def _feedback_handler(adapter: ChatAdapter, item_id: str, kind: Kind) -> Callabl
         return adapter.beliefs(sid)
 
     return handle
+
+
+def _belief_key(belief: BeliefRow) -> tuple[str, ...]:
+    """The profile button's key: one belief keeps its button and handler across renders."""
+    return ("belief", belief.kind, belief.attribute or "", belief.value)
 
 
 def _forget_handler(adapter: ChatAdapter, belief: BeliefRow) -> Callable[..., Any]:

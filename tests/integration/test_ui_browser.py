@@ -300,6 +300,42 @@ def test_a_message_typed_as_soon_as_the_page_appears_is_answered(
     context.close()
 
 
+def test_a_card_button_keeps_its_handler_when_the_cards_render_again(
+    browser: Any, served: Served
+) -> None:
+    """A turn renders the cards twice (its cards, then the profile it changed), and a click
+    can reach the server between the two. The button must name a handler that still exists:
+    CI once showed "Internal Server Error" for a Dislike clicked right after a turn, because
+    every render numbered the handlers afresh and dropped the old numbers."""
+    from playwright.sync_api import expect
+
+    context, page = _page(browser, served)
+    handlers: list[int] = []
+
+    def watch(request: Any) -> None:
+        if request.method == "POST" and "/queue/join" in request.url:
+            handlers.append(int(request.post_data_json["fn_index"]))
+
+    page.on("request", watch)
+    _send(page, FIRST, turns=1)
+    item = _cards(page)[1]
+    like = (
+        page.locator(".pl-card-col")
+        .filter(has=page.locator(f'[data-item-id="{item}"]'))
+        .locator(".pl-fb-like")
+    )
+    handlers.clear()
+    like.click()
+    expect(like).to_contain_text("Liked")  # the cards rendered again with the new profile
+    clicked = handlers[0]  # (the renders that follow join the queue too)
+    handlers.clear()
+    like.click()  # the same button, after the render: liking again takes the like back
+    expect(like).not_to_contain_text("Liked")
+    assert handlers[0] == clicked
+    assert item not in served.agent.profile(_session(page)).liked
+    context.close()
+
+
 def test_two_people_at_once(browser: Any, served: Served, shots: Path) -> None:
     ann_context, ann = _page(browser, served)
     bob_context, bob = _page(browser, served)
