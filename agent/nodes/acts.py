@@ -157,7 +157,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     facts = [e for c in chosen for e in c.evidence] + liked + _profile_facts(profile)
     lead_prompt = render(
         "lead",
-        liked=liked[-2:],
+        liked=liked[-3:],
         wish=wish,
         titles=[f"{c.title} ({c.year})" if c.year else c.title for c in chosen],
     )

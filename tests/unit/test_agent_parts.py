@@ -53,6 +53,34 @@ def test_prompts_render_strictly() -> None:
     assert "What genre?" in text and "comedy" in text
 
 
+@pytest.mark.parametrize(
+    ("liked", "named"),
+    [
+        (["Inception"], "Inception"),
+        (["Inception", "Memento"], "Inception and Memento"),
+        (["Inception", "Memento", "Primer"], "Inception, Memento and Primer"),
+        (["Up", "Inception", "Memento", "Primer"], "Inception, Memento and Primer"),
+    ],
+)
+def test_recommendation_heading_names_what_was_liked(liked: list[str], named: str) -> None:
+    """'I also liked Primer' after two films: the heading named only the last two of three."""
+    items = [{"title": "Looper", "year": 2012, "evidence": ["a reason"], "description": ""}]
+    for variant in range(3):
+        text = render(
+            "replies/recommend",
+            noted="",
+            mood="",
+            liked=liked,
+            wish="",
+            asked=False,
+            items=items,
+            variant=variant,
+        )
+        heading = text.split("\n", 1)[0]
+        assert named in heading
+        assert len(liked) <= 3 or liked[0] not in heading  # the latest three at most
+
+
 def test_long_term_profile_merges_sessions() -> None:
     profiles = LongTermProfiles(InMemoryStore())
     assert profiles.get("ann") == Profile()
