@@ -159,6 +159,7 @@ def create_app(
                                             variant="primary" if bucket in mine else "secondary",
                                             elem_classes=["pl-fb", f"pl-fb-{kind}"],
                                             key=("card", item.item_id, kind),
+                                            preserved_by_key=None,  # the render sets the label
                                         )
                                         button.click(
                                             _feedback_handler(adapter, item.item_id, kind),
@@ -197,6 +198,7 @@ def create_app(
                                     variant="secondary",
                                     elem_classes=["pl-belief", f"pl-belief-{belief.kind}"],
                                     key=mark,
+                                    preserved_by_key=None,
                                 )
                                 button.click(
                                     _forget_handler(adapter, belief),
