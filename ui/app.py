@@ -153,12 +153,13 @@ def create_app(
                                 gr.HTML(card_html(item, rank, mine))
                                 with gr.Row(elem_classes="pl-actions"):
                                     for kind, bucket, label, active in FEEDBACK:
+                                        mark = ("card", item.item_id, kind)
                                         button = gr.Button(
                                             active if bucket in mine else label,
                                             size="sm",
                                             variant="primary" if bucket in mine else "secondary",
                                             elem_classes=["pl-fb", f"pl-fb-{kind}"],
-                                            key=("card", item.item_id, kind),
+                                            key=mark,
                                             preserved_by_key=None,  # the render sets the label
                                         )
                                         button.click(
@@ -166,7 +167,7 @@ def create_app(
                                             inputs=[session],
                                             outputs=[believed],
                                             show_progress="hidden",
-                                            key=("card", item.item_id, kind),
+                                            key=mark,
                                         )
 
             with gr.Column(scale=1, min_width=260):
