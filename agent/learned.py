@@ -2,10 +2,12 @@
 
 Every ranker proposes candidates; the model scores each one from what the rankers said
 (rank and score in each list), what the catalog knows (popularity, how much the item
-shares with the liked items, the year) and what the user asked for (wanted values, how
-much is known). It is trained by ``parley train-ranker`` on the ReDial training
-dialogues (each recommender turn is a query; the films the human recommended are the
-relevant candidates) and stored in the pack with its feature list. Hard constraints are
+shares with the liked items, the year), what the user asked for (wanted values, how
+much is known) and what people recommended in conversations where the seeker said
+similar things (`knowledge.talks`, stored with the model). It is trained by ``parley
+train-ranker`` on the ReDial training dialogues (each recommender turn is a query; the
+films the human recommended are the relevant candidates) and stored in the pack with its
+feature list. Hard constraints are
 never features: they filter the candidates before the model sees them.
 """
 
@@ -23,8 +25,11 @@ from typing import Any
 import numpy as np
 
 from agent.profile import Profile
+from knowledge.embed import get_embedder
 from knowledge.errors import PackError
 from knowledge.items import Catalog, Item
+from knowledge.talks import MEMORY_FILE, TalkMemory, seeker_text
+from knowledge.twins import Twins
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,7 @@ def feature_names() -> list[str]:
     names += ["wanted_matches", "wanted_genre", "wanted_person", "avoided_near"]
     names += ["year", "year_gap", "has_year"]
     names += ["n_liked", "n_wanted", "has_notes"]
+    names += ["talks", "talks_share"]
     return names
 
 
@@ -82,10 +88,13 @@ def candidate_features(
     lists: Mapping[str, Sequence[tuple[str, float]]],
     candidates: Sequence[str],
     popularity: Mapping[str, float] | None = None,
+    talks: Mapping[str, float] | None = None,
 ) -> np.ndarray:
     """The feature matrix ``(len(candidates), len(FEATURES))``; NaN where a value is unknown
     (an item a ranker did not list), which LightGBM learns to route. ``popularity``
-    replaces the catalog's figures (training leaves out the dialogues it learns from)."""
+    replaces the catalog's figures (training leaves out the dialogues it learns from).
+    ``talks`` is what people recommended in conversations like this one, per item id
+    (`talk_scores`); ``None`` where the model has no such memory."""
     catalog = index.catalog
     n = len(candidates)
     out = np.full((n, len(FEATURES)), np.nan, dtype=np.float32)
@@ -156,7 +165,36 @@ def candidate_features(
     out[:, column["n_liked"]] = len(liked)
     out[:, column["n_wanted"]] = n_wanted
     out[:, column["has_notes"]] = float(bool(profile.notes))
+    if talks is not None:
+        out[:, [column["talks"], column["talks_share"]]] = talk_columns(candidates, talks)
     return out
+
+
+def talk_columns(candidates: Sequence[str], talks: Mapping[str, float]) -> np.ndarray:
+    """The `talks` and `talks_share` columns: each candidate's vote from similar
+    conversations, raw and as a share of the best-voted film's."""
+    found = np.array([talks.get(i, 0.0) for i in candidates], dtype=np.float32)
+    share = found / (max(talks.values(), default=0.0) or 1.0)
+    return np.stack([found, share], axis=1).reshape(len(candidates), 2)
+
+
+def talk_scores(
+    memory: TalkMemory | None,
+    profile: Profile,
+    twins: Twins,
+    leave_out: int | None = None,
+) -> dict[str, float] | None:
+    """What people recommended in conversations whose seekers said what this user said,
+    for every record of each film (twins share a score); ``None`` without a memory, empty
+    when the user has said nothing about their taste yet."""
+    if memory is None:
+        return None
+    text = seeker_text(profile.said)
+    if not text:
+        return {}
+    vector = get_embedder().encode([text])[0]
+    found = memory.scores(vector, leave_out=leave_out)
+    return {twin: score for item_id, score in found.items() for twin in twins.of(item_id)}
 
 
 def wanted_matches(profile: Profile, item: Item) -> int:
@@ -220,6 +258,8 @@ class LearnedRanker:
     of the films that have some. Knowing nothing about a film is no sign that it is a
     hidden gem; without it the discount put films no one ever mentioned first ("Dread
     (2009)" for "a good thriller to watch tonight")."""
+    memory: TalkMemory | None = None
+    """The conversations its `talks` features look in (`knowledge.talks`), saved with it."""
 
     @property
     def left_out(self) -> frozenset[str]:
@@ -249,6 +289,10 @@ class LearnedRanker:
             "unknown_popularity": self.unknown_popularity,
         }
         (folder / INFO_FILE).write_text(json.dumps(info, indent=2, ensure_ascii=False))
+        if self.memory is not None:
+            self.memory.save(folder)
+        else:
+            (folder / MEMORY_FILE).unlink(missing_ok=True)
 
     @classmethod
     def load(cls, folder: Path) -> LearnedRanker | None:
@@ -279,6 +323,7 @@ class LearnedRanker:
             info,
             float(info.get("discount", 0.0)),
             float(info.get("unknown_popularity", 0.0)),
+            TalkMemory.load(folder),
         )
 
 

@@ -21,6 +21,10 @@ BeliefKind = Literal["liked", "disliked", "seen", "wanted", "avoided", "years", 
 
 MAX_NOTES = 5
 """Free-text wishes kept (the latest ones)."""
+MAX_SAID = 12
+"""Messages kept in `Profile.said`."""
+MAX_SAID_CHARS = 1000
+"""Characters kept of one message in `Profile.said`."""
 
 Critique = Literal["adults", "kids", "less_violent", "lighter", "darker", "older", "newer"]
 """A change relative to what was shown or wanted ("for adults", "something lighter")."""
@@ -75,6 +79,10 @@ class Profile(BaseModel):
     """Latest release year the user accepts."""
     notes: list[str] = Field(default_factory=list)
     """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
+    said: list[str] = Field(default_factory=list)
+    """What the user told about their taste, message by message (the latest `MAX_SAID`,
+    questions left out): the learned ranking looks for conversations in which people said
+    similar things (`knowledge.talks`)."""
     like_now: list[str] = Field(default_factory=list)
     """Liked items the latest request asks to be like ("something like Alien"): until the
     user names another favourite, the rankers and the reasons go by these alone."""
@@ -287,6 +295,12 @@ class Profile(BaseModel):
     def add_note(self, text: str) -> None:
         """Keep a free-text wish (the latest `MAX_NOTES`)."""
         self.notes = [*self.notes, text][-MAX_NOTES:]
+
+    def hear(self, text: str) -> None:
+        """Keep a message the user told their taste in (the latest `MAX_SAID`)."""
+        text = text.strip()[:MAX_SAID_CHARS]
+        if text:
+            self.said = [*self.said, text][-MAX_SAID:]
 
     def forget(self, belief: Belief) -> None:
         """Drop one belief (the profile panel's ✕); unknown beliefs change nothing."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from agent.learned import candidate_features, wanted_matches
+from agent.learned import candidate_features, talk_scores, wanted_matches
 from agent.profile import Profile
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
@@ -120,7 +120,11 @@ def order(
         rankings = without(rankings, learned.left_out)
         pool = proposed(ctx, profile, rankings, never)
         features = candidate_features(
-            ctx.catalog_index, profile, rankings.lists, [c.item_id for c in pool]
+            ctx.catalog_index,
+            profile,
+            rankings.lists,
+            [c.item_id for c in pool],
+            talks=talk_scores(learned.memory, profile, ctx.twins),
         )
         for candidate, score in zip(pool, learned.scores(features), strict=True):
             candidate.score = round(float(score), 5)

@@ -21,7 +21,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +38,18 @@ from agent.learned import (
     LearnedRanker,
     candidate_features,
     discounted_popularity,
+    talk_columns,
     unknown_popularity,
 )
 from agent.offline import rank_context
 from agent.ranking import PLUGIN_WEIGHT, wanted_order
 from knowledge.collab import CollabModel, train_collab
+from knowledge.embed import get_embedder
 from knowledge.items import Catalog
 from knowledge.pack import Pack, load_pack
 from knowledge.popularity import with_prior
 from knowledge.sequences import SequenceSet, load_sequences
+from knowledge.talks import TalkMemory, build_memory, seeker_text
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +84,7 @@ ROUNDS = 600
 EARLY_STOP = 60
 HELD_OUT = 0.2
 """Share of the training dialogues held out to pick the number of rounds."""
+TALKS, TALKS_SHARE = FEATURES.index("talks"), FEATURES.index("talks_share")
 
 
 @dataclass
@@ -102,6 +106,11 @@ class Query:
     """Each target's popularity bucket (head, torso, tail) by the popularity its features
     saw: cross-fitted, so a film is not made well known by the very dialogue that
     recommends it (empty: look the targets up in the catalog's buckets)."""
+    said: list[str] = field(default_factory=list)
+    """What the seeker had said about their taste (`Profile.said`)."""
+    recommended: list[str] = field(default_factory=list)
+    """Every film the human recommended at this turn (canonical ids), mentioned or not:
+    what the turn adds to the conversation memory (`knowledge.talks`)."""
 
 
 FOLDS = 5
@@ -207,7 +216,19 @@ class QueryBuilder:
             pool,
             popularity=fold.popularity if fold is not None else None,
         )
-        return Query(turn.key, turn.dialog_id, features, labels, len(films), pool, targets, tiers)
+        recommended = list(dict.fromkeys(ctx.twins.canonical(t) for t in turn.targets))
+        return Query(
+            turn.key,
+            turn.dialog_id,
+            features,
+            labels,
+            len(films),
+            pool,
+            targets,
+            tiers,
+            list(profile.said),
+            recommended,
+        )
 
 
 def leaking_rankers(pack: Pack, dialogues: Path) -> dict[str, str]:
@@ -292,6 +313,7 @@ def train_ranker(
     queries, left_out, cross_fitted = build_queries(
         pack_dir, turns, workers=workers, settings=settings, progress=progress, pack=pack
     )
+    queries, memory = with_talks(queries, pack)
     model, report = fit_ranker(
         pack.catalog,
         queries,
@@ -304,10 +326,37 @@ def train_ranker(
     run = {
         "trained_on": str(turns.path),
         "cross_fitted_folds": FOLDS if cross_fitted else 0,
+        "conversation_memory_turns": len(memory),
         "seconds": round(time.perf_counter() - started, 1),
     }
     model.info.update(run)
+    model.memory = memory
     return model, {**report, **run}
+
+
+def with_talks(queries: Sequence[Query], pack: Pack) -> tuple[list[Query], TalkMemory]:
+    """The conversation memory of these training turns (`knowledge.talks`), and the queries
+    with their `talks` features filled in, cross-fitted: a turn is scored from the turns
+    of the other folds only, never from its own dialogue."""
+    remembered = [q for q in queries if q.recommended]
+    memory = build_memory(
+        [(q.said, q.recommended, fold_of(q.dialog_id)) for q in remembered],
+        lambda texts: get_embedder().encode(texts),
+    )
+    vectors = {id(q): memory.vectors[j] for j, q in enumerate(remembered)}
+    out = []
+    for query in queries:
+        if not query.targets:
+            continue
+        vector = vectors.get(id(query))
+        if vector is None:
+            vector = get_embedder().encode([seeker_text(query.said)])[0]
+        found = memory.scores(vector, leave_out=fold_of(query.dialog_id)) if query.said else {}
+        talks = {t: v for i, v in found.items() for t in pack.twins.of(i)}
+        features = query.features.copy()
+        features[:, [TALKS, TALKS_SHARE]] = talk_columns(query.ids, talks)
+        out.append(replace(query, features=features))
+    return out, memory
 
 
 def build_queries(
@@ -319,8 +368,9 @@ def build_queries(
     progress: Progress | None = None,
     pack: Pack | None = None,
 ) -> tuple[list[Query], dict[str, str], bool]:
-    """Every training turn with a target as a query (cross-fitted where the pack learned
-    from interactions); the rankers left out and why; whether the queries are cross-fitted.
+    """Every training turn as a query (cross-fitted where the pack learned from
+    interactions; its `talks` features still empty, see `with_talks`); the rankers left
+    out and why; whether the queries are cross-fitted.
     ``pack`` is the pack at ``pack_dir`` when the caller has loaded it already."""
     pack = pack or load_pack(pack_dir)
     folds = fold_models(pack)
@@ -334,7 +384,7 @@ def build_queries(
         workers=workers,
         progress=progress,
     )
-    return [q for q in queries if q.targets], left_out, folds is not None
+    return list(queries), left_out, folds is not None
 
 
 def fit_ranker(

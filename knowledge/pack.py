@@ -10,6 +10,8 @@ Layout of a pack directory::
     chroma/              the persistent Chroma store (absent when the index lives on a server)
     twins.json           records that are the same film (see `knowledge.twins`)
     collab.npz, .json    the collaborative model, when the pack was built with interactions
+    ranker*.txt, .json   the learned fusion (`parley train-ranker`, see `agent.learned`)
+    talks.npz            the conversations it was trained on, embedded (`knowledge.talks`)
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
     out.print(
         f"trained on {report['queries']} turns ({report['bag']} boosters of "
         f"{'/'.join(str(r) for r in report['rounds'])} rounds, "
-        f"{report['candidates_per_query']} candidates a turn) in {report['seconds']} s"
+        f"{report['candidates_per_query']} candidates a turn) in {report['seconds']} s; "
+        f"it remembers {report['conversation_memory_turns']} of their conversations"
     )
     out.print(
         f"held-out dialogues ({held['queries']} turns): learned R@10 "

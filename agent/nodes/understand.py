@@ -90,6 +90,8 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     # A question never changes the profile; a statement before it may ("I loved Heat, who
     # directed it?").
     upto = _question_start(text) if asking else len(text)
+    if upto:
+        profile.hear(text[:upto])
     if upto and (not asking or has_taste(text[:upto])):
         _apply_mentions(ctx, text, reading, mentions, profile, upto, ref.description)
     if not asking:

@@ -167,6 +167,18 @@ def test_questions_are_answered_and_change_nothing(chat: Conversation) -> None:
     assert state["profile"] == before
 
 
+def test_the_profile_keeps_what_the_user_told_of_their_taste_not_questions(
+    chat: Conversation,
+) -> None:
+    """What the user said feeds the conversation memory (`knowledge.talks`); a question is
+    no taste, but a statement before it is."""
+    chat.say("I loved Inception")
+    state = chat.say("Who directed Heat (1995)?")
+    assert state["profile"].said == ["I loved Inception"]
+    state = chat.say("I also liked Heat. Who directed it?")
+    assert state["profile"].said == ["I loved Inception", "I also liked Heat."]
+
+
 def test_hard_constraints_hold_for_every_shown_item(ctx: AgentContext, chat: Conversation) -> None:
     state = chat.say("I loved Inception but I hate sci-fi")
     assert state["profile"].avoided == {"genre": ["sci-fi"]}
