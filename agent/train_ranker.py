@@ -49,7 +49,7 @@ from knowledge.items import Catalog
 from knowledge.pack import Pack, load_pack
 from knowledge.popularity import with_prior
 from knowledge.sequences import SequenceSet, load_sequences
-from knowledge.talks import TalkMemory, build_memory, seeker_text
+from knowledge.talks import TalkMemory, build_memory
 
 log = logging.getLogger(__name__)
 
@@ -343,15 +343,17 @@ def with_talks(queries: Sequence[Query], pack: Pack) -> tuple[list[Query], TalkM
         [(q.said, q.recommended, fold_of(q.dialog_id)) for q in remembered],
         lambda texts: get_embedder().encode(texts),
     )
+    # A turn with a target recommended it, so the memory holds its vector already.
     vectors = {id(q): memory.vectors[j] for j, q in enumerate(remembered)}
     out = []
     for query in queries:
         if not query.targets:
             continue
-        vector = vectors.get(id(query))
-        if vector is None:
-            vector = get_embedder().encode([seeker_text(query.said)])[0]
-        found = memory.scores(vector, leave_out=fold_of(query.dialog_id)) if query.said else {}
+        found = (
+            memory.scores(vectors[id(query)], leave_out=fold_of(query.dialog_id))
+            if query.said
+            else {}
+        )
         talks = {t: v for i, v in found.items() for t in pack.twins.of(i)}
         features = query.features.copy()
         features[:, [TALKS, TALKS_SHARE]] = talk_columns(query.ids, talks)

@@ -63,7 +63,7 @@ class TalkMemory:
         group ``leave_out`` never vote."""
         if not len(self) or not np.any(vector):
             return {}
-        similarity = self.vectors.astype(np.float32) @ vector.astype(np.float32)
+        similarity = self.vectors @ vector.astype(np.float32, copy=False)
         if leave_out is not None:
             similarity[self.groups == leave_out] = -np.inf
         k = min(neighbours, int(np.isfinite(similarity).sum()))
