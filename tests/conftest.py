@@ -73,7 +73,7 @@ all of them is the product's recipe; the taste test passes with either)."""
 
 def _ranker_key(pack_key: str, dialogues: Path, limit: int) -> str:
     digest = hashlib.sha256(f"{pack_key}\n{dialogues}\n{limit}".encode())
-    for name in ("learned.py", "train_ranker.py"):
+    for name in ("learned.py", "ranking.py", "train_ranker.py"):
         digest.update((REPO / "agent" / name).read_bytes())
     return digest.hexdigest()
 
