@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 from agent.evidence import attribute_evidence, evidence_for, spoken
 from agent.profile import Profile
 from agent.questions import ASKABLE, QUESTIONS, TOPICS, best_question
+from agent.reading import read
 from agent.runtime import AgentContext
 from agent.state import AgentState, ReplyPlan, last_user_text
 from agent.wording import avoidance_phrase, variant, wish_phrase
@@ -133,7 +134,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     # Ferrell comedies would be false); each card's reasons say what it meets.
     wish = wish_phrase(shared_wish(profile, [ctx.catalog[c.item_id] for c in chosen]), ctx.label)
     said = last_user_text(state.get("messages", [])).lower()
-    fresh = any(_said_now(profile.wanted, said).values())
+    fresh = any(_said_now(profile.wanted, said).values()) or _genre_said_now(ctx, profile, said)
     # Ruled out just now ("I don't like war movies"): said back before the new picks.
     ruled_out = _said_now(profile.avoided, said)
     template = render(
@@ -198,6 +199,13 @@ def shared_wish(profile: Profile, items: Sequence[Item]) -> Profile:
         )
     }
     return profile.model_copy(update={"wanted": wanted})
+
+
+def _genre_said_now(ctx: AgentContext, profile: Profile, said: str) -> bool:
+    """Whether the message asks for a wanted genre in other words ("something scary" for
+    horror): the wish, not the films liked earlier, is then what the picks go by."""
+    named = {g for g, pol in read(said, genres=ctx.genre_words).genre_words if pol != "dislike"}
+    return bool(named & set(profile.wanted.get("genre", [])))
 
 
 def _said_now(table: dict[str, list[str]], said: str) -> dict[str, list[str]]:

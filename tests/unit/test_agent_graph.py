@@ -448,3 +448,13 @@ def test_what_the_user_rules_out_is_said_back_before_the_new_picks(talk: Convers
     later = talk.say("more please, no horrors of war")
     assert later["act"] == "recommend"
     assert "no horror films" not in later["reply"].splitlines()[0]
+
+
+def test_a_wish_said_in_other_words_leads_the_reply(talk: Conversation) -> None:
+    """ "Something funny" after two liked sci-fi films asks for comedies: the heading says
+    so, rather than tying the comedies to the sci-fi films ("Going by Inception...")."""
+    talk.say("I loved Inception and Interstellar")
+    state = talk.say("something funny please")
+    assert state["act"] == "recommend" and "comedy" in state["profile"].wanted["genre"]
+    first = state["reply"].splitlines()[0]
+    assert "comed" in first and "Inception" not in first, first
