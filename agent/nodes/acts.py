@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from langgraph.runtime import Runtime
 
@@ -134,8 +134,11 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     # Ferrell comedies would be false); each card's reasons say what it meets.
     wish = wish_phrase(shared_wish(profile, [ctx.catalog[c.item_id] for c in chosen]), ctx.label)
     said = last_user_text(state.get("messages", [])).lower()
-    fresh = any(_said_now(profile.wanted, said).values()) or _genre_said_now(ctx, profile, said)
-    # Ruled out just now ("I don't like war movies"): said back before the new picks.
+    genres = {g for g, _ in read(said, genres=ctx.genre_words).genre_words}
+    fresh = any(_said_now(profile.wanted, said, genres).values())
+    # Ruled out just now ("I don't like war movies"): said back before the new picks, only
+    # when named as the value's own word ("no horrors of war" after "no horror" says no
+    # more than it did).
     ruled_out = _said_now(profile.avoided, said)
     template = render(
         "replies/recommend",
@@ -201,17 +204,20 @@ def shared_wish(profile: Profile, items: Sequence[Item]) -> Profile:
     return profile.model_copy(update={"wanted": wanted})
 
 
-def _genre_said_now(ctx: AgentContext, profile: Profile, said: str) -> bool:
-    """Whether the message asks for a wanted genre in other words ("something scary" for
-    horror): the wish, not the films liked earlier, is then what the picks go by."""
-    named = {g for g, pol in read(said, genres=ctx.genre_words).genre_words if pol != "dislike"}
-    return bool(named & set(profile.wanted.get("genre", [])))
-
-
-def _said_now(table: dict[str, list[str]], said: str) -> dict[str, list[str]]:
-    """The values of a profile table (wanted, avoided) that the message names as words."""
+def _said_now(
+    table: dict[str, list[str]], said: str, genres: Collection[str] = ()
+) -> dict[str, list[str]]:
+    """The values of a profile table (wanted, avoided) that the message names: as words, or
+    as the genres its genre words stand for (``genres``, "scary" for horror, as the reader
+    reads them). The table is already updated by the message, so a genre of the table that
+    the message names is one it asked for (or ruled out)."""
     return {
-        a: [v for v in vs if re.search(rf"\b{re.escape(v)}\b", said)] for a, vs in table.items()
+        a: [
+            v
+            for v in vs
+            if re.search(rf"\b{re.escape(v)}\b", said) or (a == "genre" and v in genres)
+        ]
+        for a, vs in table.items()
     }
 
 
