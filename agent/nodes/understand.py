@@ -95,6 +95,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     if upto and (not asking or has_taste(text[:upto])):
         _apply_mentions(ctx, text, reading, mentions, profile, upto, ref.description)
     if not asking:
+        _genres_give_way(text, reading, mentions, profile, before)
         _replace_unmatched_wishes(ctx, profile, before)
         _apply_critiques(ctx, reading, profile, named or ref.items, discussion)
         if ctx.settings.llm_extraction:
@@ -404,6 +405,33 @@ _ROLE_CUES = (
     ("star", re.compile(r"\b(?:with|starring|stars?|actor|actress|featuring)\s*$")),
 )
 _MADE_BY = re.compile(r"\b(?:by|from)\s*$")
+
+
+_ADDING_GENRES = re.compile(
+    r"\b(?:also|too|as well|plus|both|even|either|mix(?:ed)?|combin\w*|blend\w*"
+    r"|along with|together with|or)\b|^\W*and\b",
+    re.IGNORECASE,
+)
+
+
+def _genres_give_way(
+    text: str, reading: Reading, mentions: list[Mention], profile: Profile, before: Profile
+) -> None:
+    """A genre asked for now replaces the genres asked for before, unless the message
+    adds to them.
+
+    "I'm looking for a great documentary" after "something scary" asks for documentaries,
+    not for scary documentaries; "maybe a comedy too", "or a thriller", "and some romance"
+    add a genre to the wish. A genre said again in the message stays.
+    """
+    added = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
+    if not added or _ADDING_GENRES.search(text):
+        return
+    said = {g for g, _ in reading.genre_words}
+    said |= {m.best.label.lower() for m in mentions if m.best.kind == "genre"}
+    for genre in before.wanted.get("genre", []):
+        if genre not in said:
+            profile.forget(Belief(kind="wanted", attribute="genre", value=genre))
 
 
 def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profile) -> None:

@@ -458,3 +458,15 @@ def test_a_wish_said_in_other_words_leads_the_reply(talk: Conversation) -> None:
     assert state["act"] == "recommend" and "comedy" in state["profile"].wanted["genre"]
     first = state["reply"].splitlines()[0]
     assert "comed" in first and "Inception" not in first, first
+
+
+def test_a_new_genre_replaces_the_genres_asked_for_before(chat: Conversation) -> None:
+    """ "A great documentary" after "something scary" asks for documentaries, not scary
+    ones; "or a comedy", "a drama too" add a genre to the wish."""
+    chat.say("something scary please")
+    state = chat.say("I am looking for a great drama instead")
+    assert state["profile"].wanted == {"genre": ["drama"]}
+    added = chat.say("or maybe a comedy")
+    assert set(added["profile"].wanted["genre"]) == {"drama", "comedy"}
+    again = chat.say("a romance too")
+    assert set(again["profile"].wanted["genre"]) == {"drama", "comedy", "romance"}
