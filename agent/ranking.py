@@ -73,6 +73,7 @@ def request_for(
         filters=profile.hard_filter(),
         exclude=tuple(sorted(never)),
         k=k or ctx.settings.pool_size,
+        wanted={a: tuple(v) for a, v in profile.wanted.items() if v},
     )
 
 

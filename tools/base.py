@@ -159,6 +159,9 @@ class RankRequest:
     """Item ids never to return (shown, disliked, seen, liked)."""
     k: int = 60
     """How many items each ranker returns."""
+    wanted: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    """Soft wishes, attribute to values (``{"genre": ["comedy"]}``): what the user asked for
+    but did not make a hard constraint."""
 
 
 # Input fields a ranker may declare, and the request value each one gets.
@@ -169,6 +172,7 @@ _REQUEST_FIELDS: dict[str, Callable[[RankRequest], object]] = {
     "text": lambda r: r.text[:4000],
     "history": lambda r: list(r.liked[-20:]),
     "sources": lambda r: list(r.sources[-50:]),
+    "wanted": lambda r: {a: list(v) for a, v in r.wanted.items() if v},
 }
 
 
@@ -259,14 +263,15 @@ class Tool(ABC, Generic[InputT, OutputT]):
 
     def rank_input(self, request: RankRequest) -> dict[str, Any] | None:
         """This ranker's input for the agent's request; ``None`` when it has nothing to work
-        from. By default every input field named like a request field gets its value
-        (``k``, ``exclude_ids``, ``filters``, ``text``, ``history``, ``sources``), ``k`` capped
-        at the field's maximum; a required field with no value means nothing to work from."""
+        from. By default every input field named like a request field gets its value (``k``,
+        ``exclude_ids``, ``filters``, ``text``, ``history``, ``sources``, ``wanted``), ``k``
+        capped at the field's maximum; a required field with no value means nothing to work
+        from."""
         payload: dict[str, Any] = {}
         for name, info in self.Input.model_fields.items():
             getter = _REQUEST_FIELDS.get(name)
             value = getter(request) if getter else None
-            if value in ("", []) or value is None:
+            if value in ("", [], {}) or value is None:
                 if info.is_required():
                     return None
                 continue

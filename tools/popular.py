@@ -19,6 +19,13 @@ class PopularInput(BaseModel):
     k: int = Field(default=10, ge=1, le=500, description="number of items to return")
     filters: ItemFilter = Field(default_factory=ItemFilter, description="hard constraints")
     exclude_ids: list[str] = Field(default_factory=list, description="item ids never to return")
+    wanted: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "soft wishes, attribute to values (e.g. {'genre': ['documentary']}): items that "
+            "meet more of the attributes come first, each by popularity"
+        ),
+    )
 
 
 class PopularItem(BaseModel):
@@ -49,11 +56,14 @@ class PopularTool(Tool[PopularInput, PopularOutput]):
 
     _ranked: list[tuple[Item, float]]
     _degree: dict[str, int]
+    _values: dict[str, dict[str, set[str]]]
+    """Per attribute, the ids of the items with each (lower-cased) value."""
 
     def setup(self) -> None:
         """Order the catalog once by popularity (graph degree breaks ties and fills gaps)."""
         graph = self.source.graph.graph
         self._degree = {i.item_id: graph.degree(f"item:{i.item_id}") for i in self.catalog}
+        self._values = {}
         self.use_popularity({i.item_id: i.popularity or 0.0 for i in self.catalog})
 
     def use_popularity(self, popularity: Mapping[str, float]) -> None:
@@ -72,16 +82,37 @@ class PopularTool(Tool[PopularInput, PopularOutput]):
         )
 
     def run(self, data: PopularInput) -> PopularOutput:
-        """The ``k`` most popular items that pass the filter."""
+        """The ``k`` most popular items that pass the filter; with wishes, the most popular of
+        those that meet the most of them first ("a great documentary" gets the best-known
+        documentaries, not the best-known films)."""
         excluded = set(data.exclude_ids)
+        ranked = self._ranked
+        if data.wanted:
+            meeting = [self._having(name, values) for name, values in data.wanted.items()]
+
+            def met(item: Item) -> int:
+                return sum(item.item_id in ids for ids in meeting)
+
+            ranked = sorted(ranked, key=lambda pair: -met(pair[0]))  # stable: by popularity
         out: list[PopularItem] = []
-        for item, score in self._ranked:
+        for item, score in ranked:
             if item.item_id in excluded or not data.filters.matches(item):
                 continue
             out.append(PopularItem(item=ItemRef.of(item), popularity=score))
             if len(out) == data.k:
                 break
         return PopularOutput(items=out)
+
+    def _having(self, attribute: str, values: list[str]) -> set[str]:
+        """Ids of the items with any of these values of an attribute (case-insensitive)."""
+        index = self._values.get(attribute)
+        if index is None:
+            index = {}
+            for item in self.catalog:
+                for value in item.values(attribute):
+                    index.setdefault(value.lower(), set()).add(item.item_id)
+            self._values[attribute] = index
+        return set().union(*(index.get(v.lower(), set()) for v in values))
 
     def ranking(self, output: PopularOutput) -> list[tuple[str, float]]:
         """Items with their popularity."""

@@ -49,3 +49,29 @@ def test_most_popular_first_within_filters(popular: PopularTool) -> None:
     assert "inception" not in ids
     for item_id in ids:
         assert "drama" not in popular.catalog[item_id].values("genre")
+
+
+def test_wishes_put_the_best_known_items_that_meet_them_first(popular: PopularTool) -> None:
+    plain = [p.item.item_id for p in popular.invoke({"k": 50}).items]  # type: ignore[union-attr]
+    out = popular.invoke({"k": 50, "wanted": {"genre": ["Drama"]}})
+    assert isinstance(out, PopularOutput)
+    ids = [p.item.item_id for p in out.items]
+    dramas = [i for i in plain if "drama" in popular.catalog[i].values("genre")]
+    assert dramas and len(dramas) < len(plain)
+    # Every drama, best known first, then the rest in their usual order: a wish is soft.
+    assert ids == dramas + [i for i in plain if i not in dramas]
+
+
+def test_items_meeting_more_wishes_come_first(popular: PopularTool) -> None:
+    wanted = {"genre": ["drama"], "director": ["christopher nolan"]}
+    out = popular.invoke({"k": 50, "wanted": wanted})
+    assert isinstance(out, PopularOutput)
+
+    def met(item_id: str) -> int:
+        item = popular.catalog[item_id]
+        return sum(
+            bool({v.lower() for v in item.values(a)} & set(values)) for a, values in wanted.items()
+        )
+
+    counts = [met(p.item.item_id) for p in out.items]
+    assert counts == sorted(counts, reverse=True) and counts[0] == 2
