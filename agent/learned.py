@@ -251,7 +251,7 @@ class LearnedRanker:
     booster: Any
     info: dict[str, Any]
     discount: float = 0.0
-    """Score taken off per unit of popularity (chosen at training so that the held-out tail
+    """Score taken off per unit of popularity (chosen at training so that the out-of-fold tail
     recall is not below reciprocal-rank fusion's; see `agent.train_ranker`)."""
     unknown_popularity: float = 0.0
     """The popularity a film without any interaction signal is discounted at: the median

@@ -259,9 +259,11 @@ def wanted_first(
 
     What the user asks for ("a comedy", "something with Tom Hanks") is a soft constraint:
     it reorders the pool rather than filtering it, so a thin pool still has candidates.
-    With a ``window``, only the first ``window`` items are reordered, the window widened
-    until it holds ``keep`` of the items that meet the most asked-for attributes: those
-    come first, and the order below the window is left as it was.
+    With a ``window``, only the ``keep`` items shown first move: the ones meeting the most
+    asked-for attributes among the first ``window`` items (the window widened until it
+    holds ``keep`` of those meeting the most any item meets) come first, and every other
+    item keeps the fused order. Reordering the whole window as well cost 0.007 Recall@10
+    out of fold on the training dialogues (0.213 -> 0.206); moving only these, 0.001.
     """
     if not profile.wanted:
         return list(ids)
@@ -274,11 +276,14 @@ def wanted_order(met: Sequence[float], *, window: int | None = None, keep: int =
     """The positions of a ranked list, reordered by how many asked-for attributes each item
     meets (``met``, in list order) as `wanted_first` describes."""
     end = len(met)
-    if window is not None and end:
-        best = max(met)
-        end = min(window, len(met))
-        found = sum(1 for m in met[:end] if m == best)
-        while found < keep and end < len(met):
-            found += met[end] == best
-            end += 1
-    return sorted(range(end), key=lambda j: -met[j]) + list(range(end, len(met)))
+    if window is None or not end:
+        return sorted(range(end), key=lambda j: -met[j])
+    best = max(met)
+    end = min(window, len(met))
+    found = sum(1 for m in met[:end] if m == best)
+    while found < keep and end < len(met):
+        found += met[end] == best
+        end += 1
+    first = sorted(range(end), key=lambda j: -met[j])[:keep]
+    pulled = set(first)
+    return first + [j for j in range(len(met)) if j not in pulled]

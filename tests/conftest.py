@@ -72,9 +72,12 @@ all of them is the product's recipe; the taste test passes with either)."""
 
 
 def _ranker_key(pack_key: str, dialogues: Path, limit: int) -> str:
+    """The training turns read the dialogues as live turns do, so the agent's and the tools'
+    code both shape the ranker's features."""
     digest = hashlib.sha256(f"{pack_key}\n{dialogues}\n{limit}".encode())
-    for name in ("learned.py", "ranking.py", "train_ranker.py"):
-        digest.update((REPO / "agent" / name).read_bytes())
+    for folder in ("agent", "tools"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

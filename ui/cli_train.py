@@ -38,24 +38,25 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
         )
     model.save(pack.path)
     pack.update_manifest("ranker", {k: v for k, v in report.items() if k != "feature_gain"})
-    held = report["held_out"]
+    held = report["out_of_fold"]
     out.print(
         f"trained on {report['queries']} turns ({report['bag']} boosters of "
-        f"{'/'.join(str(r) for r in report['rounds'])} rounds, "
+        f"{report['rounds']} rounds, "
         f"{report['candidates_per_query']} candidates a turn) in {report['seconds']} s; "
         f"it remembers {report['conversation_memory_turns']} of their conversations"
     )
     out.print(
-        f"held-out dialogues ({held['queries']} turns): learned R@10 "
+        f"out of fold ({held['queries']} turns, each scored by a model that did not learn "
+        f"from its dialogue): learned R@10 "
         f"{held['learned']['recall@10']:.3f} R@50 {held['learned']['recall@50']:.3f}; "
         f"reciprocal rank (the fallback's weights) R@10 "
         f"{held['rrf_fallback']['recall@10']:.3f} R@50 {held['rrf_fallback']['recall@50']:.3f}; "
         f"the pool holds {held['pool_recall']:.3f} of the targets"
     )
     chosen = report["popularity_discount"]
-    table = chosen["held_out"]
+    table = chosen["out_of_fold"]
     out.print(
-        f"popularity discount {chosen['chosen']:g}: held-out tail R@10 "
+        f"popularity discount {chosen['chosen']:g}: out-of-fold tail R@10 "
         f"{table['chosen']['tail']:.3f} against the fallback's {table['rrf']['tail']:.3f}"
     )
     top = list(report["feature_gain"].items())[:8]

@@ -1,4 +1,4 @@
-"""The learned fusion's features, its popularity discount, and its training on held-out folds."""
+"""The learned fusion's features, its popularity discount, and its training out of fold."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from agent.profile import Profile
 from agent.ranking import Rankings, wanted_order, without
 from agent.train_ranker import (
     PARAMS,
+    ROUNDS,
     TAIL_GRADE,
     Query,
     _wanted_scores,
     fold_of,
-    held_out,
     leaking_rankers,
+    out_of_fold,
     popularity_discount,
     recall_at,
 )
@@ -121,7 +122,7 @@ def test_the_discount_never_costs_more_than_the_accuracy_budget() -> None:
 def test_the_tail_is_judged_by_the_popularity_the_query_saw() -> None:
     # The target is well known only because its own dialogue mentions it: the catalog's
     # buckets call it head, the cross-fitted popularity of its query calls it tail, and the
-    # held-out tail recall goes by the query's.
+    # tail recall goes by the query's.
     popular = [0.1] + [0.1] + [5.0] * 10
     query = _query(12, 1, popular)
     scores = [np.array(popular, dtype=float)]
@@ -142,12 +143,12 @@ def test_a_tail_target_weighs_more_in_training_but_counts_once_in_recall() -> No
     assert recall_at([query], scores, 10) == 1.0
 
 
-def test_folds_and_held_out_dialogues_are_stable() -> None:
+def test_folds_are_stable() -> None:
     ids = [str(n) for n in range(2000)]
     assert [fold_of(i) for i in ids] == [fold_of(i) for i in ids]
     assert {fold_of(i) for i in ids} == set(range(5))
-    share = sum(held_out(i) for i in ids) / len(ids)
-    assert 0.15 < share < 0.25
+    shares = [sum(fold_of(i) == f for i in ids) / len(ids) for f in range(5)]
+    assert all(0.15 < share < 0.25 for share in shares)
 
 
 def test_a_generator_trained_on_the_rankers_dialogues_is_left_out(tmp_path: Path) -> None:
@@ -172,14 +173,13 @@ def test_left_out_rankers_leave_the_learned_pool_and_features() -> None:
     assert ranker.left_out == {"sid"}
 
 
-def test_asked_for_values_reorder_only_the_window() -> None:
+def test_asked_for_values_move_only_the_cards_shown_first() -> None:
     # met: asked-for attributes each item of the model's order meets
     met = [0, 1, 0, 2, 0, 0, 2, 1]
     assert wanted_order(met) == [3, 6, 1, 7, 0, 2, 4, 5]  # the whole list
-    # a window of 4 holds one best match; it widens to the third best match (place 7 is
-    # not one), so the cards meet the most asked-for attributes the pool can meet
-    assert wanted_order(met, window=4, keep=2) == [3, 6, 1, 0, 2, 4, 5, 7]
-    # below the window the model's order stands
+    # a window of 4 holds one best match; it widens to the second one, so the two cards
+    # shown meet the most asked-for attributes the pool can meet; the rest keep their order
+    assert wanted_order(met, window=4, keep=2) == [3, 6, 0, 1, 2, 4, 5, 7]
     assert wanted_order([0, 0, 1, 1, 0, 1], window=3, keep=1) == [2, 0, 1, 3, 4, 5]
     assert wanted_order([], window=3) == []
 
@@ -223,3 +223,25 @@ def test_a_bag_of_boosters_saves_loads_and_scores_as_their_mean(tmp_path: Path) 
     assert [p.name for p in tmp_path.glob("ranker*.txt")] == ["ranker.txt"]
     again = LearnedRanker.load(tmp_path)
     assert again is not None and np.allclose(again.scores(x[:7]), boosters[0].predict(x[:7]))
+
+
+def test_rounds_are_chosen_out_of_fold_on_every_turn() -> None:
+    """Each fold is scored by a booster that never learned from it, every turn is scored,
+    and the model learns the one feature that says which candidate is the target."""
+    rng = np.random.default_rng(0)
+    queries = []
+    for d in range(200):
+        n = 20
+        features = rng.normal(size=(n, len(FEATURES))).astype(np.float32)
+        target = int(rng.integers(n))
+        features[:, FEATURES.index("talks")] = rng.uniform(0, 0.5, n)
+        features[target, FEATURES.index("talks")] = 1.0  # the signal
+        labels = np.zeros(n, dtype=np.float32)
+        labels[target] = 1
+        ids = [f"i{j}" for j in range(n)]
+        queries.append(Query(f"{d}:1", str(d), features, labels, 1, ids, [ids[target]]))
+    params = {**PARAMS, "seed": 0, "verbosity": -1, "min_data_in_leaf": 5, "num_threads": 1}
+    rounds, scored, scores = out_of_fold(queries, params)
+    assert 1 <= rounds <= ROUNDS
+    assert sorted(q.key for q in scored) == sorted(q.key for q in queries)
+    assert recall_at(scored, scores, 1) > 0.9
