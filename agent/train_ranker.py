@@ -417,7 +417,7 @@ def out_of_fold(
         values = []
         for booster, _, _ in parts:
             booster.update()
-            values.append(np.mean([value for _, _, value, _ in booster.eval_valid()]))
+            values.append(np.mean([result[2] for result in booster.eval_valid()]))
         mean = float(np.dot(weights, values))
         if mean > best:
             best, best_round = mean, round_
