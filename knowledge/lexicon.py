@@ -48,7 +48,7 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "docs": ("documentary",),
     "dramatic": ("drama",),
     "whodunit": ("mystery",),
-    "kids": ("family",),
+    "kids": ("family", "animation"),  # either: most cartoons are not listed as family
     "family-friendly": ("family",),
     "war movies": ("war",),
     "superhero": ("superhero", "action"),

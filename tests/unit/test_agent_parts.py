@@ -130,6 +130,7 @@ def test_critiques_replace_what_they_contradict() -> None:
     assert set(profile.avoided["genre"]) == {"family", "animation", "horror", "thriller"}
     profile.critique("kids", genres=GENRES)  # asking for family films again undoes "for adults"
     assert "family" in profile.wanted["genre"] and "family" not in profile.avoided["genre"]
+    assert "animation" in profile.wanted["genre"]  # a cartoon is often not listed as family
     profile.critique("less_violent", genres=GENRES, reference_genres=["action"])
     assert {"horror", "war", "crime", "action"} <= set(profile.avoided["genre"])
     profile.critique("kids", genres=["comedy"])  # a genre the catalog lacks is never wanted
