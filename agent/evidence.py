@@ -20,7 +20,7 @@ from agent.profile import Profile
 from agent.ranking import graph_sources
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
-from agent.wording import people_phrases
+from agent.wording import genre_adjective, people_phrases
 from knowledge.items import Catalog, Item
 from tools.facts import join_names
 
@@ -227,7 +227,7 @@ def _wanted_reasons(profile: Profile, item: Item) -> list[Reason]:
             met[attribute] = found
     if not met:
         return []
-    genres = met.pop("genre", [])
+    genres = [genre_adjective(g) for g in met.pop("genre", [])]
     head = f"{_article(genres[0])} {' and '.join(genres[:2])} film" if genres else ""
     parts = people_phrases(met)
     text = " ".join([head or ("a film" if parts else ""), *parts]).strip()

@@ -27,6 +27,15 @@ GENRE_NOUNS = {
 }
 
 
+# Genres said as an adjective before "film": "an animated film", not "an animation film".
+GENRE_ADJECTIVES = {"animation": "animated", "biography": "biographical", "history": "historical"}
+
+
+def genre_adjective(genre: str) -> str:
+    """``animation`` -> ``animated``; ``comedy`` -> ``comedy`` (as in "a comedy film")."""
+    return GENRE_ADJECTIVES.get(genre.lower(), genre)
+
+
 def variant(salt: str) -> int:
     """A number fixed for this session and ``salt``: replies vary between sessions and turns,
     and a session replayed gives the same replies."""

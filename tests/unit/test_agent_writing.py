@@ -20,6 +20,7 @@ from agent.graph import build_graph
 from agent.runtime import AgentContext
 from agent.sessions import serializer
 from agent.toolbox import Toolbox
+from agent.wording import genre_adjective
 from tests.fixtures.llms import ScriptedLLM
 from tests.fixtures.sources import SmallSource
 
@@ -120,3 +121,8 @@ def test_an_answer_must_give_the_answer() -> None:
     assert state["act"] == "answer"
     assert state["reply_source"] == "template" and "Michael Mann" in state["reply"]
     assert any("does not give the answer" in p for p in state["rejected"])
+
+
+def test_a_genre_said_as_an_adjective_before_film() -> None:
+    assert genre_adjective("animation") == "animated"  # "an animated film, as you asked"
+    assert genre_adjective("comedy") == "comedy"
