@@ -39,6 +39,8 @@ RANKERS = ("retriever", "kg_paths", "collab", "sid", "popular")
 """Rankers the model knows by name; any other (a plug-in) enters through `plugin_rrf`."""
 PEOPLE = ("director", "writer", "star")
 RRF_K = 60
+FIRST_PAGE = 10
+"""The first places, where lesser-known films get their bonus (`first_page_bonus`)."""
 
 
 def feature_names() -> list[str]:
@@ -250,14 +252,13 @@ class LearnedRanker:
 
     booster: Any
     info: dict[str, Any]
-    discount: float = 0.0
-    """Score taken off per unit of popularity (chosen at training so that the out-of-fold tail
-    recall is not below reciprocal-rank fusion's; see `agent.train_ranker`)."""
-    unknown_popularity: float = 0.0
-    """The popularity a film without any interaction signal is discounted at: the median
-    of the films that have some. Knowing nothing about a film is no sign that it is a
-    hidden gem; without it the discount put films no one ever mentioned first ("Dread
-    (2009)" for "a good thriller to watch tonight")."""
+    tail_bonus: float = 0.0
+    """Score a lesser-known film gains in the race for the first `FIRST_PAGE` places (chosen
+    at training so that the out-of-fold tail recall is not below reciprocal-rank fusion's;
+    see `agent.train_ranker` and `first_page_bonus`)."""
+    tail_below: float = 0.0
+    """The popularity under which a film is lesser known: the tail third of the catalog's
+    popularity mass (`agent.evaluation.beyond.tail_below`), films without any signal too."""
     memory: TalkMemory | None = None
     """The conversations its `talks` features look in (`knowledge.talks`), saved with it."""
 
@@ -267,12 +268,15 @@ class LearnedRanker:
         its pool and features live too, so that it scores what it was trained on."""
         return frozenset(self.info.get("left_out", []))
 
-    def scores(self, features: np.ndarray) -> np.ndarray:
-        """One score per candidate row, higher is better."""
+    def scores(self, features: np.ndarray, *, tail_bonus: bool = True) -> np.ndarray:
+        """One score per candidate row, higher is better; ``tail_bonus=False`` leaves out the
+        lesser-known films' bonus (an ablation)."""
         if features.shape[0] == 0:
             return np.zeros(0)
         raw = np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
-        return raw - self.discount * discounted_popularity(features, self.unknown_popularity)
+        if not tail_bonus:
+            return raw
+        return first_page_bonus(raw, lesser_known(features, self.tail_below), self.tail_bonus)
 
     def save(self, folder: Path) -> None:
         """Write the model and its description into a pack folder."""
@@ -285,8 +289,8 @@ class LearnedRanker:
         info = {
             **self.info,
             "bag": len(boosters),
-            "discount": self.discount,
-            "unknown_popularity": self.unknown_popularity,
+            "tail_bonus": self.tail_bonus,
+            "tail_below": self.tail_below,
         }
         (folder / INFO_FILE).write_text(json.dumps(info, indent=2, ensure_ascii=False))
         if self.memory is not None:
@@ -321,19 +325,38 @@ class LearnedRanker:
         return cls(
             boosters[0] if len(boosters) == 1 else Bag(boosters),
             info,
-            float(info.get("discount", 0.0)),
-            float(info.get("unknown_popularity", 0.0)),
+            float(info.get("tail_bonus", 0.0)),
+            float(info.get("tail_below", 0.0)),
             TalkMemory.load(folder),
         )
 
 
-def discounted_popularity(features: np.ndarray, unknown: float) -> np.ndarray:
-    """The popularity column the discount applies to: ``unknown`` where a film has none."""
-    popularity = np.nan_to_num(features[:, POPULARITY])
-    return np.where(popularity > 0, popularity, unknown)
+def lesser_known(features: np.ndarray, tail_below: float) -> np.ndarray:
+    """Which candidate rows are lesser-known films: popularity (NaN or 0 when a film has
+    no signal) under ``tail_below``."""
+    return np.nan_to_num(features[:, POPULARITY]) < tail_below
 
 
-def unknown_popularity(catalog: Catalog) -> float:
-    """The median popularity of the films with any interaction signal (0 without any)."""
-    known = [i.popularity for i in catalog if i.popularity]
-    return float(np.median(known)) if known else 0.0
+def first_page_bonus(
+    scores: np.ndarray, lesser: np.ndarray, bonus: float, page: int = FIRST_PAGE
+) -> np.ndarray:
+    """Scores whose order gives the first ``page`` places to the best candidates once the
+    lesser-known ones gain ``bonus``, and keeps the model's own order below them.
+
+    A model that learned "people recommend well-known films" is right on average and
+    still buries the little-known film that fits: the bonus gives such films a fair share
+    of the places a person looks at. Below the first page it would only push the films
+    the model rates higher out of reach, so there the model's order stands.
+    """
+    if bonus <= 0 or not len(scores):
+        return scores
+    boosted = scores + bonus * lesser
+    first = np.argsort(-boosted, kind="stable")[:page]
+    out = np.array(scores, dtype=np.float64)
+    out[first] = boosted[first]
+    rest = np.ones(len(out), dtype=bool)
+    rest[first] = False
+    if rest.any():
+        # Below the lowest of the first page, by a margin that survives rounding.
+        out[rest] -= max(0.0, out[rest].max() - out[first].min()) + 1e-3
+    return out

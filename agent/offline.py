@@ -33,6 +33,7 @@ class ContextRanking:
         weights: Mapping[str, float] | None = None,
         *,
         prefer_wanted: bool | None = None,
+        tail_bonus: bool = True,
         k: int = 50,
     ) -> list[str]:
         """The ranking a live turn would show for this context (mentioned items left out);
@@ -44,6 +45,7 @@ class ContextRanking:
             self.mentioned,
             weights=weights,
             prefer_wanted=prefer_wanted,
+            tail_bonus=tail_bonus,
         )
         return [c.item_id for c in candidates[:k]]
 

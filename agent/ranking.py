@@ -105,6 +105,7 @@ def order(
     *,
     weights: Mapping[str, float] | None = None,
     prefer_wanted: bool | None = None,
+    tail_bonus: bool = True,
 ) -> list[Candidate]:
     """Fuse the rankers' lists into candidates: admissible items only, best first.
 
@@ -113,7 +114,8 @@ def order(
     are fused by weighted reciprocal rank. ``blocked`` adds items never to show (already
     shown, mentioned) to the profile's own. ``weights`` and ``prefer_wanted`` default to
     the agent's settings (what users get); with explicit ``weights`` the fusion is
-    reciprocal-rank and a ranker they do not name is left out (an ablation).
+    reciprocal-rank and a ranker they do not name is left out (an ablation);
+    ``tail_bonus=False`` scores without the learned model's bonus for lesser-known films.
     """
     never = unshowable(ctx, profile, blocked)
     learned = ctx.learned if weights is None and ctx.settings.fusion == "learned" else None
@@ -127,7 +129,8 @@ def order(
             [c.item_id for c in pool],
             talks=talk_scores(learned.memory, profile, ctx.twins),
         )
-        for candidate, score in zip(pool, learned.scores(features), strict=True):
+        scores = learned.scores(features, tail_bonus=tail_bonus)
+        for candidate, score in zip(pool, scores, strict=True):
             candidate.score = round(float(score), 5)
         candidates = sorted(pool, key=lambda c: -c.score)  # stable: RRF order breaks ties
         prefer = ctx.settings.prefer_wanted_learned

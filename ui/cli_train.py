@@ -53,10 +53,11 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
         f"{held['rrf_fallback']['recall@10']:.3f} R@50 {held['rrf_fallback']['recall@50']:.3f}; "
         f"the pool holds {held['pool_recall']:.3f} of the targets"
     )
-    chosen = report["popularity_discount"]
-    table = chosen["out_of_fold"]
+    bonus = report["tail_bonus"]
+    table = bonus["out_of_fold"]
     out.print(
-        f"popularity discount {chosen['chosen']:g}: out-of-fold tail R@10 "
+        f"lesser-known films gain {bonus['chosen']:g} for the first {bonus['first_page']} "
+        f"places: out-of-fold R@10 {table['chosen']['overall']:.3f}, tail R@10 "
         f"{table['chosen']['tail']:.3f} against the fallback's {table['rrf']['tail']:.3f}"
     )
     top = list(report["feature_gain"].items())[:8]

@@ -50,6 +50,13 @@ def buckets(popularity: Mapping[str, float]) -> dict[str, str]:
     return out
 
 
+def tail_below(popularity: Mapping[str, float]) -> float:
+    """The popularity under which an item is in the tail bucket (`buckets`): the least
+    popularity of the head and torso items (0 when every item is in the tail)."""
+    tiers = buckets(popularity)
+    return min((popularity[i] for i, tier in tiers.items() if tier != "tail"), default=0.0)
+
+
 def gini(counts: Sequence[float]) -> float:
     """The Gini coefficient of non-negative counts (0 equal, towards 1 concentrated)."""
     values = np.sort(np.asarray(counts, dtype=np.float64))

@@ -74,6 +74,10 @@ class StaticEvaluator:
             orderings[flipped] = ranking.ordered(ctx, prefer_wanted=not prefer, k=CUT)
             if learned:
                 orderings["rrf"] = ranking.ordered(ctx, _rrf_weights(self.tools, weights), k=CUT)
+                if ctx.learned is not None and ctx.learned.tail_bonus > 0:
+                    orderings["fused_without_tail_bonus"] = ranking.ordered(
+                        ctx, tail_bonus=False, k=CUT
+                    )
             for name, variant in variants(self.tools, weights, learned=learned).items():
                 if isinstance(variant, str):  # the learned fusion without one ranker
                     orderings[name] = ranking.without(variant).ordered(ctx, k=CUT)
@@ -130,7 +134,7 @@ def _beyond(
 
     catalog = load_pack(pack_dir).catalog
     out = {}
-    for name in ("fused", "rrf", "popularity"):
+    for name in ("fused", "fused_without_tail_bonus", "rrf", "popularity"):
         scores = baseline if name == "popularity" else runs.get(name)
         if not scores:
             continue

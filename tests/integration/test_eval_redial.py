@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from agent.learned import LearnedRanker
 from knowledge.pack import Pack
 from tools.user_simulator import LeakGuard
 from ui.cli import main
@@ -47,6 +48,10 @@ def test_static_protocol(redial_pack: Pack, dialogues: Path, tmp_path: Path) -> 
     assert 0 <= report["recall@1"] <= report["recall@10"] <= report["recall@50"] <= 1
     assert {"retriever_only", "kg_paths_only"} <= set(report["ablations"])
     assert "popularity" in report["baselines"]
+    # What the lesser-known films' bonus costs and buys is in every report.
+    learned = LearnedRanker.load(redial_pack.path)
+    assert learned is not None
+    assert ("fused_without_tail_bonus" in report["ablations"]) == (learned.tail_bonus > 0)
     for name, row in [("fused", report), *report["ablations"].items()]:
         low, high = row["ci95"]["recall@10"]
         assert low <= row["recall@10"] <= high, name

@@ -1,4 +1,5 @@
-"""The learned fusion's features, its popularity discount, and its training out of fold."""
+"""The learned fusion's features, its bonus for lesser-known films, and its training out of
+fold."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from agent.train_ranker import (
     TAIL_GRADE,
     Query,
     _wanted_scores,
+    choose_tail_bonus,
     fold_of,
     leaking_rankers,
     out_of_fold,
-    popularity_discount,
     recall_at,
 )
 from tests.fixtures.catalogs import small_catalog
@@ -61,59 +62,80 @@ class _Constant:
         return np.ones(features.shape[0])
 
 
-def test_the_popularity_discount_lowers_popular_items() -> None:
-    features = np.zeros((2, len(FEATURES)), dtype=np.float32)
-    features[0, FEATURES.index("popularity")] = 5.0
-    ranker = LearnedRanker(_Constant(), {}, discount=0.1)
-    scores = ranker.scores(features)
-    assert scores[1] > scores[0]
+class _Fixed:
+    def __init__(self, scores: list[float]) -> None:
+        self.values = np.array(scores, dtype=float)
+
+    def predict(self, features: np.ndarray, num_threads: int = 1) -> np.ndarray:
+        return self.values[: features.shape[0]]
 
 
-def test_a_film_without_any_signal_is_discounted_as_the_median_one() -> None:
-    # Three films the model scores alike: a well-known one, a little-known one and one
-    # that no interaction source mentions at all.
+def test_lesser_known_films_gain_a_place_on_the_first_page_only() -> None:
+    # Twelve well-known films the model scores 12..1, then two lesser-known ones.
+    model = [12.0 - n for n in range(12)] + [1.5, 0.5]
+    features = np.zeros((14, len(FEATURES)), dtype=np.float32)
+    features[:, FEATURES.index("popularity")] = [5.0] * 12 + [0.2, 0.2]
+    ranker = LearnedRanker(_Fixed(model), {}, tail_bonus=3.0, tail_below=1.0)
+    order = np.argsort(-ranker.scores(features), kind="stable").tolist()
+    # 1.5 + 3 beats the films scored 4..1: the first lesser-known film takes 9th place.
+    assert order[:10] == [0, 1, 2, 3, 4, 5, 6, 7, 12, 8]
+    # 0.5 + 3 beats the films scored 3..1 too, but comes 11th: below the first page the
+    # model's own order stands, and it stays behind them.
+    assert order[10:] == [9, 10, 11, 13]
+    plain = LearnedRanker(_Fixed(model), {}, tail_below=1.0)
+    assert np.argsort(-plain.scores(features), kind="stable").tolist() == [*range(11), 12, 11, 13]
+
+
+def test_a_film_without_any_signal_is_lesser_known() -> None:
     features = np.zeros((3, len(FEATURES)), dtype=np.float32)
-    features[:, FEATURES.index("popularity")] = [5.0, 0.2, 0.0]
-    ranker = LearnedRanker(_Constant(), {}, discount=0.1, unknown_popularity=1.0)
+    features[:, FEATURES.index("popularity")] = [5.0, 0.2, np.nan]
+    ranker = LearnedRanker(_Fixed([1.0, 0.0, 0.0]), {}, tail_bonus=2.0, tail_below=1.0)
     scores = ranker.scores(features)
-    # The little-known film still gains on the well-known one; the unknown one gains less.
-    assert scores[1] > scores[2] > scores[0]
+    assert scores[1] > scores[0] and scores[2] > scores[0]
 
 
-def _query(n: int, target: int, popular: list[float], dialog: str = "d") -> Query:
+def _query(scores: list[float], target: int, popular: list[float], dialog: str = "d") -> Query:
+    n = len(scores)
     features = np.zeros((n, len(FEATURES)), dtype=np.float32)
     features[:, FEATURES.index("popularity")] = popular
     features[:, FEATURES.index("rrf")] = np.arange(n, 0, -1)  # RRF puts them in id order
     labels = np.zeros(n, dtype=np.float32)
     labels[target] = 1
     ids = [f"i{j}" for j in range(n)]
-    return Query("k", dialog, features, labels, 1, ids, [ids[target]])
+    query = Query("k", dialog, features, labels, 1, ids, [ids[target]])
+    query.tail_below = 1.0
+    return query
 
 
-def test_the_discount_is_the_smallest_that_keeps_the_tail() -> None:
-    # Twelve candidates; the target is an unpopular one that RRF ranks 2nd and a model that
-    # loves popularity ranks 12th.
-    popular = [0.1] + [0.1] + [5.0] * 10
-    queries = [_query(12, 1, popular)]
-    scores = [np.array(popular, dtype=float)]  # the model's score is popularity itself
-    tiers = {f"i{j}": "tail" if popular[j] < 1 else "head" for j in range(12)}
-    chosen, table = popularity_discount(queries, scores, tiers)
+def test_the_bonus_is_the_smallest_that_keeps_the_tail() -> None:
+    # Fourteen candidates; the target is a lesser-known one that RRF ranks 2nd and a model
+    # that loves popularity ranks 12th.
+    popular = [0.1, 0.1] + [5.0] * 12
+    model = [1.6, 1.5] + [2.0] * 10 + [-5.0, -5.0]
+    queries = [_query(model, 1, popular)]
+    scores = [np.array(model)]
+    tiers = {f"i{j}": "tail" if popular[j] < 1 else "head" for j in range(14)}
+    chosen, table = choose_tail_bonus(queries, scores, tiers)
     assert table["rrf"]["tail"] == 1.0
     assert table["0.0"]["tail"] == 0.0
-    keeping = [float(d) for d in table if d not in {"rrf", "chosen"} and table[d]["tail"] == 1.0]
-    assert chosen > 0 and table["chosen"]["discount"] == min(keeping)
+    keeping = [float(b) for b in table if b not in {"rrf", "chosen"} and table[b]["tail"] == 1.0]
+    assert chosen > 0 and table["chosen"]["bonus"] == min(keeping)
     assert recall_at(queries, scores, 10) == 0.0
 
 
-def test_the_discount_never_costs_more_than_the_accuracy_budget() -> None:
-    # Ten turns whose target is the popular film (the model ranks it first) and one whose
-    # target is obscure: only the largest discount finds that one, and it loses the ten.
-    head = [0.1] * 11 + [5.0]
-    tail = [0.1] + [0.1] + [5.0] * 10
-    queries = [_query(12, 11, head, f"h{n}") for n in range(10)] + [_query(12, 1, tail, "t")]
-    scores = [np.array(q.features[:, FEATURES.index("popularity")], dtype=float) for q in queries]
-    tiers = {"i11": "head", "i1": "tail"}
-    chosen, table = popularity_discount(queries, scores, tiers)
+def test_the_bonus_never_costs_more_than_the_accuracy_budget() -> None:
+    # Ten turns whose target is the well-known film the model ranks first, just ahead of
+    # ten lesser-known ones; one turn whose lesser-known target the model ranks last. A
+    # bonus that finds that one loses the ten.
+    head_popular = [0.1] * 10 + [5.0, 5.0]
+    head_model = [0.5] * 10 + [1.0, -10.0]
+    tail_popular = [0.1, 0.1] + [5.0] * 10
+    tail_model = [0.0, 0.0] + [1.0] * 10
+    queries = [_query(head_model, 10, head_popular, f"h{n}") for n in range(10)]
+    queries.append(_query(tail_model, 1, tail_popular, "t"))
+    scores = [np.array(head_model)] * 10 + [np.array(tail_model)]
+    tiers = {"i10": "head", "i1": "tail"}
+    chosen, table = choose_tail_bonus(queries, scores, tiers)
     assert table["rrf"]["tail"] == 1.0 and table["1.0"]["tail"] == 1.0
     assert table["1.0"]["overall"] < table["0.0"]["overall"]
     assert chosen == 0.0
@@ -123,20 +145,21 @@ def test_the_tail_is_judged_by_the_popularity_the_query_saw() -> None:
     # The target is well known only because its own dialogue mentions it: the catalog's
     # buckets call it head, the cross-fitted popularity of its query calls it tail, and the
     # tail recall goes by the query's.
-    popular = [0.1] + [0.1] + [5.0] * 10
-    query = _query(12, 1, popular)
-    scores = [np.array(popular, dtype=float)]
+    popular = [0.1, 0.1] + [5.0] * 12
+    model = [1.6, 1.5] + [2.0] * 10 + [-5.0, -5.0]
+    query = _query(model, 1, popular)
+    scores = [np.array(model)]
     catalog_tiers = {"i1": "head"}
-    _, leaky = popularity_discount([query], scores, catalog_tiers)
+    _, leaky = choose_tail_bonus([query], scores, catalog_tiers)
     assert leaky["rrf"] == {"head": 1.0, "torso": 0.0, "tail": 0.0}
     query.target_tiers = ["tail"]
-    _, table = popularity_discount([query], scores, catalog_tiers)
+    _, table = choose_tail_bonus([query], scores, catalog_tiers)
     assert table["rrf"]["tail"] == 1.0 and table["0.0"]["tail"] == 0.0
 
 
 def test_a_tail_target_weighs_more_in_training_but_counts_once_in_recall() -> None:
     popular = [0.1] + [0.1] + [5.0] * 10
-    query = _query(12, 1, popular)
+    query = _query([0.0] * 12, 1, popular)
     query.labels[1] = TAIL_GRADE
     scores = [np.arange(12, 0, -1, dtype=float)]
     assert TAIL_GRADE > 1 and PARAMS["label_gain"][TAIL_GRADE] > PARAMS["label_gain"][1]
