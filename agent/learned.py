@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +30,7 @@ from knowledge.embed import get_embedder
 from knowledge.errors import PackError
 from knowledge.items import Catalog, Item
 from knowledge.talks import MEMORY_FILE, TalkMemory, seeker_text
+from knowledge.text import STOPWORDS, words
 from knowledge.twins import Twins
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ def feature_names() -> list[str]:
     names += ["plugin_rrf", "lists", "rrf"]
     names += ["popularity", "log_degree", "liked_popularity", "popularity_gap"]
     names += [f"liked_same_{p}" for p in PEOPLE]
-    names += ["liked_genre_overlap", "liked_genre_max"]
+    names += ["liked_genre_overlap", "liked_genre_max", "liked_title_overlap"]
     names += ["wanted_matches", "wanted_genre", "wanted_person", "avoided_near"]
     names += ["year", "year_gap", "has_year"]
     names += ["n_liked", "n_wanted", "has_notes"]
@@ -82,6 +84,29 @@ class CatalogIndex:
     def genres(self) -> dict[str, frozenset[str]]:
         """Item -> lowercase genres."""
         return {i.item_id: frozenset(v.lower() for v in i.values("genre")) for i in self.catalog}
+
+    @cached_property
+    def title_words(self) -> dict[str, dict[str, float]]:
+        """Item -> the telling words of its title, each weighted by how rare it is among
+        the catalog's titles (inverse document frequency): "Madagascar" weighs far more
+        than "house"."""
+        found = {
+            i.item_id: {w for w in words(i.title) if len(w) > 1 and w not in STOPWORDS}
+            for i in self.catalog
+        }
+        counts = Counter(w for ws in found.values() for w in ws)
+        n = max(1, len(found))
+        return {item_id: {w: math.log(n / counts[w]) for w in ws} for item_id, ws in found.items()}
+
+    def title_overlap(self, a: str, b: str) -> float:
+        """How much two titles share, 0 to 1: the weight of their common words over the
+        weight of all their words. A sequel and its original share the most."""
+        wa, wb = self.title_words.get(a, {}), self.title_words.get(b, {})
+        common = wa.keys() & wb.keys()
+        if not common:
+            return 0.0
+        total = sum(wa.values()) + sum(w for k, w in wb.items() if k not in wa)
+        return sum(wa[k] for k in common) / total if total else 0.0
 
 
 def candidate_features(
@@ -154,6 +179,9 @@ def candidate_features(
         overlaps = [_jaccard(genres, index.genres[i]) for i in liked]
         out[r, column["liked_genre_overlap"]] = sum(overlaps) / len(overlaps) if overlaps else 0
         out[r, column["liked_genre_max"]] = max(overlaps, default=0.0)
+        out[r, column["liked_title_overlap"]] = max(
+            (index.title_overlap(item_id, i) for i in liked), default=0.0
+        )
         out[r, column["wanted_matches"]] = wanted_matches(profile, item)
         out[r, column["wanted_genre"]] = len(genres & wanted_genres)
         people = set().union(*(index.people[p][item_id] for p in PEOPLE))

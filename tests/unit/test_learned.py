@@ -57,6 +57,29 @@ def test_features_say_how_well_known_the_liked_films_are() -> None:
     assert np.isnan(fresh[0, col["liked_popularity"]]) and np.isnan(fresh[0, col["popularity_gap"]])
 
 
+def test_a_sequel_shares_its_title_with_the_liked_original() -> None:
+    from knowledge.items import Catalog, Item
+
+    titles = {
+        "mad": "Madagascar",
+        "mad2": "Madagascar: Escape 2 Africa",
+        "house": "The House",
+        "house2": "House of Wax",
+        "shrek": "Shrek",
+        "party": "House Party",
+        "animal": "Animal House",
+        "lake": "The Lake House",
+    }
+    catalog = Catalog([Item(item_id=k, title=t) for k, t in titles.items()])
+    index = CatalogIndex(catalog)
+    col = FEATURES.index("liked_title_overlap")
+    rows = candidate_features(index, Profile(liked=["mad"]), {}, ["mad2", "shrek"])
+    assert rows[0, col] > 0.2 and rows[1, col] == 0.0
+    # "house" is a word many titles share: it tells less than "Madagascar" does.
+    assert index.title_overlap("house", "house2") < index.title_overlap("mad", "mad2")
+    assert (candidate_features(index, Profile(), {}, ["mad2"])[:, col] == 0).all()
+
+
 class _Constant:
     def predict(self, features: np.ndarray, num_threads: int = 1) -> np.ndarray:
         return np.ones(features.shape[0])
