@@ -243,6 +243,8 @@ class ParleyAgent:
         self.toolbox.warm_up()
         # A throwaway ranking pages in the vector index and runs the embedding model once.
         rank(self.context, Profile(notes=["a film to warm up the index"]), [])
+        # The learned model's tables, the liked films' titles too (nothing is liked above).
+        self.context.catalog_index.warm_up()
         if self.context.uses_llm:
             self.llm.warm_up()
 

@@ -98,6 +98,10 @@ class CatalogIndex:
         n = max(1, len(found))
         return {item_id: {w: math.log(n / counts[w]) for w in ws} for item_id, ws in found.items()}
 
+    def warm_up(self) -> None:
+        """Build every table now rather than in the first turn that needs it."""
+        _ = (self.people, self.genres, self.title_words)
+
     def title_overlap(self, a: str, b: str) -> float:
         """How much two titles share, 0 to 1: the weight of their common words over the
         weight of all their words. A sequel and its original share the most."""
