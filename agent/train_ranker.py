@@ -160,7 +160,8 @@ def fold_models(pack: Pack) -> list[Fold] | None:
         collab = train_collab(catalog, kept) if pack.collab is not None else None
         popularity = {i.item_id: i.popularity or 0.0 for i in prior}
         known = popularity_of(prior)
-        folds.append(Fold(collab, popularity, buckets(known), tail_below(known)))
+        tiers = buckets(known)
+        folds.append(Fold(collab, popularity, tiers, tail_below(known, tiers)))
     return folds
 
 
@@ -186,9 +187,12 @@ class QueryBuilder:
         self.folds = folds
         self.left_out = frozenset(left_out)
         # Without folds (no interactions to cross-fit) the catalog's own buckets are used.
-        known = popularity_of(self.agent.context.catalog)
-        self.tiers = {} if folds else buckets(known)
-        self.tail_below = tail_below(known)
+        self.tiers: dict[str, str] = {}
+        self.tail_below = 0.0
+        if not folds:
+            known = popularity_of(self.agent.context.catalog)
+            self.tiers = buckets(known)
+            self.tail_below = tail_below(known, self.tiers)
 
     def _use_fold(self, fold: Fold) -> None:
         tools = self.agent.toolbox.tools
@@ -484,7 +488,8 @@ def fit_ranker(
     known = popularity_of(catalog)
     agent_settings = AgentSettings.from_mapping(dict(settings or {}))
     fallback = [fallback_scores(q, agent_settings) for q in valid]
-    bonus, by_bonus = choose_tail_bonus(valid, model_scores, buckets(known), reference=fallback)
+    tiers = buckets(known)
+    bonus, by_bonus = choose_tail_bonus(valid, model_scores, tiers, reference=fallback)
     rrf_column = FEATURES.index("rrf")
     rrf_scores = [q.features[:, rrf_column] for q in valid]
     # The model's order with the asked-for values moved first (the `prefer_wanted_learned`
@@ -538,7 +543,7 @@ def fit_ranker(
         "params": {k: v for k, v in params.items() if k != "num_threads"},
     }
     info = {"features": FEATURES, **report, "left_out": sorted(left_out or {})}
-    return LearnedRanker(final, info, bonus, tail_below(known)), report
+    return LearnedRanker(final, info, bonus, tail_below(known, tiers)), report
 
 
 BONUSES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 1.0)

@@ -50,10 +50,10 @@ def buckets(popularity: Mapping[str, float]) -> dict[str, str]:
     return out
 
 
-def tail_below(popularity: Mapping[str, float]) -> float:
-    """The popularity under which an item is in the tail bucket (`buckets`): the least
-    popularity of the head and torso items (0 when every item is in the tail)."""
-    tiers = buckets(popularity)
+def tail_below(popularity: Mapping[str, float], tiers: Mapping[str, str]) -> float:
+    """The popularity under which an item is in the tail bucket: the least popularity of
+    the head and torso items of ``tiers`` (`buckets` of the same popularity; 0 when every
+    item is in the tail)."""
     return min((popularity[i] for i, tier in tiers.items() if tier != "tail"), default=0.0)
 
 
