@@ -54,6 +54,16 @@ class AgentContext:
         return CatalogIndex(self.catalog, degree)
 
     @cached_property
+    def standing(self) -> dict[str, str]:
+        """Each item's popularity bucket (head, torso or tail: thirds of the popularity
+        mass, `agent.evaluation.beyond.buckets`); empty when the pack has no popularity."""
+        from agent.evaluation.beyond import buckets, popularity_of
+
+        if not any(i.popularity for i in self.catalog):
+            return {}
+        return buckets(popularity_of(self.catalog))
+
+    @cached_property
     def most_popular(self) -> frozenset[str]:
         """The most popular 3 % of the catalog (by the pack's popularity prior)."""
         ranked = sorted(

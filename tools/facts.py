@@ -13,12 +13,22 @@ from knowledge.items import Catalog, Item
 from tools.base import ItemRef
 
 Asks = Literal[
-    "director", "writer", "star", "genre", "year", "description", "trait", "filmography", "which"
+    "director",
+    "writer",
+    "star",
+    "genre",
+    "year",
+    "description",
+    "trait",
+    "opinion",
+    "filmography",
+    "which",
 ]
 
-NEEDS_AN_ITEM: frozenset[Asks] = frozenset({"genre", "description", "trait"})
+NEEDS_AN_ITEM: frozenset[Asks] = frozenset({"genre", "description", "trait", "opinion"})
 """Question kinds whose words also make requests ("tell me about a good comedy", "is there
-anything scary?"): they ask about an item only when the text names one or points at one."""
+anything scary?", "should I watch something funny?"): they ask about an item only when
+the text names one or points at one."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,18 @@ _TRAIT_QUESTION = re.compile(
     re.IGNORECASE,
 )
 
+# "Is Casablanca any good?", "should I watch Jaws?", "would I like Heat?": a question about
+# a film's worth, answered from what people made of it (`opinion_sentence`), not a liking.
+_OPINION = re.compile(
+    r"(?:^|[.!?,;]\s*)\W*(?:and |so |but |ok |okay |hmm,? |well,? )?(?:is|was)\s+(?!there\b)"
+    r"[^?.!]{1,80}?\s(?:any good|(?:really |that |so |very )?good|worth (?:it|watching|seeing"
+    r"|a (?:watch|look|try))|a good (?:movie|film|one|watch)|overrated|underrated)\s*(?:[?.!]|$)"
+    r"|\bhow good is\b|\bwhat do you think (?:of|about)\b|\bwhat(?:'s| is) your (?:opinion|take)"
+    r" (?:of|on)\b|\bshould i (?:watch|see|bother with|check out)\b"
+    r"|\bwould i (?:like|enjoy|love)\b|\bworth (?:watching|seeing|a watch)\s*\?",
+    re.IGNORECASE,
+)
+
 _WHICH = re.compile(
     r"\bwhich\b(?:(?! (?:movies?|films?) (?:did|has|have|does)\b)[^?.!]){0,40}?"
     r"\b(?P<most>newest|latest|most recent|newer|oldest|earliest|older)\b",
@@ -174,6 +196,7 @@ _QUESTIONS: list[tuple[Asks, re.Pattern[str]]] = [
         ),
     ),
     ("trait", _TRAIT_QUESTION),
+    ("opinion", _OPINION),
     (
         "description",
         re.compile(
@@ -272,6 +295,9 @@ def answer_about_item(asks: Asks, item: Item, text: str = "") -> Answer | None:
     elif asks == "description":
         values = [item.description] if item.description else []
         sentence = describe(item)
+    elif asks == "opinion":  # from the catalog alone; the agent adds what people made of it
+        values = item.values("genre")
+        sentence = summary(item) + "."
     elif asks == "trait":
         trait = asked_trait(text)
         if trait is None:
@@ -316,17 +342,59 @@ def answer_which(text: str, items: Sequence[Item]) -> Answer | None:
     )
 
 
+def summary(item: Item, subject: str = "") -> str:
+    """An item's kind and people, as a sentence without its full stop ("Heat (1995) is a
+    crime film directed by Michael Mann, starring ..."); ``subject`` replaces the title."""
+    kind = join_names(item.values("genre"))
+    said = f"{subject or item.display_title} is {_article(kind or 'film')} "
+    said += f"{kind + ' ' if kind else ''}film"
+    if directors := item.values("director"):
+        said += f" directed by {join_names(directors)}"
+    if stars := item.values("star")[:3]:
+        said += f", starring {join_names(stars)}"
+    return said
+
+
 def describe(item: Item) -> str:
     """What the catalog says about an item: its kind, people and description."""
-    kind = join_names(item.values("genre"))
-    summary = f"{item.display_title} is {_article(kind or 'film')} {kind + ' ' if kind else ''}film"
-    if directors := item.values("director"):
-        summary += f" directed by {join_names(directors)}"
-    if stars := item.values("star")[:3]:
-        summary += f", starring {join_names(stars)}"
     if item.description:
-        return f"{summary}. {item.description}"
-    return f"{summary}. The catalog has no description of it."
+        return f"{summary(item)}. {item.description}"
+    return f"{summary(item)}. The catalog has no description of it."
+
+
+Standing = Literal["head", "torso", "tail", "unknown"]
+"""How well known an item is: its popularity bucket (`agent.evaluation.beyond.buckets`), or
+unknown when no interaction mentions it."""
+_STANDING = {
+    "head": "{title} is one of the best-known films I know: a great many people liked it.",
+    "torso": "{title} is fairly well known among the people I learned from.",
+    "tail": "{title} is a lesser-known film: few of the people I learned from rated it or "
+    "talked about it.",
+    "unknown": "I have no ratings or conversations about {title}, so I can't say how people "
+    "found it.",
+}
+
+
+def opinion_sentence(
+    item: Item,
+    standing: Standing,
+    also_liked: Sequence[Item] = (),
+    fans_of: Sequence[Item] = (),
+) -> str:
+    """An answer to "is it any good?": how well liked the film is, what it is, what else its
+    fans liked and, when some of the user's favourites lead to it, that it may suit them.
+
+    Parley has no view of its own on a film; every clause is what the pack's interactions
+    (ratings, conversations) or its catalog say.
+    """
+    parts = [_STANDING[standing].format(title=item.display_title), summary(item, "It") + "."]
+    if also_liked:
+        names = join_names([i.display_title for i in also_liked])
+        parts.append(f"People who liked it also liked {names}.")
+    if fans_of:
+        names = join_names([i.display_title for i in fans_of])
+        parts.append(f"People who liked {names} liked it too, so it may well suit you.")
+    return " ".join(parts)
 
 
 def answer_trait(trait: Trait, item: Item) -> str:

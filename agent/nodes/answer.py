@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
@@ -10,8 +12,18 @@ from agent.focus import Focus
 from agent.profile import Profile
 from agent.runtime import AgentContext
 from agent.state import AgentState, Candidate, ReplyPlan, ToolAnswer, ToolCall, last_user_text
+from knowledge.items import Item
 from prompts import render
-from tools.facts import answer_about_item, answer_which, detect_question
+from tools.base import ItemRef
+from tools.collab import CollabOutput
+from tools.facts import (
+    Answer,
+    Standing,
+    answer_about_item,
+    answer_which,
+    detect_question,
+    opinion_sentence,
+)
 from tools.lookup import LookupOutput
 
 
@@ -44,6 +56,8 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
         if found is None:
             template = "Which films do you mean? Ask me for a few recommendations first."
             return {"plan": ReplyPlan(act="answer", template=template), "trace": trace}
+    elif subject is not None and asks == "opinion":
+        found = opinion(ctx, state.get("profile") or Profile(), ctx.catalog[subject], trace)
     elif subject is not None and asks != "filmography":
         found = answer_about_item(asks or "description", ctx.catalog[subject], text)
     if found is None:
@@ -74,13 +88,44 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
         prompt=prompt,
         allowed=items,
         facts=facts,
-        must_name=items,
+        must_name=items[:1] if found.asks == "opinion" else items,
         must_say=short,
     )
     update: dict[str, object] = {"plan": plan, "trace": trace, "focus": items[:1]}
     if found.subject.startswith("item:"):
         update["discussion"] = discussion.about(items[0])
     return update
+
+
+def opinion(ctx: AgentContext, profile: Profile, item: Item, trace: list[ToolCall]) -> Answer:
+    """The answer to "is it any good?": how well known and liked the film is (its popularity
+    bucket), what it is, what its fans also liked (the ``collab`` tool) and which of the
+    user's favourites lead to it. Parley has no taste of its own to give."""
+    standing = ctx.standing.get(item.item_id, "unknown") if item.popularity else "unknown"
+    also: list[Item] = []
+    fans: list[Item] = []
+    if "collab" in ctx.toolbox.tools:
+        liked = [i for i in profile.liked if i != item.item_id and i in ctx.catalog]
+        output, call = ctx.toolbox.call(
+            "collab", {"history": [item.item_id], "k": 2, "exclude_ids": liked}
+        )
+        trace.append(call)
+        if isinstance(output, CollabOutput):
+            also = [
+                ctx.catalog[c.item.item_id] for c in output.items if c.item.item_id in ctx.catalog
+            ]
+        model = getattr(ctx.toolbox.source, "collab", None)
+        if model is not None and liked:
+            fans = [ctx.catalog[i] for i, _ in model.because(liked, item.item_id)[:2]]
+    about = answer_about_item("opinion", item)
+    assert about is not None
+    return about.model_copy(
+        update={
+            "sentence": opinion_sentence(item, cast(Standing, standing), also, fans),
+            "items": [ItemRef.of(i) for i in [*also, *fans]],
+            "values": [],
+        }
+    )
 
 
 NOT_SURE = "I can't answer that reliably, sorry."

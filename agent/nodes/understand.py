@@ -14,6 +14,7 @@ from agent.reading import WHY, Polarity, Reading, has_taste, polarity, praises, 
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
 from agent.state import AgentState, Profile, ToolCall, last_user_text
+from knowledge.filters import ItemFilter
 from knowledge.graph import KNOWN_RELATIONS
 from knowledge.items import Item
 from knowledge.linker import names_occasion
@@ -96,11 +97,11 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         _apply_mentions(ctx, text, reading, mentions, profile, upto, ref.description)
     if not asking:
         _genres_give_way(text, reading, mentions, profile, before)
-        _replace_unmatched_wishes(ctx, profile, before)
         _apply_critiques(ctx, reading, profile, named or ref.items, discussion)
         if ctx.settings.llm_extraction:
             _apply_extraction(ctx, text, profile, named, discussion, trace)
         _apply_years(text, reading, mentions, profile)
+        _replace_unmatched_wishes(ctx, profile, before)
 
     it = discussion.it()
     implicit = [it] if it and not ref.dangling else []
@@ -451,10 +452,15 @@ def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profi
         for v in values
         if v not in before.wanted.get(a, [])
     }
+    years = ItemFilter(year_min=profile.year_min, year_max=profile.year_max)
     if not new:
         added = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
-        if added:
-            _people_give_way(ctx, profile, added)
+        new_years = profile.has_years() and (profile.year_min, profile.year_max) != (
+            before.year_min,
+            before.year_max,
+        )
+        if added or new_years:
+            _people_give_way(ctx, profile, added, years if new_years else None)
         return
     old = [
         v
@@ -465,7 +471,11 @@ def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profi
     ]
     new_genres = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
     old_genres = [] if new_genres else list(profile.wanted.get("genre", []))
-    if not old and not old_genres:
+    old_years = profile.has_years() and (profile.year_min, profile.year_max) == (
+        before.year_min,
+        before.year_max,
+    )
+    if not old and not old_genres and not old_years:
         return
 
     def person_match(item: Item, name: str) -> bool:
@@ -483,18 +493,34 @@ def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profi
                 profile.forget(Belief(kind="wanted", attribute=attribute, value=name))
     if old_genres:
         genres = set(old_genres)
-        if not any(genres & {g.lower() for g in i.values("genre")} for i in pool):
+        narrowed = [i for i in pool if genres & {g.lower() for g in i.values("genre")}]
+        if narrowed:
+            pool = narrowed
+        else:
             for genre in old_genres:
                 profile.forget(Belief(kind="wanted", attribute="genre", value=genre))
+    if old_years and not any(years.matches(i) for i in pool):
+        # "what about something with Tom Hanks?" after "a romance from the 50s": he made
+        # none then, and the years are a hard filter that would hide every film of his.
+        profile.year_min = profile.year_max = None
 
 
-def _people_give_way(ctx: AgentContext, profile: Profile, genres: set[str]) -> None:
-    """A genre asked for now replaces an earlier person wish that no film of that genre
-    has: "have you got a scary one?" after "something with Will Ferrell" asks for horror,
-    not for a horror film with Will Ferrell (there is none). A person who made films of
-    the genre stays: "a comedy" after "something with Tom Hanks" narrows the wish."""
+def _people_give_way(
+    ctx: AgentContext, profile: Profile, genres: set[str], years: ItemFilter | None = None
+) -> None:
+    """A genre or years asked for now replace an earlier person wish that no film of that
+    genre, from those years, has: "have you got a scary one?" after "something with Will
+    Ferrell" asks for horror, not for a horror film with Will Ferrell (there is none), and
+    "anything from the 50s?" after "something with Tom Hanks" for 1950s films. A person
+    who made such films stays: "a comedy" after "something with Tom Hanks" narrows the
+    wish."""
     people = set(_PERSON_ATTRIBUTES.values())
-    pool = [i for i in ctx.catalog if genres & {g.lower() for g in i.values("genre")}]
+    pool = [
+        i
+        for i in ctx.catalog
+        if (not genres or genres & {g.lower() for g in i.values("genre")})
+        and (years is None or years.matches(i))
+    ]
     if not pool:
         return
     names = {v for a, values in profile.wanted.items() if a in people for v in values}

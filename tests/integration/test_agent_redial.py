@@ -105,6 +105,19 @@ def test_is_jaws_scary_is_answered_and_wants_nothing(agent: ParleyAgent) -> None
     assert agent.profile(session) == Profile()
 
 
+def test_is_casablanca_any_good_relates_it_to_what_the_user_loved(agent: ParleyAgent) -> None:
+    session = agent.new_session(user="opinion")
+    agent.turn(session, "I loved La La Land")
+    liked = agent.profile(session).liked
+    result = agent.turn(session, "is Casablanca any good?")
+    assert result.act == "answer" and result.items == []
+    assert agent.profile(session).liked == liked  # a question, not a liking
+    assert "Casablanca (1942)" in result.reply and "Michael Curtiz" in result.reply
+    # What its fans also liked, and that fans of La La Land liked it (the collab model).
+    assert "People who liked it also liked" in result.reply
+    assert "People who liked La La Land (2016) liked it too" in result.reply
+
+
 def test_like_toy_story_but_for_adults(agent: ParleyAgent, redial_pack: Pack) -> None:
     session = agent.new_session(user="adults")
     result = agent.turn(session, "something like Toy Story but for adults")

@@ -143,6 +143,25 @@ def test_a_new_genre_replaces_a_person_who_made_no_such_film(chat: Conversation)
     assert "comedy" in narrowed["profile"].wanted["genre"]
 
 
+def test_years_and_a_person_no_film_combines_give_way_to_the_newer_wish(
+    chat: Conversation,
+) -> None:
+    chat.say("something from the 80s")
+    # Tom Hanks made no film of the 1980s in the catalog: the years would hide all of his.
+    state = chat.say("ok what about something with Tom Hanks")
+    assert state["profile"].wanted == {"star": ["tom hanks"]}
+    assert not state["profile"].has_years()
+    assert shown(state)
+    # The other way round: years asked for now replace him.
+    state = chat.say("anything from the 80s?")
+    assert (state["profile"].year_min, state["profile"].year_max) == (1980, 1989)
+    assert "star" not in state["profile"].wanted
+    # Years his films meet stay with him.
+    chat.say("something with Tom Hanks")
+    state = chat.say("from the 90s")
+    assert state["profile"].wanted.get("star") == ["tom hanks"]
+
+
 def test_a_second_person_who_combines_with_the_first_narrows_the_wish(
     chat: Conversation,
 ) -> None:
@@ -294,6 +313,19 @@ def test_a_question_about_a_quality_is_answered_and_changes_nothing(talk: Conver
     assert "does not record" in state["reply"]  # what the catalog cannot tell
     # "it" now means Jaws.
     assert "Steven Spielberg" in talk.say("who directed it?")["reply"]
+
+
+def test_is_it_any_good_is_answered_from_what_people_made_of_it(talk: Conversation) -> None:
+    state = talk.say("is Jaws any good?")
+    assert state["act"] == "answer"
+    assert state["profile"] == Profile()  # asking about a film is no liking of it
+    reply = state["reply"]
+    assert "Jaws (1975)" in reply and "Steven Spielberg" in reply
+    assert any(
+        phrase in reply
+        for phrase in ("best-known films", "fairly well known", "lesser-known", "no ratings")
+    )
+    assert "Steven Spielberg" in talk.say("who directed it?")["reply"]  # "it" is Jaws now
 
 
 def test_a_question_the_catalog_cannot_answer_about_a_card_says_so(talk: Conversation) -> None:

@@ -132,6 +132,15 @@ def test_clauses() -> None:
         ("is there anything scary?", "question", "trait"),
         ("what about comedies?", "statement", None),
         ("saw it when it first came out and loved it", "seen", None),
+        # Questions about a film's worth: not a liking of it.
+        ("is Casablanca any good?", "question", "opinion"),
+        ("what about Gigli, is it any good?", "question", "opinion"),
+        ("should I watch Jaws?", "question", "opinion"),
+        ("would I like Heat?", "question", "opinion"),
+        ("Is it worth watching?", "question", "opinion"),
+        ("is it good for kids?", "question", "trait"),
+        ("is there a good comedy?", "statement", None),
+        ("I think it was good.", "statement", None),
     ],
 )
 def test_questions(text: str, intent: str, asks: str | None) -> None:
@@ -142,6 +151,8 @@ def test_questions(text: str, intent: str, asks: str | None) -> None:
 def test_a_question_that_needs_an_item_knows_what_it_is_otherwise() -> None:
     reading = read("tell me about a good comedy")
     assert reading.asks_need_an_item and reading.otherwise == "statement"
+    reading = read("should I watch something funny?")
+    assert reading.asks == "opinion" and reading.asks_need_an_item
 
 
 @pytest.mark.parametrize(
