@@ -71,9 +71,11 @@ _CLOSE = re.compile(
 )
 _ACCEPT = re.compile(
     r"\b(i'?ll (?:watch|take|try|check out|go with)|sounds (?:good|great|perfect)|perfect|that'?s the one"
-    r"|exactly what|i'?ll give it a (?:try|shot)|thank you|thanks)\b",
+    r"|exactly what|i'?ll give it a (?:try|shot))\b",
     re.I,
 )
+# Thanks alone picks no film: "thanks!" after an answer about Heat is no choice of Heat.
+THANKS = re.compile(r"\b(thank you|thanks|thank u|thx|cheers)\b", re.I)
 # A request after the thanks or the pick: "I'll check it out. How about something like
 # Coco?", "thanks. what do you suggest for action movies?", "any other suggestions?".
 # "Thanks for all the recommendations" asks for nothing.
@@ -363,6 +365,8 @@ def read(
         reading.otherwise = "close"
     elif _ACCEPT.search(text):
         reading.otherwise = "accept"
+    elif THANKS.search(text):
+        reading.otherwise = "close"
     reading.more_like = bool(_MORE_LIKE.search(text))
     reading.goes_on = reading.otherwise in {"accept", "close"} and bool(_GOES_ON.search(text))
     asking = reading.asks is not None and reading.otherwise != "greet"

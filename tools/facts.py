@@ -201,7 +201,8 @@ _QUESTIONS: list[tuple[Asks, re.Pattern[str]]] = [
         "description",
         re.compile(
             r"\b(what|whats|what's)\b(?! about\b)[^?]*\babout\b"
-            r"|\b(plot|synopsis|summary|storyline)\b|\bwhat happens\b|\bwhat is .+\?"
+            r"|\b(plot|synopsis|summary|storyline)\b|\bwhat happens\b"
+            r"|\bwhat is (?!(?:a|an|some|any|another|the best|your favou?rite|good)\b).+\?"
             r"|\btell me (?:a (?:bit|little) )?(?:more )?about\b"
             r"|\bmore (?:info|information|details) (?:on|about)\b"
             r"|\bwhat(?:'s| is) (?:it|that|this)(?: one| movie| film)? like\b",

@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from agent.evidence import attribute_evidence, evidence_for, spoken
 from agent.profile import Profile
 from agent.questions import ASKABLE, QUESTIONS, TOPICS, best_question
-from agent.reading import read
+from agent.reading import THANKS, read
 from agent.runtime import AgentContext
 from agent.state import AgentState, ReplyPlan, last_user_text
 from agent.wording import avoidance_phrase, variant, wish_phrase
@@ -234,7 +234,10 @@ def close(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object
         ctx.catalog[profile.liked[-1]].title if picked and profile.liked[-1] in ctx.catalog else ""
     )
     turn = len(state.get("messages", []))
-    template = render("replies/close", liked=liked, variant=variant(f"close{turn}"))
+    thanked = bool(THANKS.search(last_user_text(state.get("messages", []))))
+    template = render(
+        "replies/close", liked=liked, thanked=thanked, variant=variant(f"close{turn}")
+    )
     return {
         "plan": ReplyPlan(act="close", template=template, allowed=profile.liked[-1:]),
         "asks_in_row": 0,

@@ -326,6 +326,10 @@ def test_is_it_any_good_is_answered_from_what_people_made_of_it(talk: Conversati
         for phrase in ("best-known films", "fairly well known", "lesser-known", "no ratings")
     )
     assert "Steven Spielberg" in talk.say("who directed it?")["reply"]  # "it" is Jaws now
+    # Thanks for the answer is no choice of Jaws.
+    thanks = talk.say("thanks!")
+    assert thanks["reply"].startswith("You're welcome!") and "Jaws" not in thanks["reply"]
+    assert thanks["profile"].liked == []
 
 
 def test_a_question_the_catalog_cannot_answer_about_a_card_says_so(talk: Conversation) -> None:

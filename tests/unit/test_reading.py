@@ -51,6 +51,8 @@ def test_polarity(text: str, phrase: str, expected: str) -> None:
         ("something else please", "reject"),
         ("show me more", "more"),
         ("thanks, bye", "close"),
+        ("thanks!", "close"),  # thanks alone picks no film
+        ("I'll check it out, thanks!", "accept"),
         ("sounds good, I'll watch it", "accept"),
         ("I loved Inception", "statement"),
     ],
@@ -140,6 +142,8 @@ def test_clauses() -> None:
         ("Is it worth watching?", "question", "opinion"),
         ("is it good for kids?", "question", "trait"),
         ("is there a good comedy?", "statement", None),
+        ("what is a good movie like Heat?", "statement", None),
+        ("what is Heat?", "question", "description"),
         ("I think it was good.", "statement", None),
     ],
 )
