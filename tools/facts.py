@@ -356,6 +356,30 @@ def summary(item: Item, subject: str = "") -> str:
     return said
 
 
+_ABBREVIATIONS = frozenset(
+    {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "vs", "mt", "lt", "sgt", "capt"}
+)
+
+
+def gist(item: Item, limit: int = 220) -> str:
+    """The first sentence of an item's description, cut at a word near ``limit`` characters
+    (empty when it has none): what it is about, in a line."""
+    text = " ".join(item.description.split())
+    if not text:
+        return ""
+    first = text
+    for match in re.finditer(r"(?<=[.!?])\s+(?=[A-Z\"'])", text):
+        word = text[: match.start()].rsplit(" ", 1)[-1]
+        if word.rstrip(".").lower() in _ABBREVIATIONS or re.fullmatch(r"(?:[A-Z]\.)+", word):
+            continue  # "Dr. No", "J. R. R. Tolkien", "the U.S. Army"
+        first = text[: match.start()]
+        break
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + "..."
+
+
 def describe(item: Item) -> str:
     """What the catalog says about an item: its kind, people and description."""
     if item.description:

@@ -22,6 +22,7 @@ from tools.facts import (
     answer_about_item,
     answer_which,
     detect_question,
+    gist,
     opinion_sentence,
 )
 from tools.lookup import LookupOutput
@@ -173,6 +174,8 @@ def explain(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, obje
     reasons = paths.get(item.item_id) or candidate.evidence or attribute_evidence(profile, item)
     if reasons:
         template = f"{item.display_title}: {'; '.join(reasons[:3])}."
+        if about := gist(item):  # what it is about, as a person would add
+            template += f" {about}"
     else:
         kind = ", ".join(item.values("genre")) or "film"
         template = f"{item.display_title} is a {kind}. {item.description}"

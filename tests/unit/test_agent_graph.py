@@ -24,8 +24,10 @@ from agent.runtime import AgentContext
 from agent.sessions import serializer
 from agent.state import AgentState
 from agent.toolbox import Toolbox
+from knowledge.items import Item
 from tests.fixtures.catalogs import discussion_catalog
 from tests.fixtures.sources import SmallSource
+from tools.facts import gist
 
 
 class Conversation:
@@ -330,6 +332,28 @@ def test_is_it_any_good_is_answered_from_what_people_made_of_it(talk: Conversati
     thanks = talk.say("thanks!")
     assert thanks["reply"].startswith("You're welcome!") and "Jaws" not in thanks["reply"]
     assert thanks["profile"].liked == []
+
+
+def test_why_gives_the_reasons_and_what_the_film_is_about(
+    ctx: AgentContext, talk: Conversation
+) -> None:
+    first = talk.say("I loved Inception")["recommended"][0]
+    state = talk.say("why the first one?")
+    assert state["act"] == "explain"
+    item = ctx.catalog[first.item_id]
+    assert state["reply"].startswith(f"{item.display_title}: ")
+    assert gist(item) and gist(item) in state["reply"]
+
+
+def test_gist_is_the_first_sentence_cut_at_a_word() -> None:
+    item = Item(
+        item_id="x",
+        title="X",
+        description="Dr. No hires J. R. Hart of the U.S. Army in 1962. Then more happens.",
+    )
+    assert gist(item) == "Dr. No hires J. R. Hart of the U.S. Army in 1962."
+    long = Item(item_id="y", title="Y", description="word " * 80)
+    assert gist(long).endswith("...") and len(gist(long)) <= 224
 
 
 def test_a_question_the_catalog_cannot_answer_about_a_card_says_so(talk: Conversation) -> None:
