@@ -164,6 +164,19 @@ def test_years_and_a_person_no_film_combines_give_way_to_the_newer_wish(
     assert state["profile"].wanted.get("star") == ["tom hanks"]
 
 
+def test_seen_all_of_a_persons_films_leaves_them_out(ctx: AgentContext, chat: Conversation) -> None:
+    chat.say("a drama please")
+    state = chat.say("my dad has already seen most of the Tom Hanks ones")
+    assert "tom hanks" in state["profile"].avoided.get("star", [])
+    assert shown(state)
+    for item_id in shown(state):
+        assert "Tom Hanks" not in ctx.catalog[item_id].values("star")
+    # One film seen is just that film.
+    chat.say("something with Tom Hanks")
+    state = chat.say("I've seen Cast Away")
+    assert "tom hanks" not in state["profile"].avoided.get("star", [])
+
+
 def test_a_second_person_who_combines_with_the_first_narrows_the_wish(
     chat: Conversation,
 ) -> None:
@@ -416,10 +429,12 @@ def test_older_and_newer_move_the_years(talk: Conversation) -> None:
 
 def test_older_than_the_shown_items(talk: Conversation) -> None:
     state = talk.say("I loved Interstellar")
-    years = [c.year for c in state["recommended"] if c.year]
+    years = sorted(c.year for c in state["recommended"] if c.year)
+    middle = years[(len(years) - 1) // 2]
     state = talk.say("something older please")
-    assert state["profile"].year_max == min(years) - 1
-    assert all((c.year or 0) <= min(years) - 1 for c in state["recommended"])
+    # Older than most of them: one old card must not send the user back to the classics.
+    assert state["profile"].year_max == middle - 1
+    assert all((c.year or 0) <= middle - 1 for c in state["recommended"])
 
 
 def test_lighter_and_less_violent_replace_what_they_contradict(talk: Conversation) -> None:

@@ -159,8 +159,10 @@ def test_darker_is_a_darker_film_of_the_kind_said_about(
     [
         ((1990, 1999), "older", [], False, (1980, 1989)),  # the asked-for range moves back
         ((1990, 1999), "newer", [], False, (2000, 2009)),
-        ((None, None), "older", [2006, 2008, 2014], False, (None, 2005)),  # before the shown
-        ((None, None), "newer", [1972, 1990, 1995], False, (1996, None)),
+        # older or newer than most of the films shown
+        ((None, None), "older", [2006, 2008, 2014], False, (None, 2007)),
+        ((None, None), "newer", [1972, 1990, 1995], False, (1991, None)),
+        ((None, None), "newer", [1976, 1986, 2017], False, (1987, None)),
         ((1990, 1999), "older", [1995], True, (1990, 1994)),  # "like Heat but older"
         ((None, None), "older", [], False, (None, 1979)),  # nothing to go by: classics
         ((None, None), "newer", [], False, (2018, None)),
