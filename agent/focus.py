@@ -67,13 +67,13 @@ def resolve(
     focus: Focus,
     catalog: Catalog,
     genre_words: Mapping[str, tuple[str, ...]],
-    named: Sequence[tuple[int, str]] = (),
+    named: Sequence[tuple[int, int, str]] = (),
 ) -> Reference:
     """The items of the focus a message points at: ordinals, a description, "all of them",
     or a singular pronoun, which means an item named earlier in the same message ("I loved
     Heat, who directed it?") or else the one in focus.
 
-    ``named`` are the items the message names, with where each starts.
+    ``named`` are the items the message names, with where each starts and ends.
     """
     if reading.positions:
         found = [focus.at(p) for p in reading.positions]
@@ -87,12 +87,15 @@ def resolve(
         return Reference(list(focus.items), reading.reference_at)
     if reading.refers_to_one and reading.reference_at is not None:
         at = reading.reference_at
-        earlier = [item_id for start, item_id in named if start < at[0]]
-        # "it" is what was just named ("Casablanca? I adore it"); "that one" may point back
-        # at the item in focus ("The new It was great. I haven't seen that one").
+        earlier = [(end, item_id) for start, end, item_id in named if start < at[0]]
+        # "it" is what was just named ("Casablanca? I adore it"), and so is "that" in the
+        # same sentence ("Mrs. Doubtfire sounds fun, I'll watch that"); after a full stop,
+        # "that one" may point back at the item in focus ("The new It was great. I haven't
+        # seen that one").
         it = focus.it()
-        if earlier and (text[at[0] : at[1]].lower() == "it" or it is None):
-            return Reference(earlier[-1:], at)
+        same_sentence = bool(earlier) and not re.search(r"[.!?]\s", text[earlier[-1][0] : at[0]])
+        if earlier and (text[at[0] : at[1]].lower() == "it" or it is None or same_sentence):
+            return Reference([earlier[-1][1]], at)
         if it:
             return Reference([it], at, dangling=dangling)
     return Reference([], dangling=dangling)

@@ -72,8 +72,8 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         for m in found
         if m.best.kind != "item" or not _inside(m.start, m.end, reading.critique_spans)
     ]
-    items = [(m.start, m.best.item.item_id) for m in mentions if m.best.item is not None]
-    named = list(dict.fromkeys(item_id for _, item_id in items))
+    items = [(m.start, m.end, m.best.item.item_id) for m in mentions if m.best.item is not None]
+    named = list(dict.fromkeys(item_id for _, _, item_id in items))
     titles = [(m.start, m.end) for m in mentions if m.best.kind == "item"]
     if reading.reference_at is not None and _inside(*reading.reference_at, titles):
         # "first" in "Who directed 50 First Dates?" is part of a title, not "the first one".

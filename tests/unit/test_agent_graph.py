@@ -177,6 +177,19 @@ def test_seen_all_of_a_persons_films_leaves_them_out(ctx: AgentContext, chat: Co
     assert "tom hanks" not in state["profile"].avoided.get("star", [])
 
 
+def test_a_mood_asks_for_a_kind_of_film(chat: Conversation) -> None:
+    state = chat.say("I need something to cheer me up, had a rough week")
+    assert state["profile"].wanted == {"genre": ["comedy"]}
+    assert state["act"] == "recommend"
+
+
+def test_that_after_a_title_in_the_same_sentence_is_that_title(chat: Conversation) -> None:
+    chat.say("I want a comedy")
+    state = chat.say("ooh Toy Story sounds fun, I'll watch that")
+    assert state["act"] == "close" and "Toy Story" in state["reply"]
+    assert len(state["profile"].liked) == 1
+
+
 def test_a_second_person_who_combines_with_the_first_narrows_the_wish(
     chat: Conversation,
 ) -> None:
