@@ -152,7 +152,7 @@ _QUESTIONS: list[tuple[Asks, re.Pattern[str]]] = [
             r"\b(what|which)\b[^?]*\b(movies?|films?)\b[^?]*\b(did|has|have|does|is|was)\b[^?]*"
             r"\b(direct|directed|write|wrote|written|star|starred|act|acted|play|played|in)\b"
             r"|\bwhat (else )?(did|has|have|does)\b[^?]*\b(direct|directed|write|wrote|written|"
-            r"star|starred|act|acted|appear|appeared|made|make|been in)\b",
+            r"star|starred|act|acted|appear|appeared|made|make|done|been in)\b",
             re.I,
         ),
     ),

@@ -129,6 +129,7 @@ def test_clauses() -> None:
         ("who's in the second one?", "question", "star"),
         ("Is Jim Carrey in that?", "question", "star"),
         ("what else has Tom Hanks been in?", "question", "filmography"),
+        ("what else has David Fincher done?", "question", "filmography"),
         ("What would you recommend? Is that appropriate for kids?", "question", "trait"),
         # Requests whose words look like questions: only an item makes them questions.
         ("is there anything scary?", "question", "trait"),
