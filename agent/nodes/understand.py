@@ -42,11 +42,11 @@ _TRAILING_SMALL_WORDS = re.compile(
     r"(?:\s+(?:of|the|a|an|and|in|on|to|at|for|with|from))+$", re.IGNORECASE
 )
 _ASKING = frozenset({"question", "why"})
-# "seen all the Nolan films", "seen most of the Clint Eastwood ones", "seen everything by
-# Pixar": a person's films in general, not one card.
+# "seen all the Nolan films", "seen most of the Clint Eastwood ones", "seen all his
+# movies": a person's films in general, not one card.
 _SEEN_THEIR_FILMS = re.compile(
-    r"\b(?:all|most|every|each|lots|many|a lot|everything|the rest)\b.{0,40}"
-    r"\b(?:ones|films|movies|of (?:his|hers|theirs)|by|from|with)\b"
+    r"\b(?:all|most|every|each|lots|many|a lot)\b.{0,40}"
+    r"\b(?:ones|films|movies|of (?:his|hers|theirs))\b"
     r"|\b(?:his|her|their) (?:films|movies|stuff|work)\b",
     re.IGNORECASE,
 )
@@ -124,7 +124,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         if _SEEN_THEIR_FILMS.search(text):
             # "he's seen most of the Clint Eastwood ones": his films, not just the card.
             for mention in found:
-                if mention.best.kind not in {"item", "genre"}:
+                if mention.best.kind == "person":
                     for attribute in _attributes_of(ctx, mention, text):
                         profile.avoid(attribute, mention.best.label)
         if seen and ref.at is not None and praises(text[ref.at[1] :]):
