@@ -107,8 +107,10 @@ def opinion(ctx: AgentContext, profile: Profile, item: Item, trace: list[ToolCal
     fans: list[Item] = []
     if "collab" in ctx.toolbox.tools:
         liked = [i for i in profile.liked if i != item.item_id and i in ctx.catalog]
+        # Fans' other favourites, leaving out the user's own and the films they disliked.
+        leave_out = [*liked, *profile.disliked]
         output, call = ctx.toolbox.call(
-            "collab", {"history": [item.item_id], "k": 2, "exclude_ids": liked}
+            "collab", {"history": [item.item_id], "k": 2, "exclude_ids": leave_out}
         )
         trace.append(call)
         if isinstance(output, CollabOutput):
