@@ -90,8 +90,14 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     referred = [i for i in ref.items if i not in named]
 
     intent: str = reading.intent
-    if intent == "question" and reading.asks_need_an_item and not (named or ref.items):
-        intent = reading.otherwise  # "tell me about a good comedy" is a request
+    if (
+        intent == "question"
+        and reading.asks_need_an_item
+        and not (named or ref.items or reading.refers_to_one)
+    ):
+        # "tell me about a good comedy" is a request; "is it any good?" with nothing to
+        # point at is still a question, and the answer asks which film is meant.
+        intent = reading.otherwise
     if intent == "statement" and reading.more_like and ref.items:
         intent = "more_like"  # "more like the war one"
     asking = intent in _ASKING

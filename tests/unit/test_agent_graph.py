@@ -382,6 +382,12 @@ def test_gist_is_the_first_sentence_cut_at_a_word() -> None:
     assert gist(long).endswith("...") and len(gist(long)) <= 224
 
 
+def test_is_it_good_with_nothing_to_point_at_asks_which_film(chat: Conversation) -> None:
+    state = chat.say("is it any good?")
+    assert state["act"] == "answer" and "which movie you mean" in state["reply"]
+    assert not shown(state)
+
+
 def test_a_question_the_catalog_cannot_answer_about_a_card_says_so(talk: Conversation) -> None:
     cards = talk.say("I loved Inception")["recommended"]
     state = talk.say("is the first one long?")
