@@ -8,6 +8,7 @@ methods, so a rule ("liking an item undoes disliking it") lives in one place.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from statistics import median_low
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -269,7 +270,7 @@ class Profile(BaseModel):
             width = self.year_max - self.year_min if self.year_max is not None else 9
             self.year_min, self.year_max = self.year_min - 1 - width, self.year_min - 1
         elif than:  # older than most of them
-            self.year_max = _middle(than) - 1
+            self.year_max = median_low(than) - 1
         elif self.year_max is not None:
             self.year_max -= 10
         else:
@@ -286,8 +287,9 @@ class Profile(BaseModel):
             width = self.year_max - self.year_min if self.year_min is not None else None
             self.year_min = min(self.year_max + 1, now_year)
             self.year_max = self.year_min + width if width is not None else None
-        elif than:  # newer than most of them: one recent card must not push past it
-            self.year_min = min(_middle(than) + 1, now_year)
+        elif than:  # newer than most of them: one 2017 card among 1976 and 1986 westerns
+            # must not leave "something more recent" with 2018 films only
+            self.year_min = min(median_low(than) + 1, now_year)
         elif self.year_min is not None:
             self.year_min = min(self.year_min + 10, now_year)
         else:
@@ -373,10 +375,3 @@ def _remove(table: dict[str, list[str]], attribute: str, value: str) -> None:
 
 def _merge(old: list[str], new: list[str]) -> list[str]:
     return list(dict.fromkeys([*old, *new]))
-
-
-def _middle(years: Sequence[int]) -> int:
-    """The middle year of the films shown: "more recent" than 1976, 1986 and 2017 means
-    after 1986, not after 2017 (which would leave a western fan with 2018 films only)."""
-    ordered = sorted(years)
-    return ordered[(len(ordered) - 1) // 2]

@@ -171,6 +171,36 @@ def plural(word: str) -> str:
     return word + "s"
 
 
+_ABBREVIATIONS = frozenset(
+    {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "vs", "mt", "lt", "sgt", "capt"}
+)
+_INITIALS = re.compile(r"(?:[A-Z]\.)+")
+
+
+def _abbreviation(word: str) -> bool:
+    """True when a word's full stop ends no sentence: "Dr.", "J.", "U.S."."""
+    return word.rstrip(".").lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
+
+
 def split_sentences(text: str) -> list[str]:
-    """The sentences of a text, stripped, empty ones dropped."""
-    return [part.strip() for part in SENTENCE_BREAK.split(text) if part.strip()]
+    """The sentences of a text, stripped, empty ones dropped. A full stop after a title or
+    initials ends none ("Dr. No", "J. R. R. Tolkien", "the U.S. Army")."""
+    parts, start = [], 0
+    for match in SENTENCE_BREAK.finditer(text):
+        before = text[start : match.start()].split()
+        if "\n" not in match.group() and before and _abbreviation(before[-1]):
+            continue
+        parts.append(text[start : match.start()])
+        start = match.end()
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def one_line(text: str, limit: int = 120, ellipsis: str = "…") -> str:
+    """The first sentence of a text, cut at a word boundary to ``limit`` characters (with
+    ``ellipsis`` where it was cut)."""
+    first = (split_sentences(" ".join(text.split())) or [""])[0]
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - len(ellipsis)].rsplit(" ", 1)[0].rstrip(",;:-")
+    return cut + ellipsis

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from knowledge.items import Catalog, Item
+from knowledge.text import one_line
 from tools.base import ItemRef
 
 Asks = Literal[
@@ -356,28 +357,10 @@ def summary(item: Item, subject: str = "") -> str:
     return said
 
 
-_ABBREVIATIONS = frozenset(
-    {"dr", "mr", "mrs", "ms", "st", "jr", "sr", "vs", "mt", "lt", "sgt", "capt"}
-)
-
-
 def gist(item: Item, limit: int = 220) -> str:
     """The first sentence of an item's description, cut at a word near ``limit`` characters
     (empty when it has none): what it is about, in a line."""
-    text = " ".join(item.description.split())
-    if not text:
-        return ""
-    first = text
-    for match in re.finditer(r"(?<=[.!?])\s+(?=[A-Z\"'])", text):
-        word = text[: match.start()].rsplit(" ", 1)[-1]
-        if word.rstrip(".").lower() in _ABBREVIATIONS or re.fullmatch(r"(?:[A-Z]\.)+", word):
-            continue  # "Dr. No", "J. R. R. Tolkien", "the U.S. Army"
-        first = text[: match.start()]
-        break
-    if len(first) <= limit:
-        return first
-    cut = first[:limit].rsplit(" ", 1)[0].rstrip(",;:-")
-    return cut + "..."
+    return one_line(item.description, limit, ellipsis="...")
 
 
 def describe(item: Item) -> str:

@@ -12,7 +12,7 @@ from html import escape
 from agent.agent import ShownItem
 from agent.profile import Belief, BeliefKind, Profile
 from agent.wording import ROLE_LEADS
-from knowledge.text import split_sentences
+from knowledge.text import one_line
 
 DESCRIPTION_CHARS = 120
 """A card's description is cut to its first sentence, and to this many characters."""
@@ -36,16 +36,6 @@ MARK_LABELS: Mapping[str, str] = {
     "disliked": "✗ Not for you",
     "seen": "◉ Seen it",
 }
-
-
-def one_line(text: str, limit: int = DESCRIPTION_CHARS) -> str:
-    """The first sentence of a description, cut at a word boundary to ``limit`` characters."""
-    text = " ".join(text.split())
-    first = (split_sentences(text) or [""])[0]
-    if len(first) <= limit:
-        return first
-    cut = first[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"
 
 
 def tool_label(name: str) -> str:
@@ -91,7 +81,7 @@ def card_html(item: ShownItem, rank: int, marks: Collection[str] = ()) -> str:
     if item.description:
         parts.append(
             f'<p class="pl-desc" title="{escape(item.description)}">'
-            f"{escape(one_line(item.description))}</p>"
+            f"{escape(one_line(item.description, DESCRIPTION_CHARS))}</p>"
         )
     if item.evidence:
         reasons = "".join(f"<li>{escape(reason)}</li>" for reason in item.evidence)

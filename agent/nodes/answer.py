@@ -120,14 +120,12 @@ def opinion(ctx: AgentContext, profile: Profile, item: Item, trace: list[ToolCal
         model = getattr(ctx.toolbox.source, "collab", None)
         if model is not None and liked:
             fans = [ctx.catalog[i] for i, _ in model.because(liked, item.item_id)[:2]]
-    about = answer_about_item("opinion", item)
-    assert about is not None
-    return about.model_copy(
-        update={
-            "sentence": opinion_sentence(item, cast(Standing, standing), also, fans),
-            "items": [ItemRef.of(i) for i in [*also, *fans]],
-            "values": [],
-        }
+    return Answer(
+        asks="opinion",
+        subject=f"item:{item.item_id}",
+        subject_label=item.display_title,
+        items=[ItemRef.of(i) for i in [*also, *fans]],
+        sentence=opinion_sentence(item, cast(Standing, standing), also, fans),
     )
 
 

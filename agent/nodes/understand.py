@@ -473,12 +473,10 @@ def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profi
         if v not in before.wanted.get(a, [])
     }
     years = ItemFilter(year_min=profile.year_min, year_max=profile.year_max)
+    same_years = (profile.year_min, profile.year_max) == (before.year_min, before.year_max)
     if not new:
         added = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
-        new_years = profile.has_years() and (profile.year_min, profile.year_max) != (
-            before.year_min,
-            before.year_max,
-        )
+        new_years = profile.has_years() and not same_years
         if added or new_years:
             _people_give_way(ctx, profile, added, years if new_years else None)
         return
@@ -491,10 +489,7 @@ def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profi
     ]
     new_genres = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
     old_genres = [] if new_genres else list(profile.wanted.get("genre", []))
-    old_years = profile.has_years() and (profile.year_min, profile.year_max) == (
-        before.year_min,
-        before.year_max,
-    )
+    old_years = profile.has_years() and same_years
     if not old and not old_genres and not old_years:
         return
 
@@ -535,6 +530,9 @@ def _people_give_way(
     who made such films stays: "a comedy" after "something with Tom Hanks" narrows the
     wish."""
     people = set(_PERSON_ATTRIBUTES.values())
+    names = {v for a, values in profile.wanted.items() if a in people for v in values}
+    if not names:
+        return  # no person to give way: no need to look through the catalog
     pool = [
         i
         for i in ctx.catalog
@@ -543,7 +541,6 @@ def _people_give_way(
     ]
     if not pool:
         return
-    names = {v for a, values in profile.wanted.items() if a in people for v in values}
     for name in sorted(names):
         if not any(name in {v.lower() for v in i.values(a)} for i in pool for a in people):
             for attribute in people:
