@@ -57,11 +57,11 @@ class AgentContext:
     def standing(self) -> dict[str, str]:
         """Each item's popularity bucket (head, torso or tail: thirds of the popularity
         mass, `agent.evaluation.beyond.buckets`); empty when the pack has no popularity."""
-        from agent.evaluation.beyond import buckets, popularity_of
+        from agent.evaluation.beyond import catalog_tiers
 
         if not any(i.popularity for i in self.catalog):
             return {}
-        return buckets(popularity_of(self.catalog))
+        return catalog_tiers(self.catalog)[0]
 
     @cached_property
     def most_popular(self) -> frozenset[str]:

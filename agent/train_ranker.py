@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from agent.context import AgentSettings
-from agent.evaluation.beyond import buckets, popularity_of, tail_below
+from agent.evaluation.beyond import catalog_tiers
 from agent.evaluation.dialogues import EvalTurn, TurnFile
 from agent.evaluation.workers import Progress, run_tasks
 from agent.learned import (
@@ -159,9 +159,7 @@ def fold_models(pack: Pack) -> list[Fold] | None:
         prior, _ = with_prior(catalog, kept)
         collab = train_collab(catalog, kept) if pack.collab is not None else None
         popularity = {i.item_id: i.popularity or 0.0 for i in prior}
-        known = popularity_of(prior)
-        tiers = buckets(known)
-        folds.append(Fold(collab, popularity, tiers, tail_below(known, tiers)))
+        folds.append(Fold(collab, popularity, *catalog_tiers(prior)))
     return folds
 
 
@@ -190,9 +188,7 @@ class QueryBuilder:
         self.tiers: dict[str, str] = {}
         self.tail_below = 0.0
         if not folds:
-            known = popularity_of(self.agent.context.catalog)
-            self.tiers = buckets(known)
-            self.tail_below = tail_below(known, self.tiers)
+            self.tiers, self.tail_below = catalog_tiers(self.agent.context.catalog)
 
     def _use_fold(self, fold: Fold) -> None:
         tools = self.agent.toolbox.tools
@@ -485,10 +481,9 @@ def fit_ranker(
             for k in range(bag)
         ]
     )
-    known = popularity_of(catalog)
     agent_settings = AgentSettings.from_mapping(dict(settings or {}))
     fallback = [fallback_scores(q, agent_settings) for q in valid]
-    tiers = buckets(known)
+    tiers, tail = catalog_tiers(catalog)
     bonus, by_bonus = choose_tail_bonus(valid, model_scores, tiers, reference=fallback)
     rrf_column = FEATURES.index("rrf")
     rrf_scores = [q.features[:, rrf_column] for q in valid]
@@ -543,7 +538,7 @@ def fit_ranker(
         "params": {k: v for k, v in params.items() if k != "num_threads"},
     }
     info = {"features": FEATURES, **report, "left_out": sorted(left_out or {})}
-    return LearnedRanker(final, info, bonus, tail_below(known, tiers)), report
+    return LearnedRanker(final, info, bonus, tail), report
 
 
 BONUSES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8, 1.0)

@@ -57,6 +57,14 @@ def tail_below(popularity: Mapping[str, float], tiers: Mapping[str, str]) -> flo
     return min((popularity[i] for i, tier in tiers.items() if tier != "tail"), default=0.0)
 
 
+def catalog_tiers(catalog: Catalog) -> tuple[dict[str, str], float]:
+    """A catalog's popularity buckets (`buckets` of `popularity_of`) and the popularity
+    under which an item is in the tail (`tail_below`)."""
+    known = popularity_of(catalog)
+    tiers = buckets(known)
+    return tiers, tail_below(known, tiers)
+
+
 def gini(counts: Sequence[float]) -> float:
     """The Gini coefficient of non-negative counts (0 equal, towards 1 concentrated)."""
     values = np.sort(np.asarray(counts, dtype=np.float64))
