@@ -53,13 +53,19 @@ class CollabModel:
     weights: sparse.csr_matrix
     info: dict[str, object] = field(default_factory=dict)
     """What the model was learned from (sources, counts, λ), for the manifest."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """A twin record -> its film's canonical record, which holds the film's weights (the
+    model learns each film once, see `knowledge.twins`)."""
 
     def __post_init__(self) -> None:
         self.row = {item_id: i for i, item_id in enumerate(self.item_ids)}
 
+    def _row(self, item_id: str) -> int | None:
+        return self.row.get(self.aliases.get(item_id, item_id))
+
     def scores(self, liked: Sequence[str]) -> np.ndarray:
         """Every item's score for a user who likes ``liked`` (in `item_ids` order)."""
-        rows = [self.row[i] for i in liked if i in self.row]
+        rows = list(dict.fromkeys(r for i in liked if (r := self._row(i)) is not None))
         if not rows:
             return np.zeros(len(self.item_ids), dtype=np.float32)
         return np.asarray(self.weights[rows].sum(axis=0), dtype=np.float32).ravel()
@@ -70,24 +76,30 @@ class CollabModel:
         """The ``k`` best items for ``liked`` with a positive score, best first."""
         scores = self.scores(liked)
         for item_id in [*liked, *exclude]:
-            if item_id in self.row:
-                scores[self.row[item_id]] = 0.0
+            if (row := self._row(item_id)) is not None:
+                scores[row] = 0.0
         order = np.argsort(-scores, kind="stable")
         return [(self.item_ids[j], float(scores[j])) for j in order[:k] if scores[j] > 0]
 
     def because(self, liked: Sequence[str], item_id: str) -> list[tuple[str, float]]:
         """The liked items that point at ``item_id``, strongest first (for explanations)."""
-        column = self.row.get(item_id)
+        column = self._row(item_id)
         if column is None:
             return []
-        found = [(i, float(self.weights[self.row[i], column])) for i in liked if i in self.row]
+        found = []
+        for i in liked:
+            if (row := self._row(i)) is not None:
+                found.append((i, float(self.weights[row, column])))
         return sorted((p for p in found if p[1] > 0), key=lambda p: -p[1])
 
     def save(self, folder: Path) -> None:
         """Write the weights and their item order into a pack folder."""
         sparse.save_npz(folder / WEIGHTS_FILE, self.weights, compressed=True)
         (folder / META_FILE).write_text(
-            json.dumps({"item_ids": self.item_ids, "info": self.info}, ensure_ascii=False)
+            json.dumps(
+                {"item_ids": self.item_ids, "info": self.info, "aliases": self.aliases},
+                ensure_ascii=False,
+            )
         )
 
     @classmethod
@@ -102,7 +114,12 @@ class CollabModel:
             raise PackError(f"{folder}: the collaborative model is unreadable ({exc})") from exc
         if weights.shape != (len(meta["item_ids"]), len(meta["item_ids"])):
             raise PackError(f"{folder}: the collaborative model does not match its item list")
-        return cls(list(meta["item_ids"]), weights, dict(meta.get("info", {})))
+        return cls(
+            list(meta["item_ids"]),
+            weights,
+            dict(meta.get("info", {})),
+            dict(meta.get("aliases", {})),
+        )
 
 
 def interaction_matrix(
@@ -159,8 +176,11 @@ def train_collab(
     weights: Mapping[str, float] | None = None,
     l2: float = L2,
     keep: int = KEEP,
+    aliases: Mapping[str, str] | None = None,
 ) -> CollabModel | None:
-    """Learn the model from the interaction sets of a pack; ``None`` when there are none."""
+    """Learn the model from the interaction sets of a pack; ``None`` when there are none.
+    ``aliases`` map twin records to the canonical records the sets name (see
+    `knowledge.twins.Twins.merged`)."""
     weights = SOURCE_WEIGHTS if weights is None else weights
     matrix = interaction_matrix(catalog, sets, weights)
     if matrix.nnz == 0:
@@ -179,4 +199,4 @@ def train_collab(
         },
     }
     log.info("collaborative model: %s", info)
-    return CollabModel(catalog.ids(), learned, info)
+    return CollabModel(catalog.ids(), learned, info, dict(aliases or {}))

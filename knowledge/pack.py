@@ -44,7 +44,7 @@ from knowledge.lexicon import english_ranks
 from knowledge.linker import EntityLinker
 from knowledge.loaders import LoadResult, cap_descriptions, load_catalog
 from knowledge.loaders.jsonl import load_jsonl
-from knowledge.popularity import with_prior
+from knowledge.popularity import rating_counts, with_prior
 from knowledge.sequences import SequenceSet
 from knowledge.twins import Twins, find_twins
 
@@ -132,7 +132,14 @@ def build_pack(
         load_catalog(source, strict=strict) if isinstance(source, str) else source
     )
     spec = catalog_spec or (source if isinstance(source, str) else result.catalog.name)
-    catalog, popularity = with_prior(result.catalog, interactions or {})
+    # Twins first (their canonical record is the better known one), then the prior and
+    # the collaborative model from interactions that count each film once, whichever of
+    # its records a source names.
+    catalog, _ = with_prior(result.catalog, interactions or {})
+    twins = Twins(find_twins(catalog, rating_counts(interactions or {})))
+    interactions = {name: twins.merged(found) for name, found in (interactions or {}).items()}
+    catalog, popularity = with_prior(result.catalog, interactions)
+    catalog = twins.shared_popularity(catalog)
     progress("load catalog", 1, 1)
     stages["load"] = time.perf_counter() - started
 
@@ -180,9 +187,10 @@ def build_pack(
 
         # 4. What people like together: twins, the collaborative model.
         t0 = time.perf_counter()
-        twins = Twins(find_twins(catalog))
         twins.save(tmp)
-        collab = train_collab(catalog, interactions) if interactions else None
+        collab = (
+            train_collab(catalog, interactions, aliases=twins.aliases()) if interactions else None
+        )
         if collab is not None:
             collab.save(tmp)
         stages["collab"] = time.perf_counter() - t0

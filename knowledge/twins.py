@@ -4,12 +4,20 @@
 A pack links them instead of dropping any (a dialogue may name any of them): liking,
 disliking or having seen one means all of them, and a recommendation shows at most one.
 Two records are twins when they share an external id (an IMDb id) and their years do not
-disagree (one may be missing: a data error that gives a 1968 and a 2007 film one IMDb id
-is not a twin) and their titles match once folded (case, punctuation, spaces, a leading
+disagree by more than one (one may be missing; ReDial dates some films by their festival
+year; a data error that gives a 1968 and a 2007 film one IMDb id is not a twin) and their
+titles match once folded (case, punctuation, spaces, a leading
 article: "The Maze Runner" = "Maze Runner", "Love & Basketball" = "Love and Basketball"; a
 title is also either part around its colon: "Ace Ventura" = "Ace Ventura: Pet Detective"),
 since ReDial's IMDb ids are sometimes wrong ("Spider (2007)" carries Spider-Man 3's);
 or, without external ids, when their folded titles are equal and one of them has no year.
+
+A misdated record is a twin too. ReDial sometimes gives a famous film the year and the
+record of an obscure namesake a year off: its "Heat (1996)" is Anne Goursaud's film, but
+the people who mention it mean Michael Mann's *Heat* (1995). Given how often each item is
+rated (MovieLens), a record a year off a same-titled film that is rated at least
+`MISDATED_MIN_RATINGS` times and `MISDATED_RATIO` times more often than it is taken for
+that film, and the rated one stands for both.
 """
 
 from __future__ import annotations
@@ -17,13 +25,17 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from knowledge.items import Catalog, Item, normalize_text
+from knowledge.sequences import InteractionSequence, SequenceSet
 
 TWINS_FILE = "twins.json"
+
+MISDATED_MIN_RATINGS = 3
+MISDATED_RATIO = 10
 
 _ARTICLE = re.compile(r"^(the|a|an) ")
 
@@ -48,15 +60,21 @@ def _names(title: str) -> set[str]:
     return names
 
 
+def _close_years(a: Item, b: Item) -> bool:
+    return a.year is None or b.year is None or abs(a.year - b.year) <= 1
+
+
 def _compatible(a: Item, b: Item) -> bool:
-    if not (a.year is None or b.year is None or a.year == b.year):
+    if not _close_years(a, b):
         return False
     return _squeezed(a.title) in _names(b.title) or _squeezed(b.title) in _names(a.title)
 
 
-def find_twins(catalog: Catalog) -> list[list[str]]:
-    """Groups of twin item ids (two or more each), the canonical record first: the one
-    with a year, then the more popular, the better described, the smaller id."""
+def find_twins(catalog: Catalog, ratings: Mapping[str, int] | None = None) -> list[list[str]]:
+    """Groups of twin item ids (two or more each), the canonical record first: not a
+    misdated one, with a year, then the more popular, the better described, the smaller id.
+    ``ratings`` (item id -> how many people rated it) lets misdated records join the film
+    they are taken for."""
     keys: dict[str, list[Item]] = defaultdict(list)
     for item in catalog:
         for name, value in item.external_ids.items():
@@ -78,20 +96,57 @@ def find_twins(catalog: Catalog) -> list[list[str]]:
                     continue
                 if _compatible(a, b):
                     parent[root(b.item_id)] = root(a.item_id)
+    misdated = _join_misdated(catalog, ratings or {}, parent, root)
     groups: dict[str, list[Item]] = defaultdict(list)
     for item in catalog:
-        if item.item_id in parent or any(v == item.item_id for v in parent.values()):
-            groups[root(item.item_id)].append(item)
+        groups[root(item.item_id)].append(item)
     found = []
     for members in groups.values():
         if len(members) < 2:
             continue
-        # A group must be consistent as a whole: all known years equal.
-        if len({m.year for m in members if m.year is not None}) > 1:
+        # A group must be consistent as a whole: its known years at most one apart.
+        years = [m.year for m in members if m.year is not None]
+        if years and max(years) - min(years) > 1:
             continue
-        members.sort(key=_canonical_order)
+        members.sort(key=lambda m: (m.item_id in misdated, *_canonical_order(m)))
         found.append([m.item_id for m in members])
     return sorted(found)
+
+
+def _join_misdated(
+    catalog: Catalog,
+    ratings: Mapping[str, int],
+    parent: dict[str, str],
+    root: Callable[[str], str],
+) -> set[str]:
+    """Join each misdated record (see the module's text) to the film it is taken for, in
+    ``parent``; the ids of the records (and their twins) that joined."""
+    if not ratings:
+        return set()
+    rated: dict[str, int] = defaultdict(int)  # a film's ratings, over its twin records
+    for item in catalog:
+        rated[root(item.item_id)] += ratings.get(item.item_id, 0)
+    by_title: dict[str, list[Item]] = defaultdict(list)
+    for item in catalog:
+        if item.year is not None:
+            by_title[folded_title(item.title)].append(item)
+    joins: list[tuple[str, str]] = []
+    for members in by_title.values():
+        for a in members:
+            for b in members:
+                ra, rb = rated[root(a.item_id)], rated[root(b.item_id)]
+                if (
+                    abs(a.year - b.year) == 1  # type: ignore[operator]
+                    and root(a.item_id) != root(b.item_id)
+                    and ra >= MISDATED_MIN_RATINGS
+                    and rb * MISDATED_RATIO <= ra
+                ):
+                    joins.append((root(b.item_id), root(a.item_id)))
+    before = {i: root(i) for i in catalog.ids()}
+    for weak, strong in joins:
+        parent[weak] = strong
+    joined = {weak for weak, _ in joins}
+    return {i for i, r in before.items() if r in joined}
 
 
 def _canonical_order(item: Item) -> tuple[object, ...]:
@@ -122,6 +177,30 @@ class Twins:
     def expand(self, item_ids: Iterable[str]) -> set[str]:
         """The items and all their twins."""
         return {twin for item_id in item_ids for twin in self.of(item_id)}
+
+    def merged(self, sets: SequenceSet) -> SequenceSet:
+        """Interaction sets with each record replaced by its film's canonical record, so
+        that what people said of "Jaws" and of "Jaws (1975)" counts for one film."""
+        sequences = []
+        for sequence in sets.sequences:
+            films = tuple(dict.fromkeys(self.canonical(i) for i in sequence.item_ids))
+            sequences.append(InteractionSequence(sequence.user_id, films))
+        covered = {i for s in sequences for i in s.item_ids}
+        return replace(sets, sequences=sequences, items_covered=len(covered))
+
+    def aliases(self) -> dict[str, str]:
+        """Each twin record that is not its film's canonical record -> the canonical one."""
+        return {i: group[0] for group in self.groups for i in group[1:]}
+
+    def shared_popularity(self, catalog: Catalog) -> Catalog:
+        """The catalog with each twin record as popular as its film's canonical record."""
+        items = [
+            item.model_copy(update={"popularity": catalog[self.canonical(item.item_id)].popularity})
+            if self.canonical(item.item_id) != item.item_id
+            else item
+            for item in catalog
+        ]
+        return Catalog(items, name=catalog.name)
 
     def save(self, folder: Path) -> None:
         """Write the groups into a pack folder."""

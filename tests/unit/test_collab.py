@@ -89,6 +89,61 @@ def test_twins_are_one_film_listed_twice() -> None:
     assert twins.expand(["a", "j"]) == {"a", "b", "c", "j"}
 
 
+def test_a_record_a_year_off_is_a_twin_when_the_evidence_says_so() -> None:
+    items = [
+        # One IMDb id, years one apart (a festival year): the same film.
+        Item(item_id="s9", title="Sherlock Holmes", year=2009, external_ids={"imdb": "tt1"}),
+        Item(item_id="s10", title="Sherlock Holmes", year=2010, external_ids={"imdb": "tt1"}),
+        # ReDial's "Heat (1996)" is an obscure namesake of Michael Mann's film.
+        Item(item_id="mann", title="Heat", year=1995, external_ids={"imdb": "tt2"}),
+        Item(item_id="goursaud", title="Heat", year=1996, external_ids={"imdb": "tt3"}),
+        # Two namesakes nobody rates much: nothing says which is meant.
+        Item(item_id="ouija14", title="Ouija", year=2014, external_ids={"imdb": "tt4"}),
+        Item(item_id="ouija15", title="Ouija", year=2015, external_ids={"imdb": "tt5"}),
+        # Far apart: a remake, not a misdated record.
+        Item(item_id="psycho60", title="Psycho", year=1960, external_ids={"imdb": "tt6"}),
+        Item(item_id="psycho98", title="Psycho", year=1998, external_ids={"imdb": "tt7"}),
+        # A twin group joins as a whole, behind the rated film.
+        Item(item_id="hang09", title="The Hangover", year=2009, external_ids={"imdb": "tt8"}),
+        Item(item_id="hang", title="The Hangover", external_ids={"imdb": "tt8"}),
+        Item(item_id="hang10", title="Hangover", year=2010, external_ids={"imdb": "tt9"}),
+    ]
+    catalog = Catalog(items)
+    assert find_twins(catalog) == [["hang09", "hang"], ["s10", "s9"]]
+    ratings = {"mann": 60, "goursaud": 2, "ouija14": 1, "psycho60": 80, "hang": 40}
+    groups = find_twins(catalog, ratings)
+    # The rated film stands for the misdated record.
+    assert groups == [["hang09", "hang", "hang10"], ["mann", "goursaud"], ["s10", "s9"]]
+    # Too few ratings against the namesake's: no join.
+    assert ["mann", "goursaud"] not in find_twins(catalog, {"mann": 10, "goursaud": 2})
+
+
+def test_interactions_count_each_film_once() -> None:
+    catalog = Catalog(
+        [
+            Item(item_id="jaws75", title="Jaws", year=1975, external_ids={"imdb": "tt1"}),
+            Item(item_id="jaws", title="Jaws", external_ids={"imdb": "tt1"}),
+            *_catalog(3).items,
+        ]
+    )
+    twins = Twins(find_twins(catalog))
+    assert twins.aliases() == {"jaws": "jaws75"}
+    # MovieLens names one record, the dialogues the other.
+    sets = {
+        "movielens:x": twins.merged(_sets(("jaws", "i0"), ("jaws", "i0"), ("i1", "i2"))),
+        "dialogues:y": twins.merged(_sets(("jaws75", "jaws", "i0"), ("i1", "i2"))),
+    }
+    assert sets["dialogues:y"].sequences[0].item_ids == ("jaws75", "i0")
+    assert sets["movielens:x"].items_covered == 4
+    model = train_collab(catalog, sets, l2=1.0, aliases=twins.aliases())
+    assert model is not None
+    # Either record of the film says the same, and recommends neither.
+    assert model.top(["jaws"], 2) == model.top(["jaws75"], 2)
+    assert model.top(["jaws"], 1)[0][0] == "i0"
+    assert {i for i, _ in model.top(["i0"], 5)} <= {"jaws75", "i1", "i2"}
+    assert model.because(["jaws"], "i0")[0][0] == "jaws"
+
+
 def test_gini_and_buckets() -> None:
     assert gini([1, 1, 1, 1]) == pytest.approx(0.0)
     assert gini([0, 0, 0, 10]) == pytest.approx(0.75)
