@@ -18,7 +18,9 @@ from knowledge.filters import ItemFilter
 Polarity = Literal["like", "dislike", "seen", "neutral"]
 """The attitude of a message towards what it names."""
 
-BeliefKind = Literal["liked", "disliked", "seen", "wanted", "avoided", "years", "note"]
+BeliefKind = Literal[
+    "liked", "disliked", "seen", "wanted", "avoided", "years", "lesser_known", "note"
+]
 
 MAX_NOTES = 5
 """Free-text wishes kept (the latest ones)."""
@@ -27,8 +29,19 @@ MAX_SAID = 12
 MAX_SAID_CHARS = 1000
 """Characters kept of one message in `Profile.said`."""
 
-Critique = Literal["adults", "kids", "less_violent", "lighter", "darker", "older", "newer"]
-"""A change relative to what was shown or wanted ("for adults", "something lighter")."""
+Critique = Literal[
+    "adults",
+    "kids",
+    "less_violent",
+    "lighter",
+    "darker",
+    "older",
+    "newer",
+    "lesser_known",
+    "well_known",
+]
+"""A change relative to what was shown or wanted ("for adults", "something lighter",
+"hidden gems", "something more popular")."""
 
 VIOLENT = ("horror", "war", "crime")
 """Genres that "less violent" rules out."""
@@ -79,6 +92,9 @@ class Profile(BaseModel):
     """Earliest release year the user accepts."""
     year_max: int | None = None
     """Latest release year the user accepts."""
+    lesser_known: bool = False
+    """The user asked for lesser-known films ("hidden gems", "nothing too mainstream"):
+    films outside the most popular third come first."""
     notes: list[str] = Field(default_factory=list)
     """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
     said: list[str] = Field(default_factory=list)
@@ -124,7 +140,14 @@ class Profile(BaseModel):
     def taste(self) -> tuple[object, ...]:
         """What the user has told about their taste (dislikes and seen items aside)."""
         wanted = tuple(sorted((k, tuple(v)) for k, v in self.wanted.items()))
-        return (tuple(self.liked), wanted, tuple(self.notes), self.year_min, self.year_max)
+        return (
+            tuple(self.liked),
+            wanted,
+            tuple(self.notes),
+            self.year_min,
+            self.year_max,
+            self.lesser_known,
+        )
 
     def has_years(self) -> bool:
         """True when a year limit is set."""
@@ -141,6 +164,8 @@ class Profile(BaseModel):
             found += [Belief(kind="avoided", attribute=attribute, value=v) for v in values]
         if self.has_years():
             found.append(Belief(kind="years"))
+        if self.lesser_known:
+            found.append(Belief(kind="lesser_known"))
         found += [Belief(kind="note", value=note) for note in self.notes]
         return found
 
@@ -258,6 +283,8 @@ class Profile(BaseModel):
             self.older(reference_years, named=named)
         elif critique == "newer":
             self.newer(reference_years, named=named, now_year=now_year)
+        elif critique in {"lesser_known", "well_known"}:
+            self.lesser_known = critique == "lesser_known"
 
     def older(self, than: Sequence[int] = (), *, named: bool = False) -> None:
         """Earlier films: before a named item, else before the asked-for range (the range
@@ -314,6 +341,8 @@ class Profile(BaseModel):
             _remove(getattr(self, belief.kind), belief.attribute, belief.value.lower())
         elif belief.kind == "years":
             self.year_min = self.year_max = None
+        elif belief.kind == "lesser_known":
+            self.lesser_known = False
         elif belief.kind == "note":
             self.notes = [n for n in self.notes if n != belief.value]
 

@@ -146,6 +146,8 @@ def order(
         prefer = ctx.settings.prefer_wanted
         window = None
     candidates = one_per_film(candidates, ctx.twins)
+    if profile.lesser_known:
+        candidates = lesser_known_first(candidates, ctx.standing)
     if prefer if prefer_wanted is None else prefer_wanted:
         ids = wanted_first(
             ctx.catalog,
@@ -248,6 +250,16 @@ def one_per_film(candidates: list[Candidate], twins: Twins) -> list[Candidate]:
             seen.add(film)
             out.append(admitted.get(film, candidate))
     return out
+
+
+def lesser_known_first(candidates: list[Candidate], standing: Mapping[str, str]) -> list[Candidate]:
+    """The least known films first (`AgentContext.standing`: tail, then torso, then head),
+    each part in its order: what "hidden gems" asks for. A pack without popularity
+    changes nothing."""
+    if not standing:
+        return candidates
+    place = {"tail": 0, "torso": 1, "head": 2}
+    return sorted(candidates, key=lambda c: place.get(standing.get(c.item_id, "tail"), 0))
 
 
 def wanted_first(

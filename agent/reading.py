@@ -212,6 +212,26 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
         ),
     ),
     (
+        "lesser_known",
+        re.compile(
+            r"\bhidden (?:gem|treasure)s?\b|\bunder the radar\b|\bobscure\b"
+            r"|\b(?:some|any|an?|more) under-?(?:rated|appreciated|seen)\b"
+            r"|\bunder-?(?:rated|appreciated|seen) (?:movie|film|one|gem|pick|classic)s?\b"
+            r"|\b(?:lesser|less|little)[- ](?:known|seen)\b|\boff the beaten (?:path|track)\b"
+            r"|\b(?:less |(?:not|nothing) (?:so |too |that |very )?)(?:mainstream|popular|famous|well[- ]known)\b"
+            r"|\bnot (?:a |the )?(?:usual|obvious) (?:picks?|ones|choices?)\b",
+            re.I,
+        ),
+    ),
+    (
+        "well_known",
+        re.compile(
+            r"\b(?:more|something|anything|a) (?:popular|mainstream|well[- ]known|famous)\b"
+            r"|\bblockbusters?\b|\bcrowd[- ]pleasers?\b|\b(?:big|popular) hits?\b",
+            re.I,
+        ),
+    ),
+    (
         "newer",
         re.compile(
             r"\bnewer\b(?! than \d)|\bmore (?:recent|modern)\b|\bless old\b"

@@ -70,9 +70,10 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
     years = _years(profile)
     if years:
         parts.append(years)
-    if not head and not parts:
+    if not head and not parts and not profile.lesser_known:
         return ""
-    return " ".join([head or "films", *parts])
+    lesser = ["lesser-known"] if profile.lesser_known else []
+    return " ".join([*lesser, head or "films", *parts])
 
 
 def avoidance_phrase(

@@ -125,6 +125,7 @@ _GROUP_OF: dict[BeliefKind, str] = {
     "wanted": "Wants",
     "avoided": "Avoids",
     "years": "Years",
+    "lesser_known": "Wants",
     "note": "Wishes",
 }
 
@@ -145,6 +146,8 @@ def beliefs(
             label = value_label(b.attribute or "", name_of(b.attribute or "", b.value))
         elif b.kind == "years":
             label = year_range(profile.year_min, profile.year_max)
+        elif b.kind == "lesser_known":
+            label = "lesser-known films"
         else:
             label = b.value
         rows.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from langgraph.runtime import Runtime
 
@@ -132,7 +132,9 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     turn = len(state.get("messages", []))
     # The heading says only what every card is ("horror films with Will Ferrell" over three
     # Ferrell comedies would be false); each card's reasons say what it meets.
-    wish = wish_phrase(shared_wish(profile, [ctx.catalog[c.item_id] for c in chosen]), ctx.label)
+    wish = wish_phrase(
+        shared_wish(profile, [ctx.catalog[c.item_id] for c in chosen], ctx.standing), ctx.label
+    )
     said = last_user_text(state.get("messages", [])).lower()
     genres = {g for g, _ in read(said, genres=ctx.genre_words).genre_words}
     fresh = any(_said_now(profile.wanted, said, genres).values())
@@ -187,8 +189,12 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     }
 
 
-def shared_wish(profile: Profile, items: Sequence[Item]) -> Profile:
-    """The profile with only the asked-for values that every one of ``items`` has."""
+def shared_wish(
+    profile: Profile, items: Sequence[Item], standing: Mapping[str, str] | None = None
+) -> Profile:
+    """The profile with only the asked-for values that every one of ``items`` has (and
+    the wish for lesser-known films only when none of them is in the most popular third
+    of ``standing``)."""
     wanted = {
         attribute: kept
         for attribute, values in profile.wanted.items()
@@ -201,7 +207,8 @@ def shared_wish(profile: Profile, items: Sequence[Item]) -> Profile:
             ]
         )
     }
-    return profile.model_copy(update={"wanted": wanted})
+    lesser = profile.lesser_known and all((standing or {}).get(i.item_id) != "head" for i in items)
+    return profile.model_copy(update={"wanted": wanted, "lesser_known": lesser})
 
 
 def _said_now(

@@ -35,6 +35,23 @@ def test_inception_and_prestige(agent: ParleyAgent, redial_pack: Pack) -> None:
     assert not obscure, f"obscure picks (the top tenth starts at {top_tenth}): {obscure}"
 
 
+def test_hidden_gems_are_lesser_known_films(agent: ParleyAgent) -> None:
+    session = agent.new_session(user="gems")
+    first = agent.turn(session, "I loved Inception and The Prestige")
+    result = agent.turn(session, "any hidden gems like those?")
+    assert result.act == "recommend" and len(result.items) == 3
+    assert "lesser-known" in result.reply
+    standing = agent.context.standing
+    # None of the most popular third of the catalog, and still films for this user.
+    assert all(standing.get(i.item_id) != "head" for i in result.items), result.items
+    assert not {i.item_id for i in first.items} & {i.item_id for i in result.items}
+    for item in result.items:
+        assert any("Inception" in e or "The Prestige" in e for e in item.evidence), item
+    result = agent.turn(session, "hmm, something more popular")
+    assert not agent.profile(session).lesser_known
+    assert any(standing.get(i.item_id) == "head" for i in result.items), result.items
+
+
 def test_no_horror_after_i_hate_horror_and_seen_items_never_return(
     agent: ParleyAgent, redial_pack: Pack
 ) -> None:

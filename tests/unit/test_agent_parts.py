@@ -9,7 +9,7 @@ import pytest
 from langgraph.store.memory import InMemoryStore
 
 from agent.context import AgentSettings
-from agent.profile import Critique
+from agent.profile import Belief, Critique
 from agent.questions import best_question
 from agent.ranking import fuse
 from agent.sessions import LongTermProfiles
@@ -135,6 +135,34 @@ def test_critiques_replace_what_they_contradict() -> None:
     assert {"horror", "war", "crime", "action"} <= set(profile.avoided["genre"])
     profile.critique("kids", genres=["comedy"])  # a genre the catalog lacks is never wanted
     assert "unknown" not in profile.wanted
+
+
+def test_a_wish_for_lesser_known_films() -> None:
+    from agent.ranking import lesser_known_first
+    from agent.state import Candidate
+    from agent.wording import wish_phrase
+
+    profile = Profile(wanted={"genre": ["comedy"]})
+    profile.critique("lesser_known", genres=GENRES)
+    assert profile.lesser_known and Belief(kind="lesser_known") in profile.beliefs()
+    assert wish_phrase(profile) == "lesser-known comedies"
+    assert wish_phrase(Profile(lesser_known=True)) == "lesser-known films"
+    profile.critique("well_known", genres=GENRES)  # "something more popular" undoes it
+    assert not profile.lesser_known
+    profile.lesser_known = True
+    profile.forget(Belief(kind="lesser_known"))
+    assert not profile.lesser_known
+
+    def cand(item_id: str) -> Candidate:
+        return Candidate(item_id=item_id, title=item_id, score=0.0, tools={})
+
+    standing = {"blockbuster": "head", "known": "torso", "gem": "tail", "gem2": "tail"}
+    ranked = [cand(i) for i in ("blockbuster", "gem", "known", "unrated", "gem2")]
+    found = [c.item_id for c in lesser_known_first(ranked, standing)]
+    # The least known first, each tier in the fused order; an item without popularity is
+    # one nobody mentions.
+    assert found == ["gem", "unrated", "gem2", "known", "blockbuster"]
+    assert lesser_known_first(ranked, {}) == ranked  # a pack without popularity
 
 
 @pytest.mark.parametrize(

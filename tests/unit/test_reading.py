@@ -192,6 +192,14 @@ def test_references(text: str, one: bool, positions: list[int]) -> None:
         ("anything more recent?", ["newer"]),
         ("my older brother likes it", []),
         ("I liked Mad Max: Fury Road, the newer one", []),  # a description, not a wish
+        ("any hidden gems?", ["lesser_known"]),
+        ("something less mainstream please", ["lesser_known"]),
+        ("nothing too popular", ["lesser_known"]),
+        ("I want some underrated sci-fi movies", ["lesser_known"]),
+        ("Heat is so underrated", []),  # praise of a film, not a wish
+        ("I haven't heard of it", []),
+        ("something more popular", ["well_known"]),
+        ("the usual blockbusters are fine", ["well_known"]),
     ],
 )
 def test_critiques(text: str, critiques: list[str]) -> None:
