@@ -59,7 +59,11 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
         }
     if intent in {"greet", "reject"}:
         ack = intent
-    if pool and intent != "greet":
+    elif profile.lesser_known and not profile.signals():
+        ack = "lesser_known"  # "any hidden gems?": yes, and of what kind?
+    # Nothing known of the user's taste ("what should I watch tonight?"): a favourite film
+    # or a genre says most; the split of a pool of popular films says little.
+    if pool and intent != "greet" and profile.signals():
         # Never ask about what the user already said (a wanted genre, a year range).
         known = [a for a in ASKABLE if profile.wanted.get(a)]
         if profile.has_years():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from langgraph.runtime import Runtime
 
@@ -191,7 +191,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     if (
         intent == "statement"
         and not thanks  # "I'll check it out, thanks! I also liked X" wishes for nothing
-        and _has_free_wishes(text, mentions, ctx.genre_words)
+        and _has_free_wishes(text, mentions, ctx.genre_words, reading.critique_spans)
     ):
         profile.add_note(text)
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
@@ -599,20 +599,39 @@ _FILLER = frozenset(
         "nice",
         "tonight",
         "today",
+        # nor does the question around it ("what should I watch tonight?")
+        "what",
+        "which",
+        "should",
+        "there",
+        "give",
+        "need",
+        "looking",
+        "find",
+        "ideas",
+        "idea",
+        "weekend",
+        "evening",
+        "night",
     }
 )
 
 
 def _has_free_wishes(
-    text: str, mentions: list[Mention], genre_table: Mapping[str, tuple[str, ...]]
+    text: str,
+    mentions: list[Mention],
+    genre_table: Mapping[str, tuple[str, ...]],
+    critiques: Sequence[tuple[int, int]] = (),
 ) -> bool:
-    """True when the message says more than the names it links ("something dark about grief"),
-    or what the film is for ("something fun for Christmas")."""
+    """True when the message says more than the names it links and the critiques it makes
+    ("something dark about grief"), or what the film is for ("something fun for
+    Christmas"). "Any hidden gems?" is no wish for films about gems."""
     if names_occasion(text):
         return True
     rest = text
-    for mention in sorted(mentions, key=lambda m: -m.start):
-        rest = rest[: mention.start] + " " + rest[mention.end :]
+    spans = [(m.start, m.end) for m in mentions] + list(critiques)
+    for start, end in sorted(spans, key=lambda span: -span[0]):
+        rest = rest[:start] + " " * (end - start) + rest[end:]
     for phrase in genre_table:
         rest = re.sub(rf"\b{re.escape(phrase)}\b", " ", rest, flags=re.I)
     words = [w for w in re.findall(r"[a-zA-Z]{4,}", rest.lower()) if w not in _FILLER]

@@ -309,6 +309,22 @@ def test_asking_for_something_good_is_no_wish_about_goodness(talk: Conversation)
     assert talk.say("something about a bank heist please")["profile"].notes != []
 
 
+def test_what_should_i_watch_tonight_asks_for_a_favourite_or_a_genre(talk: Conversation) -> None:
+    state = talk.say("what should I watch tonight?")
+    assert state["act"] == "ask" and state["profile"].notes == []
+    assert state["asked"] == ["opener"]  # not an actor: nothing is known to split yet
+
+
+def test_hidden_gems_without_a_taste_asks_for_one(talk: Conversation) -> None:
+    state = talk.say("any hidden gems?")
+    # No wish for films about gems (the retriever would find "The Hidden").
+    assert state["profile"].lesser_known and state["profile"].notes == []
+    reply = state["reply"].lower()
+    assert state["act"] == "ask" and ("lesser-known" in reply or "hidden gems" in reply)
+    state = talk.say("I loved Inception")
+    assert state["act"] == "recommend" and "lesser-known" in state["reply"]
+
+
 def test_asked_for_films_after_a_question_the_agent_recommends(talk: Conversation) -> None:
     assert talk.say("hi")["act"] == "ask"
     state = talk.say("anything really, just recommend something")
