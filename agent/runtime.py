@@ -55,13 +55,18 @@ class AgentContext:
 
     @cached_property
     def standing(self) -> dict[str, str]:
-        """Each item's popularity bucket (head, torso or tail: thirds of the popularity
-        mass, `agent.evaluation.beyond.buckets`); empty when the pack has no popularity."""
+        """How well known each item is: its popularity bucket (head, torso or tail: thirds
+        of the popularity mass, `agent.evaluation.beyond.buckets`), or a better one that it
+        reaches in one of the pack's interaction sources
+        (`knowledge.popularity.best_known_tiers`); empty when the pack has no popularity."""
         from agent.evaluation.beyond import catalog_tiers
+        from knowledge.popularity import best_known_tiers
 
         if not any(i.popularity for i in self.catalog):
             return {}
-        return catalog_tiers(self.catalog)[0]
+        counts = getattr(self.toolbox.source, "counts", None)
+        tiers = catalog_tiers(self.catalog)[0]
+        return best_known_tiers(tiers, counts) if isinstance(counts, dict) and counts else tiers
 
     @cached_property
     def most_popular(self) -> frozenset[str]:

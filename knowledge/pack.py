@@ -9,6 +9,7 @@ Layout of a pack directory::
     graph.json.gz        the knowledge graph
     chroma/              the persistent Chroma store (absent when the index lives on a server)
     twins.json           records that are the same film (see `knowledge.twins`)
+    counts.json          per interaction source, how many sets hold each item (with interactions)
     collab.npz, .json    the collaborative model, when the pack was built with interactions
     ranker*.txt, .json   the learned fusion (`parley train-ranker`, see `agent.learned`)
     talks.npz            the conversations it was trained on, embedded (`knowledge.talks`)
@@ -44,7 +45,7 @@ from knowledge.lexicon import english_ranks
 from knowledge.linker import EntityLinker
 from knowledge.loaders import LoadResult, cap_descriptions, load_catalog
 from knowledge.loaders.jsonl import load_jsonl
-from knowledge.popularity import rating_counts, with_prior
+from knowledge.popularity import COUNTS_FILE, rating_counts, source_counts, with_prior
 from knowledge.sequences import SequenceSet
 from knowledge.twins import Twins, find_twins
 
@@ -191,6 +192,8 @@ def build_pack(
         collab = (
             train_collab(catalog, interactions, aliases=twins.aliases()) if interactions else None
         )
+        if interactions:
+            (tmp / COUNTS_FILE).write_text(json.dumps(source_counts(interactions)))
         if collab is not None:
             collab.save(tmp)
         stages["collab"] = time.perf_counter() - t0
@@ -369,6 +372,19 @@ class Pack:
                 self._twins = Twins.load(self.path)
             return self._twins
 
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per kind of interaction source, how many of its sets hold each item (empty when
+        the pack was built without interactions, or before packs kept them)."""
+        path = self.path / COUNTS_FILE
+        if not path.exists():
+            return {}
+        try:
+            found = json.loads(path.read_text())
+            return {str(k): {str(i): int(n) for i, n in v.items()} for k, v in found.items()}
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise PackError(f"{path}: the interaction counts are unreadable ({exc})") from exc
+
     def item_embeddings(self) -> np.ndarray:
         """Item vectors, ``(n_items, dim)`` float32, row i = ``catalog.items[i]``."""
         if self._embeddings is None:
@@ -466,6 +482,10 @@ def _open_every_part(pack: Pack) -> None:
         _ = pack.twins
     except (OSError, ValueError, TypeError) as exc:
         raise _damaged(path, "twins (twins.json)", str(exc)) from None
+    try:
+        _ = pack.counts
+    except PackError as exc:
+        raise _damaged(path, f"interaction counts ({COUNTS_FILE})", str(exc)) from None
 
 
 def _check_index(pack: Pack, vectors: np.ndarray) -> None:

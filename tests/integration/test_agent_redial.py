@@ -35,7 +35,9 @@ def test_inception_and_prestige(agent: ParleyAgent, redial_pack: Pack) -> None:
     assert not obscure, f"obscure picks (the top tenth starts at {top_tenth}): {obscure}"
 
 
-def test_hidden_gems_are_lesser_known_films(agent: ParleyAgent) -> None:
+def test_hidden_gems_are_lesser_known_films(agent: ParleyAgent, redial_pack: Pack) -> None:
+    # How well known a film is goes by every source the pack learned from.
+    assert {"movielens", "dialogues", "redial-liked"} <= set(redial_pack.counts)
     session = agent.new_session(user="gems")
     first = agent.turn(session, "I loved Inception and The Prestige")
     result = agent.turn(session, "any hidden gems like those?")

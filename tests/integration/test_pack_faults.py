@@ -76,6 +76,7 @@ BREAKERS: dict[str, tuple[Callable[[Path], None], str]] = {
     "items truncated": (lambda d: _truncate(d / "items.jsonl"), "items"),
     "twins corrupt": (lambda d: (d / "twins.json").write_text("[[1, "), "twins"),
     "collab missing": (_collab_missing, "collaborative model"),
+    "counts corrupt": (lambda d: (d / "counts.json").write_text("[1, 2]"), "interaction counts"),
 }
 
 

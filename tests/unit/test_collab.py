@@ -144,6 +144,26 @@ def test_interactions_count_each_film_once() -> None:
     assert model.because(["jaws"], "i0")[0][0] == "jaws"
 
 
+def test_a_film_is_as_well_known_as_in_the_source_that_knows_it_best() -> None:
+    from knowledge.popularity import best_known_tiers, source_counts
+
+    sets = {
+        "movielens:x": _sets(("tdkr", "a"), ("tdkr", "b"), ("tdkr",), ("c",)),
+        "dialogues:y": _sets(("a", "b", "c"), ("a", "b"), ("a",)),
+    }
+    counts = source_counts(sets)
+    assert counts == {
+        "movielens": {"tdkr": 3, "a": 1, "b": 1, "c": 1},
+        "dialogues": {"a": 3, "b": 2, "c": 1},
+    }
+    # The pack's prior, led by the dialogues, puts The Dark Knight Rises in the tail; the
+    # film MovieLens users rate most is still one of the best known.
+    tiers = {"a": "head", "b": "torso", "c": "tail", "tdkr": "tail", "gem": "tail"}
+    found = best_known_tiers(tiers, counts)
+    assert found == {"a": "head", "b": "torso", "c": "tail", "tdkr": "head", "gem": "tail"}
+    assert best_known_tiers(tiers, {}) == tiers
+
+
 def test_gini_and_buckets() -> None:
     assert gini([1, 1, 1, 1]) == pytest.approx(0.0)
     assert gini([0, 0, 0, 10]) == pytest.approx(0.75)
