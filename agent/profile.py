@@ -94,7 +94,7 @@ class Profile(BaseModel):
     """Latest release year the user accepts."""
     lesser_known: bool = False
     """The user asked for lesser-known films ("hidden gems", "nothing too mainstream"):
-    films outside the most popular third come first."""
+    the least known films come first (`agent.ranking.lesser_known_first`)."""
     notes: list[str] = Field(default_factory=list)
     """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
     said: list[str] = Field(default_factory=list)

@@ -226,7 +226,8 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
     (
         "well_known",
         re.compile(
-            r"\b(?:more|something|anything|a) (?:popular|mainstream|well[- ]known|famous)\b"
+            r"\b(?:more|something|anything) (?:popular|mainstream|well[- ]known|famous)\b"
+            r"|\ba (?:popular|mainstream|well[- ]known|famous) (?:movie|film|one)\b"
             r"|\bblockbusters?\b|\bcrowd[- ]pleasers?\b|\b(?:big|popular) hits?\b",
             re.I,
         ),

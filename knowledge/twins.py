@@ -14,10 +14,11 @@ or, without external ids, when their folded titles are equal and one of them has
 
 A misdated record is a twin too. ReDial sometimes gives a famous film the year and the
 record of an obscure namesake a year off: its "Heat (1996)" is Anne Goursaud's film, but
-the people who mention it mean Michael Mann's *Heat* (1995). Given how often each item is
-rated (MovieLens), a record a year off a same-titled film that is rated at least
-`MISDATED_MIN_RATINGS` times and `MISDATED_RATIO` times more often than it is taken for
-that film, and the rated one stands for both.
+the people who mention it mean Michael Mann's *Heat* (1995). Given how many people rated
+each item (MovieLens; a build counts ratings of 4 and above), a record one year off a
+same-titled film is taken for that film when the film is rated at least
+`MISDATED_MIN_RATINGS` times and `MISDATED_RATIO` times as often as the record; the rated
+film stands for both.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ from knowledge.sequences import InteractionSequence, SequenceSet
 TWINS_FILE = "twins.json"
 
 MISDATED_MIN_RATINGS = 3
+"""The least ratings of a film that a misdated namesake can be taken for."""
 MISDATED_RATIO = 10
+"""How many times as often as its misdated namesake that film must be rated."""
 
 _ARTICLE = re.compile(r"^(the|a|an) ")
 

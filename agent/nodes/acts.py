@@ -197,8 +197,8 @@ def shared_wish(
     profile: Profile, items: Sequence[Item], standing: Mapping[str, str] | None = None
 ) -> Profile:
     """The profile with only the asked-for values that every one of ``items`` has (and
-    the wish for lesser-known films only when none of them is in the most popular third
-    of ``standing``)."""
+    the wish for lesser-known films only when none of them is among the best known of
+    ``standing``, `AgentContext.standing`)."""
     wanted = {
         attribute: kept
         for attribute, values in profile.wanted.items()

@@ -200,6 +200,7 @@ def test_references(text: str, one: bool, positions: list[int]) -> None:
         ("I haven't heard of it", []),
         ("something more popular", ["well_known"]),
         ("the usual blockbusters are fine", ["well_known"]),
+        ("Vee decides to join Nerve, a popular online game", []),  # a plot, not a wish
     ],
 )
 def test_critiques(text: str, critiques: list[str]) -> None:
