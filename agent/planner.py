@@ -201,6 +201,7 @@ def _brief(state: AgentState, ctx: AgentContext) -> str:
         "wanted": profile.wanted,
         "avoided": profile.avoided,
         "years": [profile.year_min, profile.year_max],
+        "lesser_known_films": profile.lesser_known,
         "already_shown": shown,
     }
     lines = [f"What the user likes: {json.dumps(facts, ensure_ascii=False)}", "Conversation:"]

@@ -149,3 +149,17 @@ def test_the_model_sees_short_size_limits() -> None:
         assert all(b is not None and b <= MODEL_MAX_ITEMS for b in lists)
     _, call = toolbox.call("retriever", {"text": "x" * 5000})
     assert call.error
+
+
+def test_the_brief_says_what_the_user_asked_for() -> None:
+    from agent.planner import _brief
+    from agent.profile import Profile
+
+    ctx = AgentContext(Toolbox(SmallSource()))
+    state: AgentState = {
+        "messages": [HumanMessage("any hidden gems?")],
+        "profile": Profile(lesser_known=True, wanted={"genre": ["comedy"]}),
+    }
+    brief = _brief(state, ctx)
+    assert '"lesser_known_films": true' in brief and '"comedy"' in brief
+    assert "user: any hidden gems?" in brief
