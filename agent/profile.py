@@ -235,9 +235,11 @@ class Profile(BaseModel):
         reference_years: Sequence[int] = (),
         named: bool = False,
         now_year: int = 2026,
+        keep: Collection[str] = (),
     ) -> None:
         """Apply a relative critique, replacing what it contradicts ("for adults" drops a
-        wanted "family").
+        wanted "family"); the genres in ``keep`` (asked for in the same breath) it neither
+        rules out nor drops.
 
         ``genres`` are the catalog's genres (others are never wanted or avoided); the
         reference is the item the critique is said about (named in the message, or the one in
@@ -255,12 +257,13 @@ class Profile(BaseModel):
 
         def avoid(*values: str) -> None:
             for value in values:
-                if value in known:
+                if value in known and value not in keep:
                     self.avoid("genre", value)
 
         def unwant(*values: str) -> None:
             for value in values:
-                _remove(self.wanted, "genre", value)
+                if value not in keep:
+                    _remove(self.wanted, "genre", value)
 
         if critique == "adults":
             avoid(*CHILDREN, *(g for g in ref if g in CHILDLIKE))

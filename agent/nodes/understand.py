@@ -111,7 +111,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         _apply_mentions(ctx, text, reading, mentions, profile, upto, ref.description)
     if not asking:
         _genres_give_way(text, reading, mentions, profile, before)
-        _apply_critiques(ctx, reading, profile, named or ref.items, discussion)
+        _apply_critiques(ctx, reading, profile, named or ref.items, discussion, before)
         if ctx.settings.llm_extraction:
             _apply_extraction(ctx, text, profile, named, discussion, trace)
         _apply_years(text, reading, mentions, profile)
@@ -283,9 +283,12 @@ def _apply_critiques(
     profile: Profile,
     anchors: list[str],
     discussion: Focus,
+    before: Profile,
 ) -> None:
     """Apply "for adults", "lighter", "older"... relative to the item they are said about:
-    the one named or pointed at, else the one in focus (or the shown items)."""
+    the one named or pointed at, else the one in focus (or the shown items). A genre the
+    same message asks for stays: "I like scary movies but nothing too gory" wants horror
+    films that are not gory, not anything but horror."""
     if not reading.critiques:
         return
     if anchors:
@@ -297,6 +300,7 @@ def _apply_critiques(
     items = [ctx.catalog[i] for i in reference if i in ctx.catalog]
     genres = {g for item in items for g in item.values("genre")}
     years = [item.year for item in items if item.year is not None]
+    asked = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
     for critique in reading.critiques:
         profile.critique(
             critique,
@@ -304,6 +308,7 @@ def _apply_critiques(
             reference_genres=genres,
             reference_years=years,
             named=bool(anchors),
+            keep=asked,
         )
 
 

@@ -309,6 +309,12 @@ def test_asking_for_something_good_is_no_wish_about_goodness(talk: Conversation)
     assert talk.say("something about a bank heist please")["profile"].notes != []
 
 
+def test_scary_but_not_gory_wants_horror(talk: Conversation) -> None:
+    state = talk.say("I like scary movies but nothing too gory")
+    assert state["profile"].wanted.get("genre") == ["horror"]
+    assert "horror" not in state["profile"].avoided.get("genre", [])
+
+
 def test_what_should_i_watch_tonight_asks_for_a_favourite_or_a_genre(talk: Conversation) -> None:
     state = talk.say("what should I watch tonight?")
     assert state["act"] == "ask" and state["profile"].notes == []

@@ -137,6 +137,22 @@ def test_critiques_replace_what_they_contradict() -> None:
     assert "unknown" not in profile.wanted
 
 
+def test_a_critique_keeps_the_genre_asked_for_with_it() -> None:
+    # "I like scary movies but nothing too gory": horror films, not gory ones.
+    profile = Profile(wanted={"genre": ["horror"]})
+    profile.critique("less_violent", genres=GENRES, keep={"horror"})
+    assert profile.wanted == {"genre": ["horror"]}
+    assert profile.avoided == {"genre": ["war", "crime"]}
+    # "A darker comedy" is a comedy still.
+    profile = Profile(wanted={"genre": ["comedy"]})
+    profile.critique("darker", genres=GENRES, keep={"comedy"})
+    assert profile.wanted == {"genre": ["comedy", "thriller"]}
+    # Asked for before, not with it: the critique replaces it, as it always did.
+    profile = Profile(wanted={"genre": ["horror"]})
+    profile.critique("less_violent", genres=GENRES)
+    assert "horror" in profile.avoided["genre"] and not profile.wanted
+
+
 def test_a_wish_for_lesser_known_films() -> None:
     from agent.ranking import lesser_known_first
     from agent.state import Candidate
