@@ -45,7 +45,7 @@ from knowledge.lexicon import english_ranks
 from knowledge.linker import EntityLinker
 from knowledge.loaders import LoadResult, cap_descriptions, load_catalog
 from knowledge.loaders.jsonl import load_jsonl
-from knowledge.popularity import COUNTS_FILE, rating_counts, source_counts, with_prior
+from knowledge.popularity import COUNTS_FILE, source_counts, with_prior
 from knowledge.sequences import SequenceSet
 from knowledge.twins import Twins, find_twins
 
@@ -137,7 +137,8 @@ def build_pack(
     # the collaborative model from interactions that count each film once, whichever of
     # its records a source names.
     catalog, _ = with_prior(result.catalog, interactions or {})
-    twins = Twins(find_twins(catalog, rating_counts(interactions or {})))
+    rated = source_counts(interactions or {}).get("movielens")  # who rated each film
+    twins = Twins(find_twins(catalog, rated))
     interactions = {name: twins.merged(found) for name, found in (interactions or {}).items()}
     catalog, popularity = with_prior(result.catalog, interactions)
     catalog = twins.shared_popularity(catalog)
@@ -325,6 +326,7 @@ class Pack:
     _linker: EntityLinker | None = None
     _collab: CollabModel | None = None
     _twins: Twins | None = None
+    _counts: dict[str, dict[str, int]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -376,14 +378,10 @@ class Pack:
     def counts(self) -> dict[str, dict[str, int]]:
         """Per kind of interaction source, how many of its sets hold each item (empty when
         the pack was built without interactions, or before packs kept them)."""
-        path = self.path / COUNTS_FILE
-        if not path.exists():
-            return {}
-        try:
-            found = json.loads(path.read_text())
-            return {str(k): {str(i): int(n) for i, n in v.items()} for k, v in found.items()}
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            raise PackError(f"{path}: the interaction counts are unreadable ({exc})") from exc
+        with self._lock:
+            if self._counts is None:
+                self._counts = _read_counts(self.path / COUNTS_FILE)
+            return self._counts
 
     def item_embeddings(self) -> np.ndarray:
         """Item vectors, ``(n_items, dim)`` float32, row i = ``catalog.items[i]``."""
@@ -434,6 +432,16 @@ def load_pack(path: Path | str, *, eager: bool = False) -> Pack:
     if eager:
         _open_every_part(pack)
     return pack
+
+
+def _read_counts(path: Path) -> dict[str, dict[str, int]]:
+    if not path.exists():
+        return {}
+    try:
+        found = json.loads(path.read_text())
+        return {str(k): {str(i): int(n) for i, n in v.items()} for k, v in found.items()}
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise PackError(f"{path}: the interaction counts are unreadable ({exc})") from exc
 
 
 def _damaged(path: Path, part: str, why: str) -> PackError:

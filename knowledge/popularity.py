@@ -64,15 +64,6 @@ def best_known_tiers(
     return best
 
 
-def rating_counts(sets: Mapping[str, SequenceSet]) -> Counter[str]:
-    """How many people rated each item, over the MovieLens sources of a pack."""
-    counts: Counter[str] = Counter()
-    for name, found in sets.items():
-        if name.partition(":")[0] == "movielens":
-            counts.update(interaction_counts(found))
-    return counts
-
-
 def with_prior(
     catalog: Catalog,
     sets: Mapping[str, SequenceSet],

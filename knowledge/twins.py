@@ -127,8 +127,11 @@ def _join_misdated(
     if not ratings:
         return set()
     rated: dict[str, int] = defaultdict(int)  # a film's ratings, over its twin records
+    years: dict[str, set[int]] = defaultdict(set)  # a film's known years
     for item in catalog:
         rated[root(item.item_id)] += ratings.get(item.item_id, 0)
+        if item.year is not None:
+            years[root(item.item_id)].add(item.year)
     by_title: dict[str, list[Item]] = defaultdict(list)
     for item in catalog:
         if item.year is not None:
@@ -137,14 +140,15 @@ def _join_misdated(
     for members in by_title.values():
         for a in members:
             for b in members:
-                ra, rb = rated[root(a.item_id)], rated[root(b.item_id)]
+                strong, weak = root(a.item_id), root(b.item_id)
+                both = years[strong] | years[weak]
                 if (
-                    abs(a.year - b.year) == 1  # type: ignore[operator]
-                    and root(a.item_id) != root(b.item_id)
-                    and ra >= MISDATED_MIN_RATINGS
-                    and rb * MISDATED_RATIO <= ra
+                    strong != weak
+                    and max(both) - min(both) == 1  # never a group whose years disagree
+                    and rated[strong] >= MISDATED_MIN_RATINGS
+                    and rated[weak] * MISDATED_RATIO <= rated[strong]
                 ):
-                    joins.append((root(b.item_id), root(a.item_id)))
+                    joins.append((weak, strong))
     before = {i: root(i) for i in catalog.ids()}
     for weak, strong in joins:
         parent[weak] = strong

@@ -118,6 +118,17 @@ def test_a_record_a_year_off_is_a_twin_when_the_evidence_says_so() -> None:
     assert ["mann", "goursaud"] not in find_twins(catalog, {"mann": 10, "goursaud": 2})
 
 
+def test_a_misdated_join_never_breaks_a_twin_group() -> None:
+    # A film listed as 2009 and 2010, and an unrated namesake of 2011: joining it would
+    # make a group whose years disagree, and such a group is no group at all.
+    items = [
+        Item(item_id="s9", title="Sherlock Holmes", year=2009, external_ids={"imdb": "tt1"}),
+        Item(item_id="s10", title="Sherlock Holmes", year=2010, external_ids={"imdb": "tt1"}),
+        Item(item_id="s11", title="Sherlock Holmes", year=2011, external_ids={"imdb": "tt2"}),
+    ]
+    assert find_twins(Catalog(items), {"s10": 50}) == [["s10", "s9"]]
+
+
 def test_interactions_count_each_film_once() -> None:
     catalog = Catalog(
         [
