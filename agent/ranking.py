@@ -147,7 +147,7 @@ def order(
         window = None
     candidates = one_per_film(candidates, ctx.twins)
     if profile.lesser_known:
-        candidates = lesser_known_first(candidates, ctx.standing)
+        candidates = lesser_known_first(candidates, ctx.standing, gems(ctx, profile, candidates))
     if prefer if prefer_wanted is None else prefer_wanted:
         ids = wanted_first(
             ctx.catalog,
@@ -252,14 +252,49 @@ def one_per_film(candidates: list[Candidate], twins: Twins) -> list[Candidate]:
     return out
 
 
-def lesser_known_first(candidates: list[Candidate], standing: Mapping[str, str]) -> list[Candidate]:
-    """The least known films first (`AgentContext.standing`: tail, then torso, then head),
-    each part in its order: what "hidden gems" asks for. A pack without popularity
-    changes nothing."""
+def gems(ctx: AgentContext, profile: Profile, candidates: Sequence[Candidate]) -> set[str]:
+    """The hidden gems among the candidates: lesser-known films (tail or torso of
+    `AgentContext.standing`) that their raters liked clearly more than the average film
+    (`AgentContext.acclaimed`) and that are the kind of film the user likes: a genre of a
+    liked film or of the genres asked for. Deep in the list the ranking knows the user
+    less well: *Toy Story* voiced by Tom Hanks brings *Bridge of Spies* there, and a
+    drama is no gem for someone who loves Pixar."""
+    kinds = {g.lower() for g in profile.wanted.get("genre", [])}
+    for item_id in profile.anchors():
+        if item_id in ctx.catalog:
+            kinds.update(g.lower() for g in ctx.catalog[item_id].values("genre"))
+    found = set()
+    for candidate in candidates:
+        item_id = candidate.item_id
+        if ctx.standing.get(item_id) not in ("tail", "torso") or item_id not in ctx.acclaimed:
+            continue
+        genres = {g.lower() for g in ctx.catalog[item_id].values("genre")}
+        if not kinds or genres & kinds:
+            found.add(item_id)
+    return found
+
+
+def lesser_known_first(
+    candidates: list[Candidate],
+    standing: Mapping[str, str],
+    gems: Collection[str] = frozenset(),
+) -> list[Candidate]:
+    """What "hidden gems" asks for: the ``gems`` (`gems`) first; then the other
+    lesser-known films (`AgentContext.standing`), the least known first; then the best
+    known. Each part keeps its order. Films nobody in the pack's interactions mentioned or
+    rated ("unknown") come last: a gem is a film some people love, and an unknown record
+    is as often a mislabelled one (ReDial lists the football drama *Brian's Song* as
+    horror). A pack without popularity changes nothing."""
     if not standing:
         return candidates
-    place = {"tail": 0, "torso": 1, "head": 2}
-    return sorted(candidates, key=lambda c: place.get(standing.get(c.item_id, "tail"), 0))
+    place = {"tail": 1, "torso": 2, "head": 3, "unknown": 4}
+
+    def part(candidate: Candidate) -> int:
+        if candidate.item_id in gems:
+            return 0
+        return place.get(standing.get(candidate.item_id, "unknown"), 4)
+
+    return sorted(candidates, key=part)
 
 
 def wanted_first(

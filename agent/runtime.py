@@ -58,7 +58,8 @@ class AgentContext:
         """How well known each item is: its popularity bucket (head, torso or tail: thirds
         of the popularity mass, `agent.evaluation.beyond.buckets`), or a better one that it
         reaches in one of the pack's interaction sources
-        (`knowledge.popularity.best_known_tiers`); empty when the pack has no popularity."""
+        (`knowledge.popularity.best_known_tiers`). A film nobody in those sources mentioned
+        or rated is "unknown". Empty when the pack has no popularity."""
         from agent.evaluation.beyond import catalog_tiers
         from knowledge.popularity import best_known_tiers
 
@@ -66,7 +67,26 @@ class AgentContext:
             return {}
         counts = getattr(self.toolbox.source, "counts", None)
         tiers = catalog_tiers(self.catalog)[0]
-        return best_known_tiers(tiers, counts) if isinstance(counts, dict) and counts else tiers
+        if isinstance(counts, dict) and counts:
+            tiers = best_known_tiers(tiers, counts)
+        return {
+            item_id: tier if self.catalog[item_id].popularity else "unknown"
+            for item_id, tier in tiers.items()
+        }
+
+    @cached_property
+    def ratings(self) -> dict[str, tuple[int, int]]:
+        """Per item, its film's ratings of 4 stars or more and all its ratings (the pack's
+        ``ratings.json``); empty for a pack without a source of ratings."""
+        found = getattr(self.toolbox.source, "ratings", None)
+        return found if isinstance(found, dict) else {}
+
+    @cached_property
+    def acclaimed(self) -> frozenset[str]:
+        """Items people liked more than the average film (`knowledge.popularity.acclaimed`)."""
+        from knowledge.popularity import acclaimed
+
+        return frozenset(acclaimed(self.ratings))
 
     @cached_property
     def most_popular(self) -> frozenset[str]:

@@ -10,6 +10,7 @@ Layout of a pack directory::
     chroma/              the persistent Chroma store (absent when the index lives on a server)
     twins.json           records that are the same film (see `knowledge.twins`)
     counts.json          per interaction source, how many sets hold each item (with interactions)
+    ratings.json         per film, its ratings of 4 stars or more and all its ratings (MovieLens)
     collab.npz, .json    the collaborative model, when the pack was built with interactions
     ranker*.txt, .json   the learned fusion (`parley train-ranker`, see `agent.learned`)
     talks.npz            the conversations it was trained on, embedded (`knowledge.talks`)
@@ -45,7 +46,7 @@ from knowledge.lexicon import english_ranks
 from knowledge.linker import EntityLinker
 from knowledge.loaders import LoadResult, cap_descriptions, load_catalog
 from knowledge.loaders.jsonl import load_jsonl
-from knowledge.popularity import COUNTS_FILE, source_counts, with_prior
+from knowledge.popularity import COUNTS_FILE, RATINGS_FILE, source_counts, verdicts, with_prior
 from knowledge.sequences import SequenceSet
 from knowledge.twins import Twins, find_twins
 
@@ -195,6 +196,9 @@ def build_pack(
         )
         if interactions:
             (tmp / COUNTS_FILE).write_text(json.dumps(source_counts(interactions)))
+        film_ratings = verdicts(interactions)
+        if film_ratings:
+            (tmp / RATINGS_FILE).write_text(json.dumps(film_ratings))
         if collab is not None:
             collab.save(tmp)
         stages["collab"] = time.perf_counter() - t0
@@ -327,6 +331,7 @@ class Pack:
     _collab: CollabModel | None = None
     _twins: Twins | None = None
     _counts: dict[str, dict[str, int]] | None = None
+    _ratings: dict[str, tuple[int, int]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -382,6 +387,22 @@ class Pack:
             if self._counts is None:
                 self._counts = _read_counts(self.path / COUNTS_FILE)
             return self._counts
+
+    @property
+    def ratings(self) -> dict[str, tuple[int, int]]:
+        """Per record, its film's ratings of 4 stars or more and all its ratings (twins share
+        their film's); empty when the pack was built without a source of ratings."""
+        twins = self.twins
+        with self._lock:
+            if self._ratings is None:
+                found = _read_ratings(self.path / RATINGS_FILE)
+                self._ratings = {
+                    record: verdict
+                    for film, verdict in found.items()
+                    for record in twins.of(film)
+                    if record in self.catalog
+                }
+            return self._ratings
 
     def item_embeddings(self) -> np.ndarray:
         """Item vectors, ``(n_items, dim)`` float32, row i = ``catalog.items[i]``."""
@@ -444,6 +465,19 @@ def _read_counts(path: Path) -> dict[str, dict[str, int]]:
         raise PackError(f"{path}: the interaction counts are unreadable ({exc})") from exc
 
 
+def _read_ratings(path: Path) -> dict[str, tuple[int, int]]:
+    if not path.exists():
+        return {}
+    try:
+        found = json.loads(path.read_text())
+        ratings = {str(i): (int(v[0]), int(v[1])) for i, v in found.items()}
+    except (OSError, ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        raise PackError(f"{path}: the ratings are unreadable ({exc})") from exc
+    if any(not 0 <= liked <= rated for liked, rated in ratings.values()):
+        raise PackError(f"{path}: the ratings are unreadable (more liked than rated)")
+    return ratings
+
+
 def _damaged(path: Path, part: str, why: str) -> PackError:
     return PackError(
         f"{path}: the pack's {part} is missing or damaged ({why}); rebuild it with `parley build`"
@@ -494,6 +528,10 @@ def _open_every_part(pack: Pack) -> None:
         _ = pack.counts
     except PackError as exc:
         raise _damaged(path, f"interaction counts ({COUNTS_FILE})", str(exc)) from None
+    try:
+        _ = pack.ratings
+    except PackError as exc:
+        raise _damaged(path, f"ratings ({RATINGS_FILE})", str(exc)) from None
 
 
 def _check_index(pack: Pack, vectors: np.ndarray) -> None:

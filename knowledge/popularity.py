@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from knowledge.collab import SOURCE_WEIGHTS
 from knowledge.items import Catalog
@@ -37,6 +37,50 @@ def source_counts(sets: Mapping[str, SequenceSet]) -> dict[str, dict[str, int]]:
     for name, found in sets.items():
         counts.setdefault(name.partition(":")[0], Counter()).update(interaction_counts(found))
     return {kind: dict(counter) for kind, counter in counts.items()}
+
+
+RATINGS_FILE = "ratings.json"
+"""Per film, how many of its ratings were 4 stars or more and how many it had (`verdicts`)."""
+
+ACCLAIM_PRIOR = 10
+"""Ratings of average share that `acclaimed` adds to every film's own: a film with a few
+glowing ratings is not yet acclaimed."""
+ACCLAIM_MARGIN = 0.05
+"""How far above the average share of liking ratings a film's shrunk share must be."""
+
+
+def verdicts(sets: Mapping[str, SequenceSet]) -> dict[str, tuple[int, int]]:
+    """Per item, its ratings of 4 stars or more and all its ratings, over every source of
+    ratings (MovieLens). Dialogue mentions and ReDial's liked answers are no verdicts: 95 %
+    of those answers say "liked", so they cannot tell a good film from a poor one."""
+    liked: Counter[str] = Counter()
+    rated: Counter[str] = Counter()
+    for found in sets.values():
+        for item_id, (yes, n) in found.verdicts.items():
+            liked[item_id] += yes
+            rated[item_id] += n
+    return {item_id: (liked[item_id], n) for item_id, n in rated.items()}
+
+
+def acclaimed(
+    ratings: Mapping[str, Sequence[int]],
+    prior: int = ACCLAIM_PRIOR,
+    margin: float = ACCLAIM_MARGIN,
+) -> set[str]:
+    """The films people liked clearly more than the average film: the share of their
+    ratings at 4 stars or more, shrunk towards the average share by ``prior`` ratings, is at
+    least ``margin`` above that average. In MovieLens (average share 0.50), *Moon* (2009, 22
+    of 32 ratings) is acclaimed; *Transformers: Dark of the Moon* (1 of 11), a film with one
+    rating and a film nobody rated are not."""
+    total = sum(n for _, n in ratings.values())
+    if not total:
+        return set()
+    average = sum(yes for yes, _ in ratings.values()) / total
+    return {
+        item_id
+        for item_id, (yes, n) in ratings.items()
+        if (yes + prior * average) / (n + prior) >= average + margin
+    }
 
 
 def best_known_tiers(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,9 @@ from typing import Any
 from knowledge.errors import CatalogError
 from knowledge.items import Catalog
 from knowledge.loaders.movielens import imdb_id, read_csv
+
+LIKED_RATING = 4.0
+"""A MovieLens rating at or above this (of 5 stars) says the user liked the film."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class SequenceSet:
     interactions_unmapped: int = 0
     users_dropped_short: int = 0
     items_covered: int = field(default=0)
+    verdicts: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per item, how many of its ratings were 4 stars or more, and how many it had: every
+    rating, whatever ``min_rating`` kept (only a source of ratings has them)."""
 
     def summary(self) -> str:
         """A one-line account of the mapping."""
@@ -90,6 +97,8 @@ def movielens_sequences(
 
     events: dict[str, list[tuple[int, int, str]]] = {}
     result = SequenceSet([], str(ratings))
+    liked: Counter[str] = Counter()
+    rated: Counter[str] = Counter()
     for line, row in read_csv(ratings, ("userId", "movieId", "rating", "timestamp")):
         result.interactions_read += 1
         try:
@@ -97,13 +106,17 @@ def movielens_sequences(
             stamp = int(row["timestamp"])
         except (TypeError, ValueError):
             raise CatalogError(ratings, "rating and timestamp must be numbers", line) from None
+        item_id = by_ml.get(row["movieId"].strip())
+        if item_id is not None:
+            rated[item_id] += 1
+            liked[item_id] += rating >= LIKED_RATING
         if min_rating is not None and rating < min_rating:
             continue
-        item_id = by_ml.get(row["movieId"].strip())
         if item_id is None:
             result.interactions_unmapped += 1
             continue
         events.setdefault(row["userId"].strip(), []).append((stamp, line, item_id))
+    result.verdicts = {i: (liked[i], n) for i, n in rated.items()}
     raw = {user: [i for _, _, i in sorted(evs)] for user, evs in events.items()}
     return _finish(raw, result, min_length)
 
@@ -201,7 +214,9 @@ def load_sequences(spec: str, catalog: Catalog, *, positive_only: bool = False) 
     keeps ratings of 4 and above (what a collaborative model learns as "liked")."""
     kind, _, path = spec.partition(":")
     if kind == "movielens" and path:
-        return movielens_sequences(path, catalog, min_rating=4.0 if positive_only else None)
+        return movielens_sequences(
+            path, catalog, min_rating=LIKED_RATING if positive_only else None
+        )
     if kind == "dialogues" and path:
         return dialogue_comentions(path, catalog)
     if kind == "redial-liked" and path:

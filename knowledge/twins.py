@@ -193,7 +193,11 @@ class Twins:
             films = tuple(dict.fromkeys(self.canonical(i) for i in sequence.item_ids))
             sequences.append(InteractionSequence(sequence.user_id, films))
         covered = {i for s in sequences for i in s.item_ids}
-        return replace(sets, sequences=sequences, items_covered=len(covered))
+        verdicts: dict[str, tuple[int, int]] = {}
+        for item_id, (liked, rated) in sets.verdicts.items():
+            before = verdicts.get(self.canonical(item_id), (0, 0))
+            verdicts[self.canonical(item_id)] = (before[0] + liked, before[1] + rated)
+        return replace(sets, sequences=sequences, items_covered=len(covered), verdicts=verdicts)
 
     def aliases(self) -> dict[str, str]:
         """Each twin record that is not its film's canonical record -> the canonical one."""

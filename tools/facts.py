@@ -388,14 +388,29 @@ def opinion_sentence(
     standing: Standing,
     also_liked: Sequence[Item] = (),
     fans_of: Sequence[Item] = (),
+    *,
+    rated: tuple[int, int] | None = None,
+    acclaimed: bool = False,
 ) -> str:
-    """An answer to "is it any good?": how well liked the film is, what it is, what else its
-    fans liked and, when some of the user's favourites lead to it, that it may suit them.
+    """An answer to "is it any good?": how well known the film is, how its raters found it
+    (``rated``: ratings of 4 stars or more, all ratings; ``acclaimed`` when that is clearly
+    more than the average film gets, `knowledge.popularity.acclaimed`), what it is, what
+    else its fans liked and, when some of the user's favourites lead to it, that it may
+    suit them.
 
     Parley has no view of its own on a film; every clause is what the pack's interactions
     (ratings, conversations) or its catalog say.
     """
-    parts = [_STANDING[standing].format(title=item.display_title), summary(item, "It") + "."]
+    parts = [_STANDING[standing].format(title=item.display_title)]
+    if rated and rated[1]:
+        liked, count = rated
+        raters = "person who rated it" if count == 1 else f"{count:,} people who rated it"
+        share = f"{liked:,} of the" if liked else "None of the"
+        verdict = f"{share} {raters}" if count > 1 else f"The one {raters}"
+        gave = "gave it" if count > 1 or liked else "did not give it"
+        line = f"{verdict} {gave} 4 stars or more"
+        parts.append(line + (", more than most films get." if acclaimed else "."))
+    parts.append(summary(item, "It") + ".")
     if also_liked:
         names = join_names([i.display_title for i in also_liked])
         parts.append(f"People who liked it also liked {names}.")

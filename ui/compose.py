@@ -80,6 +80,14 @@ def build_catalog(
         if collab
         else "collaborative model: none (no --interactions given)"
     )
+    if pack.ratings:
+        from knowledge.popularity import acclaimed
+
+        films = {pack.twins.canonical(i): v for i, v in pack.ratings.items()}
+        console.print(
+            f"ratings: {len(films):,} films rated, {len(acclaimed(films)):,} of them liked "
+            "clearly more than most (the hidden gems come from these)"
+        )
     console.print(
         f"[green]Built[/green] {out_dir}: {stats.items} items "
         f"({stats.embedded} embedded, {stats.reused} reused) in {stats.total_seconds:.1f}s"

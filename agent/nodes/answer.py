@@ -99,10 +99,11 @@ def answer(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, objec
 
 
 def opinion(ctx: AgentContext, profile: Profile, item: Item, trace: list[ToolCall]) -> Answer:
-    """The answer to "is it any good?": how well known and liked the film is (its popularity
-    bucket), what it is, what its fans also liked (the ``collab`` tool) and which of the
-    user's favourites lead to it. Parley has no taste of its own to give."""
-    standing = ctx.standing.get(item.item_id, "unknown") if item.popularity else "unknown"
+    """The answer to "is it any good?": how well known the film is (its popularity bucket)
+    and how its raters found it (the pack's ratings), what it is, what its fans also liked
+    (the ``collab`` tool) and which of the user's favourites lead to it. Parley has no
+    taste of its own to give."""
+    standing = ctx.standing.get(item.item_id, "unknown")
     also: list[Item] = []
     fans: list[Item] = []
     if "collab" in ctx.toolbox.tools:
@@ -125,7 +126,14 @@ def opinion(ctx: AgentContext, profile: Profile, item: Item, trace: list[ToolCal
         subject=f"item:{item.item_id}",
         subject_label=item.display_title,
         items=[ItemRef.of(i) for i in [*also, *fans]],
-        sentence=opinion_sentence(item, cast(Standing, standing), also, fans),
+        sentence=opinion_sentence(
+            item,
+            cast(Standing, standing),
+            also,
+            fans,
+            rated=ctx.ratings.get(item.item_id),
+            acclaimed=item.item_id in ctx.acclaimed,
+        ),
     )
 
 

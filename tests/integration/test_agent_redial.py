@@ -44,14 +44,25 @@ def test_hidden_gems_are_lesser_known_films(agent: ParleyAgent, redial_pack: Pac
     assert result.act == "recommend" and len(result.items) == 3
     assert "lesser-known" in result.reply
     standing = agent.context.standing
-    # None of the most popular third of the catalog, and still films for this user.
+    # None of the most popular third of the catalog, each one its raters liked clearly
+    # more than most films, and still films for this user.
     assert all(standing.get(i.item_id) != "head" for i in result.items), result.items
+    assert all(i.item_id in agent.context.acclaimed for i in result.items), result.items
     assert not {i.item_id for i in first.items} & {i.item_id for i in result.items}
     for item in result.items:
         assert any("Inception" in e or "The Prestige" in e for e in item.evidence), item
     result = agent.turn(session, "hmm, something more popular")
     assert not agent.profile(session).lesser_known
     assert any(standing.get(i.item_id) == "head" for i in result.items), result.items
+
+
+def test_is_it_any_good_says_how_its_raters_found_it(agent: ParleyAgent) -> None:
+    reply = agent.turn(agent.new_session(), "is Moon any good?").reply
+    # MovieLens ratings through the IMDb id: 22 of Moon's 32 are 4 stars or more.
+    assert "Moon (2009)" in reply and "22 of the 32 people who rated it" in reply, reply
+    assert "more than most films get" in reply
+    reply = agent.turn(agent.new_session(), "is Transformers: Dark of the Moon any good?").reply
+    assert "1 of the 11 people who rated it gave it 4 stars or more." in reply, reply
 
 
 def test_no_horror_after_i_hate_horror_and_seen_items_never_return(

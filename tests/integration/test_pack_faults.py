@@ -77,6 +77,8 @@ BREAKERS: dict[str, tuple[Callable[[Path], None], str]] = {
     "twins corrupt": (lambda d: (d / "twins.json").write_text("[[1, "), "twins"),
     "collab missing": (_collab_missing, "collaborative model"),
     "counts corrupt": (lambda d: (d / "counts.json").write_text("[1, 2]"), "interaction counts"),
+    "ratings corrupt": (lambda d: (d / "ratings.json").write_text('{"x": 3}'), "ratings"),
+    "ratings impossible": (lambda d: (d / "ratings.json").write_text('{"x": [5, 2]}'), "ratings"),
 }
 
 

@@ -24,7 +24,7 @@ from agent.runtime import AgentContext
 from agent.sessions import serializer
 from agent.state import AgentState
 from agent.toolbox import Toolbox
-from knowledge.items import Item
+from knowledge.items import Catalog, Item
 from tests.fixtures.catalogs import discussion_catalog
 from tests.fixtures.sources import SmallSource
 from tools.facts import gist
@@ -321,7 +321,33 @@ def test_what_should_i_watch_tonight_asks_for_a_favourite_or_a_genre(talk: Conve
     assert state["asked"] == ["opener"]  # not an actor: nothing is known to split yet
 
 
-def test_hidden_gems_without_a_taste_asks_for_one(talk: Conversation) -> None:
+@pytest.fixture(scope="module")
+def known_ctx() -> AgentContext:
+    """The discussion catalog as a pack with interactions would see it: every film has a
+    popularity, a few are well known, and Interstellar is a record nobody mentioned."""
+    famous = {"dune-2021": 95.0, "dune-1984": 40.0, "dark-knight": 60.0, "titanic": 80.0}
+    items = [
+        i.model_copy(
+            update={
+                "popularity": 0.0 if i.item_id == "interstellar" else famous.get(i.item_id, 1.0)
+            }
+        )
+        for i in discussion_catalog()
+    ]
+    source = SmallSource(Catalog(items, name="known"))
+    # What its raters thought (4 stars or more, all ratings): E.T. and The Notebook are
+    # liked clearly more than the average film (24 of 40).
+    source.ratings = {  # type: ignore[attr-defined]
+        "et": (9, 10),
+        "notebook": (10, 10),
+        "dune-1984": (2, 10),
+        "dark-knight-rises": (3, 10),
+    }
+    return AgentContext(Toolbox(source))
+
+
+def test_hidden_gems_without_a_taste_asks_for_one(known_ctx: AgentContext) -> None:
+    talk = Conversation(known_ctx, "gems")
     state = talk.say("any hidden gems?")
     # No wish for films about gems (the retriever would find "The Hidden").
     assert state["profile"].lesser_known and state["profile"].notes == []
@@ -329,6 +355,14 @@ def test_hidden_gems_without_a_taste_asks_for_one(talk: Conversation) -> None:
     assert state["act"] == "ask" and ("lesser-known" in reply or "hidden gems" in reply)
     state = talk.say("I loved Inception")
     assert state["act"] == "recommend" and "lesser-known" in state["reply"]
+    # Lesser-known films only: not the well-known Nolan film, and not the record nobody
+    # mentioned, though both come first for the same taste without the wish.
+    assert {known_ctx.standing[i] for i in shown(state)} == {"tail"}
+    # The gem first: lesser known, liked by its raters, and sci-fi like Inception. The
+    # Notebook is as well liked, but a romance is no gem for this taste.
+    assert shown(state)[0] == "et" and "notebook" not in shown(state)
+    plain = shown(Conversation(known_ctx, "plain").say("I loved Inception"))
+    assert {"dark-knight", "interstellar"} <= set(plain)
 
 
 def test_asked_for_films_after_a_question_the_agent_recommends(talk: Conversation) -> None:

@@ -172,12 +172,21 @@ def test_a_wish_for_lesser_known_films() -> None:
     def cand(item_id: str) -> Candidate:
         return Candidate(item_id=item_id, title=item_id, score=0.0, tools={})
 
-    standing = {"blockbuster": "head", "known": "torso", "gem": "tail", "gem2": "tail"}
-    ranked = [cand(i) for i in ("blockbuster", "gem", "known", "unrated", "gem2")]
+    standing = {
+        "blockbuster": "head",
+        "known": "torso",
+        "gem": "tail",
+        "gem2": "tail",
+        "unrated": "unknown",
+    }
+    ranked = [cand(i) for i in ("blockbuster", "unrated", "gem", "known", "gem2")]
     found = [c.item_id for c in lesser_known_first(ranked, standing)]
-    # The least known first, each tier in the fused order; an item without popularity is
-    # one nobody mentions.
-    assert found == ["gem", "unrated", "gem2", "known", "blockbuster"]
+    # The least known first, each tier in the fused order; a film nobody mentioned or
+    # rated comes after every known one: no evidence that anyone loves it.
+    assert found == ["gem", "gem2", "known", "blockbuster", "unrated"]
+    # Films its raters loved come before the rest of the lesser-known ones.
+    found = [c.item_id for c in lesser_known_first(ranked, standing, {"known", "gem2"})]
+    assert found == ["known", "gem2", "gem", "blockbuster", "unrated"]
     assert lesser_known_first(ranked, {}) == ranked  # a pack without popularity
 
 

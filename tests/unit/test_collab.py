@@ -175,6 +175,32 @@ def test_a_film_is_as_well_known_as_in_the_source_that_knows_it_best() -> None:
     assert best_known_tiers(tiers, {}) == tiers
 
 
+def test_ratings_tell_the_films_people_liked_more_than_most() -> None:
+    from dataclasses import replace
+
+    from knowledge.popularity import acclaimed, verdicts
+
+    catalog = Catalog(
+        [
+            Item(item_id="jaws75", title="Jaws", year=1975, external_ids={"imdb": "tt1"}),
+            Item(item_id="jaws", title="Jaws", external_ids={"imdb": "tt1"}),
+        ]
+    )
+    twins = Twins(find_twins(catalog))
+    rated = replace(_sets(("jaws",)), verdicts={"jaws": (3, 4), "jaws75": (5, 6), "i0": (0, 2)})
+    # Both records' ratings are the film's; a source without ratings adds nothing.
+    found = verdicts({"movielens:x": twins.merged(rated), "dialogues:y": _sets(("i0",))})
+    assert found == {"jaws75": (8, 10), "i0": (0, 2)}
+
+    # The average share is 53 of 106. Shrunk by 10 ratings of that average, 30 of 40 is
+    # 0.70 and 2 of 2 is 0.58, at least 0.05 above it; 1 of 1 (0.545) and 20 of 40 are not.
+    # With 20 ratings of shrinkage, 2 of 2 falls to 0.545.
+    ratings = {"loved": (30, 40), "two": (2, 2), "one": (1, 1), "meh": (20, 40), "bad": (0, 23)}
+    assert acclaimed(ratings) == {"loved", "two"}
+    assert acclaimed(ratings, prior=20) == {"loved"}
+    assert acclaimed({}) == set()
+
+
 def test_gini_and_buckets() -> None:
     assert gini([1, 1, 1, 1]) == pytest.approx(0.0)
     assert gini([0, 0, 0, 10]) == pytest.approx(0.75)

@@ -35,6 +35,9 @@ def test_movielens_sequences_map_through_imdb_and_sort_by_time(tmp_path: Path) -
     assert result.users_dropped_short == 1
     liked = movielens_sequences(tmp_path, _catalog(), min_rating=3.5, min_length=2)
     assert liked.sequences[0].item_ids == ("r1", "r3")
+    # Every rating of a catalog film is a verdict, whatever min_rating kept: (4 stars or
+    # more, all).
+    assert liked.verdicts == result.verdicts == {"r1": (2, 2), "r2": (0, 1), "r3": (1, 1)}
 
 
 def test_movielens_sequences_without_shared_ids_is_an_error(tmp_path: Path) -> None:

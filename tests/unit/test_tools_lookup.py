@@ -285,3 +285,19 @@ def test_tell_me_more_gives_kind_people_and_description() -> None:
         "Jaws (1975) is an adventure and thriller film directed by Steven Spielberg, starring "
         "Roy Scheider. A killer shark terrorizes a beach town."
     )
+
+
+def test_is_it_any_good_says_how_many_of_its_raters_liked_it() -> None:
+    from tools.facts import opinion_sentence
+
+    moon = _item("moon", "Moon", 2009, "An astronaut nears the end of his stint.", genre=["sci-fi"])
+    found = opinion_sentence(moon, "torso", rated=(22, 32), acclaimed=True)
+    assert found.startswith("Moon (2009) is fairly well known")
+    assert "22 of the 32 people who rated it gave it 4 stars or more, more than most" in found
+    assert "None of the 5 people who rated it gave it 4 stars" in opinion_sentence(
+        moon, "tail", rated=(0, 5)
+    )
+    one = opinion_sentence(moon, "tail", rated=(0, 1))
+    assert "The one person who rated it did not give it 4 stars or more." in one
+    # Without ratings, nothing is said of them.
+    assert "rated it" not in opinion_sentence(moon, "unknown")
