@@ -72,14 +72,23 @@ def acclaimed(
     least ``margin`` above that average. In MovieLens (average share 0.50), *Moon* (2009, 22
     of 32 ratings) is acclaimed; *Transformers: Dark of the Moon* (1 of 11), a film with one
     rating and a film nobody rated are not."""
+    found = approval(ratings, prior)
+    average = average_share(ratings)
+    return {item_id for item_id, share in found.items() if share >= average + margin}
+
+
+def average_share(ratings: Mapping[str, Sequence[int]]) -> float:
+    """The share of all ratings that are 4 stars or more (0 without ratings)."""
     total = sum(n for _, n in ratings.values())
-    if not total:
-        return set()
-    average = sum(yes for yes, _ in ratings.values()) / total
+    return sum(yes for yes, _ in ratings.values()) / total if total else 0.0
+
+
+def approval(ratings: Mapping[str, Sequence[int]], prior: int = ACCLAIM_PRIOR) -> dict[str, float]:
+    """Per rated film, the share of its ratings at 4 stars or more, shrunk towards the
+    average share by ``prior`` ratings of it: few ratings say little either way."""
+    average = average_share(ratings)
     return {
-        item_id
-        for item_id, (yes, n) in ratings.items()
-        if (yes + prior * average) / (n + prior) >= average + margin
+        item_id: (yes + prior * average) / (n + prior) for item_id, (yes, n) in ratings.items() if n
     }
 
 
