@@ -46,7 +46,15 @@ from knowledge.lexicon import english_ranks
 from knowledge.linker import EntityLinker
 from knowledge.loaders import LoadResult, cap_descriptions, load_catalog
 from knowledge.loaders.jsonl import load_jsonl
-from knowledge.popularity import COUNTS_FILE, RATINGS_FILE, source_counts, verdicts, with_prior
+from knowledge.popularity import (
+    COUNTS_FILE,
+    RATINGS_FILE,
+    acclaimed,
+    average_share,
+    source_counts,
+    verdicts,
+    with_prior,
+)
 from knowledge.sequences import SequenceSet
 from knowledge.twins import Twins, find_twins
 
@@ -238,6 +246,13 @@ def build_pack(
             "popularity": popularity,
             "twins": {"groups": len(twins.groups), "records": sum(len(g) for g in twins.groups)},
             "collab": collab.info if collab is not None else None,
+            "ratings": {
+                "films": len(film_ratings),
+                "acclaimed": len(acclaimed(film_ratings)),
+                "average_share": round(average_share(film_ratings), 4),
+            }
+            if film_ratings
+            else None,
             "embedding_model": embedding_model,
             "embedding_dim": dim,
             "index": {

@@ -80,12 +80,10 @@ def build_catalog(
         if collab
         else "collaborative model: none (no --interactions given)"
     )
-    if pack.ratings:
-        from knowledge.popularity import acclaimed
-
-        films = {pack.twins.canonical(i): v for i, v in pack.ratings.items()}
+    rated = manifest.get("ratings")
+    if rated:
         console.print(
-            f"ratings: {len(films):,} films rated, {len(acclaimed(films)):,} of them liked "
+            f"ratings: {rated['films']:,} films rated, {rated['acclaimed']:,} of them liked "
             "clearly more than most (the hidden gems come from these)"
         )
     console.print(

@@ -56,7 +56,15 @@ def test_hidden_gems_are_lesser_known_films(agent: ParleyAgent, redial_pack: Pac
     assert any(standing.get(i.item_id) == "head" for i in result.items), result.items
 
 
-def test_is_it_any_good_says_how_its_raters_found_it(agent: ParleyAgent) -> None:
+def test_is_it_any_good_says_how_its_raters_found_it(
+    agent: ParleyAgent, redial_pack: Pack
+) -> None:
+    # 4,037 films have MovieLens ratings; a film's records share them ("Jaws" is Jaws).
+    rated = redial_pack.manifest["ratings"]
+    assert rated["films"] > 4000 and 0 < rated["acclaimed"] < rated["films"] / 2, rated
+    jaws = [i.item_id for i in redial_pack.catalog if folded_title(i.title) == "jaws"]
+    assert len(jaws) > 1 and len({redial_pack.ratings.get(i) for i in jaws}) == 1, jaws
+    assert redial_pack.ratings[jaws[0]][1] > 10
     reply = agent.turn(agent.new_session(), "is Moon any good?").reply
     # MovieLens ratings through the IMDb id: 22 of Moon's 32 are 4 stars or more.
     assert "Moon (2009)" in reply and "22 of the 32 people who rated it" in reply, reply
