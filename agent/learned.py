@@ -2,14 +2,13 @@
 
 Every ranker proposes candidates; the model scores each one from what the rankers said
 (rank and score in each list), what the catalog knows (popularity, how much the item
-shares with the liked items, the year), how its raters found it (the share of its
-MovieLens ratings at 4 stars or more, `CatalogIndex.approval`), what the user asked
-for (wanted values, how much is known) and what people recommended in conversations
-where the seeker said similar things (`knowledge.talks`, stored with the model). It is
-trained by ``parley train-ranker`` on the ReDial training dialogues (each recommender
-turn is a query; the films the human recommended are the relevant candidates) and stored
-in the pack with its feature list. Hard constraints are never features: they filter the
-candidates before the model sees them.
+shares with the liked items, the year), what the user asked for (wanted values, how
+much is known) and what people recommended in conversations where the seeker said
+similar things (`knowledge.talks`, stored with the model). It is trained by ``parley
+train-ranker`` on the ReDial training dialogues (each recommender turn is a query; the
+films the human recommended are the relevant candidates) and stored in the pack with its
+feature list. Hard constraints are never features: they filter the candidates before the
+model sees them.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from agent.profile import Profile
 from knowledge.embed import get_embedder
 from knowledge.errors import PackError
 from knowledge.items import Catalog, Item
-from knowledge.popularity import approval
 from knowledge.talks import MEMORY_FILE, TalkMemory, seeker_text
 from knowledge.text import STOPWORDS, words
 from knowledge.twins import Twins
@@ -60,7 +58,6 @@ def feature_names() -> list[str]:
     names += ["year", "year_gap", "has_year"]
     names += ["n_liked", "n_wanted", "has_notes"]
     names += ["talks", "talks_share"]
-    names += ["approval", "log_rated"]
     return names
 
 
@@ -74,14 +71,6 @@ class CatalogIndex:
 
     catalog: Catalog
     degree: Mapping[str, int] = field(default_factory=dict)
-    ratings: Mapping[str, tuple[int, int]] = field(default_factory=dict)
-    """Per item, its film's ratings of 4 stars or more and all its ratings (`Pack.ratings`)."""
-
-    @cached_property
-    def approval(self) -> dict[str, float]:
-        """Per rated item, the shrunk share of its ratings at 4 stars or more
-        (`knowledge.popularity.approval`)."""
-        return approval(self.ratings)
 
     @cached_property
     def people(self) -> dict[str, dict[str, frozenset[str]]]:
@@ -111,7 +100,7 @@ class CatalogIndex:
 
     def warm_up(self) -> None:
         """Build every table now rather than in the first turn that needs it."""
-        _ = (self.people, self.genres, self.title_words, self.approval)
+        _ = (self.people, self.genres, self.title_words)
 
     def title_overlap(self, a: str, b: str) -> float:
         """How much two titles share, 0 to 1: the weight of their common words over the
@@ -212,11 +201,6 @@ def candidate_features(
     out[:, column["has_notes"]] = float(bool(profile.notes))
     if talks is not None:
         out[:, [column["talks"], column["talks_share"]]] = talk_columns(candidates, talks)
-    liked_share = index.approval
-    for r, item_id in enumerate(candidates):
-        found = index.ratings.get(item_id)
-        out[r, column["log_rated"]] = math.log1p(found[1]) if found else 0.0
-        out[r, column["approval"]] = liked_share.get(item_id, np.nan)
     return out
 
 

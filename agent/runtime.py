@@ -51,7 +51,7 @@ class AgentContext:
                 for node, d in graph.graph.degree()
                 if str(node).startswith("item:")
             }
-        return CatalogIndex(self.catalog, degree, self.ratings)
+        return CatalogIndex(self.catalog, degree)
 
     @cached_property
     def standing(self) -> dict[str, str]:

@@ -7,7 +7,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 
 from agent.learned import FEATURES, Bag, CatalogIndex, LearnedRanker, candidate_features
 from agent.profile import Profile
@@ -56,17 +55,6 @@ def test_features_say_how_well_known_the_liked_films_are() -> None:
     assert rows[:, col["popularity_gap"]].tolist() == [2.0, -2.0]
     fresh = candidate_features(index, Profile(), {}, ["interstellar"], popularity)
     assert np.isnan(fresh[0, col["liked_popularity"]]) and np.isnan(fresh[0, col["popularity_gap"]])
-
-
-def test_features_say_how_the_raters_found_each_film() -> None:
-    """The share of a film's ratings at 4 stars or more, shrunk towards the average share
-    (40 of 80 here) by 10 ratings, and how many ratings it has; unknown when unrated."""
-    index = CatalogIndex(small_catalog(), ratings={"interstellar": (30, 40), "titanic": (10, 40)})
-    col = {name: j for j, name in enumerate(FEATURES)}
-    rows = candidate_features(index, Profile(), {}, ["interstellar", "titanic", "heat"])
-    assert rows[:, col["approval"]][:2].tolist() == pytest.approx([0.7, 0.3])
-    assert np.isnan(rows[2, col["approval"]])
-    assert rows[:, col["log_rated"]].tolist() == pytest.approx([np.log1p(40)] * 2 + [0.0])
 
 
 def test_a_sequel_shares_its_title_with_the_liked_original() -> None:
