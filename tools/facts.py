@@ -383,6 +383,21 @@ _STANDING = {
 }
 
 
+def _raters_verdict(liked: int, count: int) -> str:
+    """How many of a film's raters gave it 4 stars or more, said as a person would."""
+    if count == 1:
+        return (
+            f"The one person who rated it {'gave' if liked else 'did not give'} it 4 stars or more"
+        )
+    if liked == count:
+        who = "Both people" if count == 2 else f"All {count:,} people"
+    elif liked == 0:
+        who = f"None of the {count:,} people"
+    else:
+        who = f"{liked:,} of the {count:,} people"
+    return f"{who} who rated it gave it 4 stars or more"
+
+
 def opinion_sentence(
     item: Item,
     standing: Standing,
@@ -403,13 +418,9 @@ def opinion_sentence(
     """
     parts = [_STANDING[standing].format(title=item.display_title)]
     if rated and rated[1]:
-        liked, count = rated
-        raters = "person who rated it" if count == 1 else f"{count:,} people who rated it"
-        share = f"{liked:,} of the" if liked else "None of the"
-        verdict = f"{share} {raters}" if count > 1 else f"The one {raters}"
-        gave = "gave it" if count > 1 or liked else "did not give it"
-        line = f"{verdict} {gave} 4 stars or more"
-        parts.append(line + (", more than most films get." if acclaimed else "."))
+        parts.append(
+            _raters_verdict(*rated) + (", more than most films get." if acclaimed else ".")
+        )
     parts.append(summary(item, "It") + ".")
     if also_liked:
         names = join_names([i.display_title for i in also_liked])

@@ -56,9 +56,7 @@ def test_hidden_gems_are_lesser_known_films(agent: ParleyAgent, redial_pack: Pac
     assert any(standing.get(i.item_id) == "head" for i in result.items), result.items
 
 
-def test_is_it_any_good_says_how_its_raters_found_it(
-    agent: ParleyAgent, redial_pack: Pack
-) -> None:
+def test_is_it_any_good_says_how_its_raters_found_it(agent: ParleyAgent, redial_pack: Pack) -> None:
     # 4,037 films have MovieLens ratings; a film's records share them ("Jaws" is Jaws).
     rated = redial_pack.manifest["ratings"]
     assert rated["films"] > 4000 and 0 < rated["acclaimed"] < rated["films"] / 2, rated

@@ -297,6 +297,8 @@ def test_is_it_any_good_says_how_many_of_its_raters_liked_it() -> None:
     assert "None of the 5 people who rated it gave it 4 stars" in opinion_sentence(
         moon, "tail", rated=(0, 5)
     )
+    assert "Both people who rated it gave it" in opinion_sentence(moon, "tail", rated=(2, 2))
+    assert "All 7 people who rated it gave it" in opinion_sentence(moon, "tail", rated=(7, 7))
     one = opinion_sentence(moon, "tail", rated=(0, 1))
     assert "The one person who rated it did not give it 4 stars or more." in one
     # Without ratings, nothing is said of them.
