@@ -83,7 +83,8 @@ class AgentContext:
 
     @cached_property
     def acclaimed(self) -> frozenset[str]:
-        """Items people liked more than the average film (`knowledge.popularity.acclaimed`)."""
+        """Items their raters liked clearly more than the average film
+        (`knowledge.popularity.acclaimed`): where hidden gems come from."""
         from knowledge.popularity import acclaimed
 
         return frozenset(acclaimed(self.ratings))
