@@ -398,6 +398,16 @@ def _raters_verdict(liked: int, count: int) -> str:
     return f"{who} who rated it gave it 4 stars or more"
 
 
+def raters_reason(liked: int, count: int) -> str:
+    """A card's reason for a film its raters loved: "22 of its 31 raters gave it 4 stars or
+    more"."""
+    if liked == count:
+        who = "both its raters" if count == 2 else f"all {count:,} of its raters"
+    else:
+        who = f"{liked:,} of its {count:,} raters"
+    return f"{who} gave it 4 stars or more"
+
+
 def opinion_sentence(
     item: Item,
     standing: Standing,

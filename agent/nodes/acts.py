@@ -18,6 +18,7 @@ from agent.state import AgentState, ReplyPlan, last_user_text
 from agent.wording import avoidance_phrase, variant, wish_phrase
 from knowledge.items import Item
 from prompts import render
+from tools.facts import raters_reason
 
 
 def _profile_facts(profile: Profile) -> list[str]:
@@ -122,6 +123,10 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         candidate.evidence = paths.get(candidate.item_id, [])[:2] or attribute_evidence(
             profile, item
         )
+        rated = ctx.ratings.get(candidate.item_id)
+        if profile.lesser_known and rated and candidate.item_id in ctx.acclaimed:
+            # What makes a lesser-known film a gem is a real reason too.
+            candidate.evidence = [*candidate.evidence, raters_reason(*rated)]
     rows = [
         {
             "title": c.title,

@@ -48,6 +48,7 @@ def test_hidden_gems_are_lesser_known_films(agent: ParleyAgent, redial_pack: Pac
     # more than most films, and still films for this user.
     assert all(standing.get(i.item_id) != "head" for i in result.items), result.items
     assert all(i.item_id in agent.context.acclaimed for i in result.items), result.items
+    assert all(any("raters gave it" in e for e in i.evidence) for i in result.items)
     assert not {i.item_id for i in first.items} & {i.item_id for i in result.items}
     for item in result.items:
         assert any("Inception" in e or "The Prestige" in e for e in item.evidence), item

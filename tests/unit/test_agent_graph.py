@@ -361,6 +361,9 @@ def test_hidden_gems_without_a_taste_asks_for_one(known_ctx: AgentContext) -> No
     # The gem first: lesser known, liked by its raters, and sci-fi like Inception. The
     # Notebook is as well liked, but a romance is no gem for this taste.
     assert shown(state)[0] == "et" and "notebook" not in shown(state)
+    # What makes it a gem is one of its reasons.
+    assert "9 of its 10 raters gave it 4 stars or more" in state["recommended"][0].evidence
+    assert "raters" not in " ".join(state["recommended"][1].evidence)  # no ratings, no claim
     plain = shown(Conversation(known_ctx, "plain").say("I loved Inception"))
     assert {"dark-knight", "interstellar"} <= set(plain)
 

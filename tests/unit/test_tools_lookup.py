@@ -301,5 +301,11 @@ def test_is_it_any_good_says_how_many_of_its_raters_liked_it() -> None:
     assert "All 7 people who rated it gave it" in opinion_sentence(moon, "tail", rated=(7, 7))
     one = opinion_sentence(moon, "tail", rated=(0, 1))
     assert "The one person who rated it did not give it 4 stars or more." in one
+    # A hidden gem's card says the same briefly.
+    from tools.facts import raters_reason
+
+    assert raters_reason(22, 31) == "22 of its 31 raters gave it 4 stars or more"
+    assert raters_reason(2, 2) == "both its raters gave it 4 stars or more"
+    assert raters_reason(9, 9) == "all 9 of its raters gave it 4 stars or more"
     # Without ratings, nothing is said of them.
     assert "rated it" not in opinion_sentence(moon, "unknown")
