@@ -91,6 +91,8 @@ class BuildStats:
     embed_seconds: float
     total_seconds: float
     stages: dict[str, float] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)
+    """Parts of the pack that was at ``out`` which the new one does not keep."""
 
     @property
     def items_per_second(self) -> float:
@@ -137,6 +139,9 @@ def build_pack(
     started = time.perf_counter()
     stages: dict[str, float] = {}
     out = Path(out).expanduser().resolve()
+    # A learned ranker learned from the old pack's collaborative model and popularity:
+    # it is not carried over, and the build says so.
+    left_out = ["learned ranker"] if (out / "ranker.txt").exists() else []
     progress("load catalog", 0, 1)
     result = cap_descriptions(
         load_catalog(source, strict=strict) if isinstance(source, str) else source
@@ -275,7 +280,13 @@ def build_pack(
         raise
     total = time.perf_counter() - started
     return BuildStats(
-        len(catalog), len(missing), len(catalog) - len(missing), embed_seconds, total, stages
+        len(catalog),
+        len(missing),
+        len(catalog) - len(missing),
+        embed_seconds,
+        total,
+        stages,
+        left_out,
     )
 
 

@@ -86,6 +86,12 @@ def build_catalog(
             f"ratings: {rated['films']:,} films rated, {rated['acclaimed']:,} of them liked "
             "clearly more than most (the hidden gems come from these)"
         )
+    if "learned ranker" in stats.left_out:
+        console.print(
+            "[yellow]The learned ranker of the pack that was there is not kept[/yellow]: it "
+            "learned from the old interactions. Train it again with `parley train-ranker "
+            f"--pack {out_dir} --dialogues FILE`; until then the pack fuses by reciprocal rank."
+        )
     console.print(
         f"[green]Built[/green] {out_dir}: {stats.items} items "
         f"({stats.embedded} embedded, {stats.reused} reused) in {stats.total_seconds:.1f}s"

@@ -88,8 +88,12 @@ def test_rebuild_reuses_unchanged_embeddings(
     out = tmp_path / "copy"
     first = build_pack(_source(), out)
     assert (first.embedded, first.reused) == (5, 0)
+    assert first.left_out == []
+    (out / "ranker.txt").write_text("a learned ranker")
     again = build_pack(_source(), out)
     assert (again.embedded, again.reused) == (0, 5)
+    # A ranker learned from the old pack is not kept, and the build says so.
+    assert again.left_out == ["learned ranker"] and not (out / "ranker.txt").exists()
     items = make_items()
     items[0] = items[0].model_copy(update={"description": "A changed description."})
     changed = build_pack(_source(items), out)
