@@ -84,10 +84,12 @@ class AgentContext:
     @cached_property
     def acclaimed(self) -> frozenset[str]:
         """Items their raters liked clearly more than the average film
-        (`knowledge.popularity.acclaimed`): where hidden gems come from."""
+        (`knowledge.popularity.acclaimed`): where hidden gems come from. Judged per film,
+        as the build counts them: a film listed twice must not weigh twice in the average."""
         from knowledge.popularity import acclaimed
 
-        return frozenset(acclaimed(self.ratings))
+        films = {self.twins.canonical(i): verdict for i, verdict in self.ratings.items()}
+        return frozenset(self.twins.expand(acclaimed(films)))
 
     @cached_property
     def most_popular(self) -> frozenset[str]:

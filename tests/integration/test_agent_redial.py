@@ -64,6 +64,10 @@ def test_is_it_any_good_says_how_its_raters_found_it(agent: ParleyAgent, redial_
     jaws = [i.item_id for i in redial_pack.catalog if folded_title(i.title) == "jaws"]
     assert len(jaws) > 1 and len({redial_pack.ratings.get(i) for i in jaws}) == 1, jaws
     assert redial_pack.ratings[jaws[0]][1] > 10
+    # The agent's acclaimed films are the build's, film by film, with every record of each.
+    acclaimed = agent.context.acclaimed
+    assert len({redial_pack.twins.canonical(i) for i in acclaimed}) == rated["acclaimed"]
+    assert acclaimed == redial_pack.twins.expand(acclaimed)
     reply = agent.turn(agent.new_session(), "is Moon any good?").reply
     # MovieLens ratings through the IMDb id: 22 of Moon's 32 are 4 stars or more.
     assert "Moon (2009)" in reply and "22 of the 32 people who rated it" in reply, reply
