@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from agent.profile import Profile
+from agent.profile import TOPIC_LEADS, Profile
 from agent.ranking import graph_sources
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
@@ -67,6 +67,11 @@ def evidence_for(
                 titles = join_names([ctx.catalog[i].display_title for i in fans])
                 found.append(Reason(f"people who liked {titles} also liked it", STRENGTH["collab"]))
         found.extend(_wanted_reasons(profile, item))
+        found.extend(
+            Reason(f"{topic_phrase(topic)}, as you asked", STRENGTH["wanted"] + 0.05)
+            for topic in profile.topics
+            if item.item_id in ctx.catalog_index.about(topic)
+        )
         if not any(r.strength > STRENGTH["genre"] for r in found):
             found.extend(_genre_reasons(ctx.catalog, liked, item))
         if not found and item.item_id in popular:
@@ -234,6 +239,14 @@ def _wanted_reasons(profile: Profile, item: Item) -> list[Reason]:
     strength = STRENGTH["wanted"] + 0.05 * (len(met) + bool(genres))
     people = () if genres else tuple(dict.fromkeys(n for names in met.values() for n in names))
     return [Reason(f"{text}, as you asked", strength, people)]
+
+
+def topic_phrase(topic: str) -> str:
+    """A subject as a kind of film: "heist" -> "a heist film", "about sharks" -> "a film
+    about sharks"."""
+    if topic.startswith(TOPIC_LEADS):
+        return f"a film {topic}"
+    return f"{_article(topic)} {topic} film"
 
 
 def _genre_reasons(catalog: Catalog, liked: Sequence[str], item: Item) -> list[Reason]:

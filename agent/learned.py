@@ -25,12 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from agent.profile import Profile
+from agent.profile import Profile, topic_words
 from knowledge.embed import get_embedder
 from knowledge.errors import PackError
 from knowledge.items import Catalog, Item
 from knowledge.talks import MEMORY_FILE, TalkMemory, seeker_text
-from knowledge.text import STOPWORDS, words
+from knowledge.text import STOPWORDS, singular, words
 from knowledge.twins import Twins
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,30 @@ class CatalogIndex:
         n = max(1, len(found))
         return {item_id: {w: math.log(n / counts[w]) for w in ws} for item_id, ws in found.items()}
 
+    @cached_property
+    def story_words(self) -> dict[str, frozenset[str]]:
+        """Word (in the singular) -> the items whose title or description has it."""
+        found: dict[str, set[str]] = {}
+        for item in self.catalog:
+            for word in {singular(w) for w in words(f"{item.title} {item.description}")}:
+                if word not in STOPWORDS:
+                    found.setdefault(word, set()).add(item.item_id)
+        return {word: frozenset(ids) for word, ids in found.items()}
+
+    def about(self, topic: str) -> frozenset[str]:
+        """The items whose title or description has every word of a subject ("heist", "about
+        time travel": `topic_words`)."""
+        terms = topic_words(topic)
+        if not terms:
+            return frozenset()
+        found = self.story_words.get(terms[0], frozenset())
+        for term in terms[1:]:
+            found = found & self.story_words.get(term, frozenset())
+        return found
+
     def warm_up(self) -> None:
         """Build every table now rather than in the first turn that needs it."""
-        _ = (self.people, self.genres, self.title_words)
+        _ = (self.people, self.genres, self.title_words, self.story_words)
 
     def title_overlap(self, a: str, b: str) -> float:
         """How much two titles share, 0 to 1: the weight of their common words over the

@@ -14,16 +14,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from knowledge.filters import ItemFilter
+from knowledge.text import STOPWORDS, singular, words
 
 Polarity = Literal["like", "dislike", "seen", "neutral"]
 """The attitude of a message towards what it names."""
 
 BeliefKind = Literal[
-    "liked", "disliked", "seen", "wanted", "avoided", "years", "lesser_known", "note"
+    "liked", "disliked", "seen", "wanted", "avoided", "years", "lesser_known", "topic", "note"
 ]
 
 MAX_NOTES = 5
 """Free-text wishes kept (the latest ones)."""
+MAX_TOPICS = 2
+"""Subjects asked for that are kept (the latest ones)."""
 MAX_SAID = 12
 """Messages kept in `Profile.said`."""
 MAX_SAID_CHARS = 1000
@@ -62,6 +65,21 @@ RECENT_YEARS = 8
 """How many years back a "newer" film may be when nothing else says what newer means."""
 
 
+TOPIC_LEADS = ("about", "involving", "featuring", "set in", "set on")
+"""How a subject said after the film word begins ("a movie about sharks"); one said before
+it ("a heist movie") is kept bare."""
+
+
+def topic_words(topic: str) -> list[str]:
+    """The words a subject is matched by: in the singular, without its lead ("about") and
+    function words."""
+    for lead in TOPIC_LEADS:
+        if topic.startswith(f"{lead} "):
+            topic = topic[len(lead) + 1 :]
+            break
+    return [singular(w) for w in words(topic) if w not in STOPWORDS]
+
+
 class Belief(BaseModel):
     """One thing the agent believes: an item liked, a genre avoided, a year range..."""
 
@@ -70,7 +88,7 @@ class Belief(BaseModel):
     kind: BeliefKind
     value: str = ""
     """The item id (liked, disliked, seen), the attribute value (wanted, avoided), the wish
-    (note); empty for ``years``."""
+    (note), the subject (topic); empty for ``years``."""
     attribute: str | None = None
     """The attribute of a wanted or avoided value (``genre``, ``director``...)."""
 
@@ -95,6 +113,9 @@ class Profile(BaseModel):
     lesser_known: bool = False
     """The user asked for lesser-known films ("hidden gems", "nothing too mainstream"):
     the least known films come first (`agent.ranking.lesser_known_first`)."""
+    topics: list[str] = Field(default_factory=list)
+    """Subjects the user asked for, in their words ("heist", "time travel", "zombie"): the
+    films whose title or story speaks of them come first (`agent.ranking.wanted_first`)."""
     notes: list[str] = Field(default_factory=list)
     """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
     said: list[str] = Field(default_factory=list)
@@ -124,6 +145,7 @@ class Profile(BaseModel):
         return not (
             self.liked
             or self.wanted
+            or self.topics
             or self.notes
             or self.disliked
             or self.avoided
@@ -135,7 +157,7 @@ class Profile(BaseModel):
         """How many preferences are known (liked items, wanted values, wishes, year limits)."""
         wanted = sum(len(v) for v in self.wanted.values())
         years = int(self.year_min is not None or self.year_max is not None)
-        return len(self.liked) + wanted + len(self.notes) + years
+        return len(self.liked) + wanted + len(self.topics) + len(self.notes) + years
 
     def taste(self) -> tuple[object, ...]:
         """What the user has told about their taste (dislikes and seen items aside)."""
@@ -143,6 +165,7 @@ class Profile(BaseModel):
         return (
             tuple(self.liked),
             wanted,
+            tuple(self.topics),
             tuple(self.notes),
             self.year_min,
             self.year_max,
@@ -166,6 +189,7 @@ class Profile(BaseModel):
             found.append(Belief(kind="years"))
         if self.lesser_known:
             found.append(Belief(kind="lesser_known"))
+        found += [Belief(kind="topic", value=topic) for topic in self.topics]
         found += [Belief(kind="note", value=note) for note in self.notes]
         return found
 
@@ -325,6 +349,12 @@ class Profile(BaseModel):
         else:
             self.year_min = now_year - RECENT_YEARS
 
+    def want_topic(self, topic: str) -> None:
+        """Ask for a subject (the latest `MAX_TOPICS`; asking again moves it last)."""
+        topic = " ".join(topic.lower().split())
+        if topic:
+            self.topics = [*(t for t in self.topics if t != topic), topic][-MAX_TOPICS:]
+
     def add_note(self, text: str) -> None:
         """Keep a free-text wish (the latest `MAX_NOTES`)."""
         self.notes = [*self.notes, text][-MAX_NOTES:]
@@ -346,6 +376,8 @@ class Profile(BaseModel):
             self.year_min = self.year_max = None
         elif belief.kind == "lesser_known":
             self.lesser_known = False
+        elif belief.kind == "topic":
+            self.topics = [t for t in self.topics if t != belief.value]
         elif belief.kind == "note":
             self.notes = [n for n in self.notes if n != belief.value]
 

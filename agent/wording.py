@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from langgraph.config import get_config
 
-from agent.profile import Profile
+from agent.profile import TOPIC_LEADS, Profile
 from tools.facts import join_names
 
 # Genres whose plural reads better than "<genre> films".
@@ -52,8 +52,9 @@ def genre_noun(genre: str) -> str:
 
 
 def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v: v) -> str:
-    """The asked-for values as a noun phrase ("" when nothing was asked for); ``label``
-    gives a value's display form (``("star", "tom hanks")`` -> ``Tom Hanks``)."""
+    """The asked-for values and the latest subject as a noun phrase ("zombie comedies",
+    "films about sharks with Tom Hanks"; "" when nothing was asked for); ``label`` gives a
+    value's display form (``("star", "tom hanks")`` -> ``Tom Hanks``)."""
     genres = profile.wanted.get("genre", [])
     head = (
         genre_noun(genres[0])
@@ -70,8 +71,13 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
     years = _years(profile)
     if years:
         parts.append(years)
-    if not head and not parts and not profile.lesser_known:
+    topic = profile.topics[-1] if profile.topics else ""
+    if not head and not parts and not topic and not profile.lesser_known:
         return ""
+    if topic.startswith(TOPIC_LEADS):  # "films about sharks"
+        parts.insert(0, topic)
+    elif topic:  # "zombie comedies", "heist films"
+        head = f"{topic} {head or 'films'}"
     lesser = ["lesser-known"] if profile.lesser_known else []
     return " ".join([*lesser, head or "films", *parts])
 

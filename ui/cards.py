@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 from agent.agent import ShownItem
-from agent.profile import Belief, BeliefKind, Profile
+from agent.profile import TOPIC_LEADS, Belief, BeliefKind, Profile
 from agent.wording import ROLE_LEADS
 from knowledge.text import one_line
 
@@ -126,6 +126,7 @@ _GROUP_OF: dict[BeliefKind, str] = {
     "avoided": "Avoids",
     "years": "Years",
     "lesser_known": "Wants",
+    "topic": "Wants",
     "note": "Wishes",
 }
 
@@ -148,12 +149,19 @@ def beliefs(
             label = year_range(profile.year_min, profile.year_max)
         elif b.kind == "lesser_known":
             label = "lesser-known films"
+        elif b.kind == "topic":
+            label = topic_label(b.value)
         else:
             label = b.value
         rows.append(
             BeliefRow(_GROUP_OF[b.kind], b.kind, b.value, b.attribute, label, b.kind != "note")
         )
     return rows
+
+
+def topic_label(topic: str) -> str:
+    """A subject asked for, as the panel lists it: "heist films", "films about sharks"."""
+    return f"films {topic}" if topic.startswith(TOPIC_LEADS) else f"{topic} films"
 
 
 def value_label(attribute: str, value: str) -> str:

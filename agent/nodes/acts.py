@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from langgraph.runtime import Runtime
 
@@ -142,7 +142,13 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     # The heading says only what every card is ("horror films with Will Ferrell" over three
     # Ferrell comedies would be false); each card's reasons say what it meets.
     wish = wish_phrase(
-        shared_wish(profile, [ctx.catalog[c.item_id] for c in chosen], ctx.standing), ctx.label
+        shared_wish(
+            profile,
+            [ctx.catalog[c.item_id] for c in chosen],
+            ctx.standing,
+            ctx.catalog_index.about,
+        ),
+        ctx.label,
     )
     said = last_user_text(state.get("messages", [])).lower()
     genres = {g for g, _ in read(said, genres=ctx.genre_words).genre_words}
@@ -157,7 +163,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         mood="reject" if intent == "reject" else "more" if intent in {"more", "seen"} else "",
         liked=[] if fresh and wish else liked,  # a wish said just now leads the reply
         wish=wish,
-        asked=bool(profile.wanted or profile.notes),
+        asked=bool(profile.wanted or profile.topics or profile.notes),
         items=rows,
         variant=variant(f"rec{turn}"),
     )
@@ -199,11 +205,15 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
 
 
 def shared_wish(
-    profile: Profile, items: Sequence[Item], standing: Mapping[str, str] | None = None
+    profile: Profile,
+    items: Sequence[Item],
+    standing: Mapping[str, str] | None = None,
+    about: Callable[[str], Collection[str]] | None = None,
 ) -> Profile:
-    """The profile with only the asked-for values that every one of ``items`` has (and
-    the wish for lesser-known films only when none of them is among the best known of
-    ``standing``, `AgentContext.standing`)."""
+    """The profile with only the asked-for values and subjects that every one of ``items``
+    has (``about``: the items a subject picks out, `CatalogIndex.about`; without it no
+    subject is kept), and the wish for lesser-known films only when none of them is among
+    the best known of ``standing``, `AgentContext.standing`."""
     wanted = {
         attribute: kept
         for attribute, values in profile.wanted.items()
@@ -217,7 +227,12 @@ def shared_wish(
         )
     }
     lesser = profile.lesser_known and all((standing or {}).get(i.item_id) != "head" for i in items)
-    return profile.model_copy(update={"wanted": wanted, "lesser_known": lesser})
+    topics = [
+        t
+        for t in profile.topics
+        if about is not None and items and all(i.item_id in about(t) for i in items)
+    ]
+    return profile.model_copy(update={"wanted": wanted, "lesser_known": lesser, "topics": topics})
 
 
 def _said_now(

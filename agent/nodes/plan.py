@@ -70,7 +70,10 @@ def decide(state: AgentState, ctx: AgentContext) -> DialogueAct:
     if may_ask and not feedback and not insists:
         thin = profile.signals() < ctx.settings.min_signals_to_recommend
         undecided = (
-            not profile.liked and not profile.wanted.get("genre") and genres_split(pool, ctx)
+            not profile.liked
+            and not profile.wanted.get("genre")
+            and not profile.topics  # "a heist movie" has said what it is about
+            and genres_split(pool, ctx)
         )
         if thin or undecided or (not pool and profile.is_empty()):
             return "ask"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from langgraph.runtime import Runtime
 
 from agent.extraction import extract
 from agent.focus import Focus, carried, resolve
-from agent.profile import Belief
+from agent.profile import Belief, topic_words
 from agent.reading import WHY, Polarity, Reading, has_taste, polarity, praises, read
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
@@ -18,6 +18,7 @@ from knowledge.filters import ItemFilter
 from knowledge.graph import KNOWN_RELATIONS
 from knowledge.items import Item
 from knowledge.linker import names_occasion
+from knowledge.text import FUNCTION_WORDS
 from tools.facts import detect_question
 from tools.lookup import LookupOutput, Mention
 
@@ -194,6 +195,17 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         and _has_free_wishes(text, mentions, ctx.genre_words, reading.critique_spans)
     ):
         profile.add_note(text)
+    if intent == "statement" and not thanks:
+        index = ctx.catalog_index
+        for topic in topics(
+            text,
+            mentions,
+            ctx.genre_words,
+            index.about,
+            len(ctx.catalog),
+            reading.critique_spans,
+        ):
+            profile.want_topic(topic)
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
     # "Not that one" and "something else" are answered with more items.
     bare_reject = (
@@ -641,3 +653,89 @@ def _has_free_wishes(
         rest = re.sub(rf"\b{re.escape(phrase)}\b", " ", rest, flags=re.I)
     words = [w for w in re.findall(r"[a-zA-Z]{4,}", rest.lower()) if w not in _FILLER]
     return len(words) >= 2
+
+
+_FILM_WORD = r"(?:movie|film|flick|story|documentar(?:y|ies))s?"
+_TOPIC_BEFORE = re.compile(rf"\b((?:[a-z][a-z'-]+ ){{1,2}}){_FILM_WORD}\b")
+_TOPIC_AFTER = re.compile(
+    r"\b(about|involving|featuring|set in|set on) (?:(?:a|an|the|some) )?((?:[a-z][a-z'-]+ ?){1,3})"
+)
+_NOT_TOPIC = (
+    _FILLER
+    | FUNCTION_WORDS
+    | frozenset(
+        """
+    old older new newer recent classic classics modern fun cool awesome interesting random
+    similar different another other same few couple favorite favourite fav particular
+    specific certain many last first latest next current whole real true bad decent solid
+    amazing excellent fantastic perfect light lighter dark darker sad happy long short cheesy
+    silly dumb stupid watching seeing type types genre genres kinds sorts style kid kids
+    children childrens child adult adults date rated popular famous known underrated obscure
+    hidden gem gems okay cute weird strange crazy epic big little lot lots year years day
+    days night tonight weekend ones one any feel feels feeling clean entertaining enjoyable
+    exciting boring serious deep smart quick easy hard heavy sweet nice lovely beautiful
+    hilarious scary scariest funniest best worst greatest top recommend recommending watch
+    see seen tell give show enjoy enjoying appropriate pretty picky unique past around age
+    based visual chill artistic oddball beat indie odd
+    """.split()
+    )
+)
+"""Words next to "movie" (or after "about") that say how good, how old or what kind of
+film, not what it is about."""
+TOPIC_SHARE = 0.03
+"""The largest share of the catalog a subject may pick out: "people" or "school" are in
+too many stories to say what a film is about."""
+TOPIC_LEAST = 8
+"""The fewest items a subject must pick out: fewer, and it is more likely a name the
+stories do not spell than a theme ("Marvel movies" finds three obscure records whose
+descriptions say "Marvel", none of the studio's films)."""
+
+
+def topics(
+    text: str,
+    mentions: Sequence[Mention],
+    genre_table: Mapping[str, tuple[str, ...]],
+    about: Callable[[str], Collection[str]],
+    size: int,
+    critiques: Sequence[tuple[int, int]] = (),
+) -> list[str]:
+    """The subjects a request asks for: the words before "movie" ("any good zombie
+    movies?", "a time travel film"; kept bare) or after "about" ("something about a heist";
+    kept with their lead, "about heist"). They are no title, person or genre the message
+    names, no critique and no word of quality, age or kind (`_NOT_TOPIC`), and they pick
+    out at least `TOPIC_LEAST` of the ``size`` catalog items and at most `TOPIC_SHARE` of
+    them (``about``: the items a subject picks out). "No zombie movies" and "I've seen all
+    the heist movies" ask for none."""
+    rest = text.lower()
+    spans = [(m.start, m.end) for m in mentions] + list(critiques)
+    for start, end in spans:
+        rest = rest[:start] + " " * (end - start) + rest[end:]
+    for phrase in genre_table:
+        rest = re.sub(rf"\b{re.escape(phrase)}\b", lambda m: " " * len(m.group()), rest)
+    most = max(TOPIC_LEAST, int(TOPIC_SHARE * size))
+    found: list[str] = []
+    for match in [*_TOPIC_BEFORE.finditer(rest), *_TOPIC_AFTER.finditer(rest)]:
+        before = match.re is _TOPIC_BEFORE
+        group = 1 if before else 2
+        offset, said = match.start(group), match.group(group)
+        kept: list[tuple[int, int]] = []  # the content words next to the film word, or
+        spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", said)]  # after "about"
+        for start, end in reversed(spans) if before else spans:
+            word = said[start:end].removesuffix("'s").replace("'", "")
+            if word in _NOT_TOPIC or len(word) < 3:
+                break
+            kept.append((start, end))
+        kept.sort()
+        run = [said[a:b].removesuffix("'s").replace("'", "") for a, b in kept]
+        # what the clause says of the subject itself: "no zombie movies", not "no, zombie"
+        if not run or polarity(text, offset + kept[0][0], offset + kept[-1][1]) in {
+            "dislike",
+            "seen",
+        }:
+            continue
+        topic = " ".join(run) if before else f"{match.group(1)} {' '.join(run)}"
+        if TOPIC_LEAST <= len(about(topic)) <= most and all(
+            topic_words(topic) != topic_words(t) for t in found
+        ):
+            found.append(topic)
+    return found
