@@ -20,7 +20,16 @@ Polarity = Literal["like", "dislike", "seen", "neutral"]
 """The attitude of a message towards what it names."""
 
 BeliefKind = Literal[
-    "liked", "disliked", "seen", "wanted", "avoided", "years", "lesser_known", "topic", "note"
+    "liked",
+    "disliked",
+    "seen",
+    "wanted",
+    "avoided",
+    "years",
+    "lesser_known",
+    "topic",
+    "avoided_topic",
+    "note",
 ]
 
 MAX_NOTES = 5
@@ -116,6 +125,9 @@ class Profile(BaseModel):
     topics: list[str] = Field(default_factory=list)
     """Subjects the user asked for, in their words ("heist", "time travel", "zombie"): the
     films whose title or story speaks of them come first (`agent.ranking.wanted_first`)."""
+    avoided_topics: list[str] = Field(default_factory=list)
+    """Subjects the user rules out ("no zombie movies"): the films whose title or story
+    speaks of them are never recommended (`agent.ranking.unshowable`)."""
     notes: list[str] = Field(default_factory=list)
     """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
     said: list[str] = Field(default_factory=list)
@@ -146,6 +158,7 @@ class Profile(BaseModel):
             self.liked
             or self.wanted
             or self.topics
+            or self.avoided_topics
             or self.notes
             or self.disliked
             or self.avoided
@@ -166,6 +179,7 @@ class Profile(BaseModel):
             tuple(self.liked),
             wanted,
             tuple(self.topics),
+            tuple(self.avoided_topics),
             tuple(self.notes),
             self.year_min,
             self.year_max,
@@ -190,6 +204,7 @@ class Profile(BaseModel):
         if self.lesser_known:
             found.append(Belief(kind="lesser_known"))
         found += [Belief(kind="topic", value=topic) for topic in self.topics]
+        found += [Belief(kind="avoided_topic", value=topic) for topic in self.avoided_topics]
         found += [Belief(kind="note", value=note) for note in self.notes]
         return found
 
@@ -350,10 +365,19 @@ class Profile(BaseModel):
             self.year_min = now_year - RECENT_YEARS
 
     def want_topic(self, topic: str) -> None:
-        """Ask for a subject (the latest `MAX_TOPICS`; asking again moves it last)."""
+        """Ask for a subject (the latest `MAX_TOPICS`; asking again moves it last): it is no
+        longer ruled out."""
         topic = " ".join(topic.lower().split())
         if topic:
+            self.avoided_topics = [t for t in self.avoided_topics if t != topic]
             self.topics = [*(t for t in self.topics if t != topic), topic][-MAX_TOPICS:]
+
+    def avoid_topic(self, topic: str) -> None:
+        """Rule out a subject: it is no longer asked for."""
+        topic = " ".join(topic.lower().split())
+        if topic:
+            self.topics = [t for t in self.topics if t != topic]
+            _add(self.avoided_topics, topic)
 
     def add_note(self, text: str) -> None:
         """Keep a free-text wish (the latest `MAX_NOTES`)."""
@@ -378,6 +402,8 @@ class Profile(BaseModel):
             self.lesser_known = False
         elif belief.kind == "topic":
             self.topics = [t for t in self.topics if t != belief.value]
+        elif belief.kind == "avoided_topic":
+            self.avoided_topics = [t for t in self.avoided_topics if t != belief.value]
         elif belief.kind == "note":
             self.notes = [n for n in self.notes if n != belief.value]
 

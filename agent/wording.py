@@ -4,7 +4,7 @@ in words ("comedies with Tom Hanks from the 1990s")."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from langgraph.config import get_config
 
@@ -83,11 +83,14 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
 
 
 def avoidance_phrase(
-    avoided: dict[str, list[str]], label: Callable[[str, str], str] = lambda _, v: v
+    avoided: dict[str, list[str]],
+    label: Callable[[str, str], str] = lambda _, v: v,
+    topics: Sequence[str] = (),
 ) -> str:
-    """What the user just ruled out, acknowledged ("no horror films, nothing with Adam
-    Sandler"); "" when nothing."""
+    """What the user just ruled out, acknowledged ("no horror films, no zombie films,
+    nothing with Adam Sandler"); "" when nothing. ``topics``: subjects ruled out."""
     parts = [f"no {genre_noun(g)}" for g in avoided.get("genre", [])]
+    parts += [f"no films {t}" if t.startswith(TOPIC_LEADS) else f"no {t} films" for t in topics]
     people = [label(role, n) for role in ROLE_ORDER for n in avoided.get(role, [])]
     if people:
         parts.append("nothing with " + " or ".join(dict.fromkeys(people)))

@@ -127,6 +127,7 @@ _GROUP_OF: dict[BeliefKind, str] = {
     "years": "Years",
     "lesser_known": "Wants",
     "topic": "Wants",
+    "avoided_topic": "Avoids",
     "note": "Wishes",
 }
 
@@ -149,7 +150,7 @@ def beliefs(
             label = year_range(profile.year_min, profile.year_max)
         elif b.kind == "lesser_known":
             label = "lesser-known films"
-        elif b.kind == "topic":
+        elif b.kind in {"topic", "avoided_topic"}:
             label = topic_label(b.value)
         else:
             label = b.value

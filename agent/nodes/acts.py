@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from langgraph.runtime import Runtime
 
 from agent.evidence import attribute_evidence, evidence_for, spoken
-from agent.profile import Profile
+from agent.profile import Profile, topic_words
 from agent.questions import ASKABLE, QUESTIONS, TOPICS, best_question
 from agent.reading import THANKS, read
 from agent.runtime import AgentContext
@@ -157,9 +157,10 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     # when named as the value's own word ("no horrors of war" after "no horror" says no
     # more than it did).
     ruled_out = _said_now(profile.avoided, said)
+    subjects = [t for t in profile.avoided_topics if all(w in said for w in topic_words(t))]
     template = render(
         "replies/recommend",
-        noted=avoidance_phrase(ruled_out, ctx.label),
+        noted=avoidance_phrase(ruled_out, ctx.label, subjects),
         mood="reject" if intent == "reject" else "more" if intent in {"more", "seen"} else "",
         liked=[] if fresh and wish else liked,  # a wish said just now leads the reply
         wish=wish,

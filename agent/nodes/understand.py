@@ -197,7 +197,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         profile.add_note(text)
     if intent == "statement" and not thanks:
         index = ctx.catalog_index
-        for topic in topics(
+        for topic, wanted in topics(
             text,
             mentions,
             ctx.genre_words,
@@ -205,7 +205,10 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             len(ctx.catalog),
             reading.critique_spans,
         ):
-            profile.want_topic(topic)
+            if wanted:
+                profile.want_topic(topic)
+            else:
+                profile.avoid_topic(topic)
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
     # "Not that one" and "something else" are answered with more items.
     bare_reject = (
@@ -698,14 +701,14 @@ def topics(
     about: Callable[[str], Collection[str]],
     size: int,
     critiques: Sequence[tuple[int, int]] = (),
-) -> list[str]:
-    """The subjects a request asks for: the words before "movie" ("any good zombie
-    movies?", "a time travel film"; kept bare) or after "about" ("something about a heist";
-    kept with their lead, "about heist"). They are no title, person or genre the message
-    names, no critique and no word of quality, age or kind (`_NOT_TOPIC`), and they pick
-    out at least `TOPIC_LEAST` of the ``size`` catalog items and at most `TOPIC_SHARE` of
-    them (``about``: the items a subject picks out). "No zombie movies" and "I've seen all
-    the heist movies" ask for none."""
+) -> list[tuple[str, bool]]:
+    """The subjects a request asks for (True) or rules out (False): the words before
+    "movie" ("any good zombie movies?", "a time travel film"; kept bare) or after "about"
+    ("something about a heist"; kept with their lead, "about heist"). They are no title,
+    person or genre the message names, no critique and no word of quality, age or kind
+    (`_NOT_TOPIC`), and they pick out at least `TOPIC_LEAST` of the ``size`` catalog items
+    and at most `TOPIC_SHARE` of them (``about``: the items a subject picks out). "No
+    zombie movies" rules zombies out; "I've seen all the heist movies" says neither."""
     rest = text.lower()
     spans = [(m.start, m.end) for m in mentions] + list(critiques)
     for start, end in spans:
@@ -713,7 +716,7 @@ def topics(
     for phrase in genre_table:
         rest = re.sub(rf"\b{re.escape(phrase)}\b", lambda m: " " * len(m.group()), rest)
     most = max(TOPIC_LEAST, int(TOPIC_SHARE * size))
-    found: list[str] = []
+    found: list[tuple[str, bool]] = []
     for match in [*_TOPIC_BEFORE.finditer(rest), *_TOPIC_AFTER.finditer(rest)]:
         before = match.re is _TOPIC_BEFORE
         group = 1 if before else 2
@@ -727,15 +730,15 @@ def topics(
             kept.append((start, end))
         kept.sort()
         run = [said[a:b].removesuffix("'s").replace("'", "") for a, b in kept]
-        # what the clause says of the subject itself: "no zombie movies", not "no, zombie"
-        if not run or polarity(text, offset + kept[0][0], offset + kept[-1][1]) in {
-            "dislike",
-            "seen",
-        }:
+        if not run:
             continue
+        # what the clause says of the subject itself: "no zombie movies", not "no, zombie"
+        pol = polarity(text, offset + kept[0][0], offset + kept[-1][1])
         topic = " ".join(run) if before else f"{match.group(1)} {' '.join(run)}"
-        if TOPIC_LEAST <= len(about(topic)) <= most and all(
-            topic_words(topic) != topic_words(t) for t in found
+        if (
+            pol != "seen"
+            and TOPIC_LEAST <= len(about(topic)) <= most
+            and all(topic_words(topic) != topic_words(t) for t, _ in found)
         ):
-            found.append(topic)
+            found.append((topic, pol != "dislike"))
     return found

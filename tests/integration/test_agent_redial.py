@@ -76,6 +76,39 @@ def test_is_it_any_good_says_how_its_raters_found_it(agent: ParleyAgent, redial_
     assert "1 of the 11 people who rated it gave it 4 stars or more." in reply, reply
 
 
+def test_a_subject_is_what_the_films_are_about(agent: ParleyAgent, redial_pack: Pack) -> None:
+    about = agent.context.catalog_index.about
+    session = agent.new_session()
+    result = agent.turn(session, "I want a heist movie")
+    # A subject is a request: the agent recommends rather than asking for a genre.
+    assert result.act == "recommend" and len(result.items) == 3, result.reply
+    assert agent.profile(session).topics == ["heist"]
+    assert "heist films" in result.reply.splitlines()[0], result.reply
+    assert all(i.item_id in about("heist") for i in result.items), result.items
+    assert "a heist film, as you asked" in result.items[0].evidence, result.items[0]
+    ocean = next(i for i in redial_pack.catalog if i.display_title == "Ocean's Eleven (2001)")
+    result = agent.turn(session, "I've seen Ocean's Eleven already")
+    assert ocean.item_id in agent.profile(session).seen
+    assert all(i.item_id in about("heist") for i in result.items), result.items
+    # Zombies before horror in general, time travel before popular films.
+    result = agent.turn(agent.new_session(), "any good zombie movies?")
+    assert all(i.item_id in about("zombie") for i in result.items), result.items
+    result = agent.turn(agent.new_session(), "a movie about time travel")
+    assert all(i.item_id in about("about time travel") for i in result.items), result.items
+    assert "a film about time travel, as you asked" in result.items[0].evidence
+    # Ruled out, no film about it is shown, and the reply says so.
+    session = agent.new_session()
+    result = agent.turn(session, "no zombie movies please. something funny")
+    assert agent.profile(session).avoided_topics == ["zombie"]
+    assert result.reply.startswith(("Got it: no zombie films", "Noted: no zombie", "OK, no zombie"))
+    assert not {i.item_id for i in result.items} & about("zombie"), result.items
+    # Picking out no theme ("Marvel" is in three obscure records' stories), a subject is
+    # not asked for.
+    session = agent.new_session()
+    agent.turn(session, "I love Marvel movies")
+    assert agent.profile(session).topics == []
+
+
 def test_no_horror_after_i_hate_horror_and_seen_items_never_return(
     agent: ParleyAgent, redial_pack: Pack
 ) -> None:

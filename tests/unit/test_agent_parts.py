@@ -251,3 +251,73 @@ def test_a_question_about_a_person_narrows_more_than_one_about_an_era() -> None:
     # Any answer about the era keeps all six; a director keeps one, a star three or one.
     assert ask("narrow") == "director"
     assert ask("split") == "star"  # the only attribute with recurring values
+
+
+def test_a_subject_is_a_belief_the_user_can_take_back() -> None:
+    profile = Profile()
+    for topic in ("heist", "Zombie", "heist", "about time travel"):
+        profile.want_topic(topic)
+    # the latest two, each once, in lower case
+    assert profile.topics == ["heist", "about time travel"]
+    assert profile.signals() == 2 and not profile.is_empty()
+    assert Belief(kind="topic", value="heist") in profile.beliefs()
+    profile.forget(Belief(kind="topic", value="heist"))
+    assert profile.topics == ["about time travel"]
+    profile.avoid_topic("about time travel")  # "no time travel movies"
+    assert profile.topics == [] and profile.avoided_topics == ["about time travel"]
+    profile.want_topic("about time travel")
+    assert profile.avoided_topics == [] and profile.topics == ["about time travel"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("any good zombie movies?", [("zombie", True)]),
+        ("I want a heist movie", [("heist", True)]),
+        ("Hi! Do you know a time travel film?", [("time travel", True)]),
+        ("a movie about time travel", [("about time travel", True)]),
+        ("something about a heist", [("about heist", True)]),
+        ("I love heist movies, especially ones about a heist", [("heist", True)]),  # twice
+        ("a good movie for tonight", []),  # quality and time, not a subject
+        ("an old classic film", []),
+        ("no zombie movies please", [("zombie", False)]),  # ruled out
+        ("I hate zombie movies, I want a heist movie", [("zombie", False), ("heist", True)]),
+        ("I've seen all the heist movies", []),  # neither asked for nor ruled out
+        ("I love people movies", []),  # in too many stories to be a theme
+        ("any pixar movies?", []),  # in too few: a name the stories do not spell
+    ],
+)
+def test_subjects_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None:
+    from agent.nodes.understand import topics
+    from agent.profile import topic_words
+
+    stories = {"zombie": 21, "heist": 44, "time travel": 19, "people": 400, "pixar": 1}
+
+    def about(topic: str) -> set[str]:
+        n = stories.get(" ".join(topic_words(topic)), 0)
+        return {str(i) for i in range(n)}
+
+    assert topics(text, [], {}, about, size=6500) == expected
+
+
+def test_subjects_come_first_among_the_picks() -> None:
+    from agent.ranking import wanted_first
+
+    catalog = Catalog([_item(str(i), f"Film {i}", 2000, genre=["comedy"]) for i in range(6)])
+    ids = [str(i) for i in range(6)]
+    profile = Profile(topics=["heist"])
+    heists = {"2", "4"}
+    found = wanted_first(catalog, profile, ids, about=lambda t: heists if t == "heist" else set())
+    assert found == ["2", "4", "0", "1", "3", "5"]
+    # a subject and an asked-for genre both met count twice
+    profile = Profile(topics=["heist"], wanted={"genre": ["drama"]})
+    catalog = Catalog(
+        [
+            _item(str(i), f"Film {i}", 2000, genre=["drama" if i in (3, 4) else "comedy"])
+            for i in range(6)
+        ]
+    )
+    found = wanted_first(catalog, profile, ids, about=lambda t: heists)
+    assert found[:3] == ["4", "2", "3"]
+    # without a way to tell what a film is about, the order is the fused one
+    assert wanted_first(catalog, Profile(topics=["heist"]), ids) == ids

@@ -78,3 +78,20 @@ def test_the_heading_claims_only_what_every_card_is() -> None:
     assert shared.wanted == {"genre": ["sci-fi"], "director": ["christopher nolan"]}
     assert profile.wanted["genre"] == ["sci-fi", "horror"]  # the profile itself is kept
     assert shared_wish(profile, []).wanted == {}
+
+
+def test_a_subject_leads_the_heading_when_every_card_is_about_it() -> None:
+    catalog = small_catalog()
+    ids = {i.title: i for i in catalog}
+    inception, interstellar = ids["Inception"], ids["Interstellar"]
+    about = {"dream": {inception.item_id}, "about space": {inception.item_id, interstellar.item_id}}
+    profile = Profile(wanted={"genre": ["sci-fi"]}, topics=["dream", "about space"])
+    shared = shared_wish(profile, [inception, interstellar], about=lambda t: about[t])
+    assert shared.topics == ["about space"]
+    assert wish_phrase(shared) == "sci-fi films about space"
+    assert wish_phrase(Profile(topics=["zombie"], wanted={"genre": ["comedy"]})) == (
+        "zombie comedies"
+    )
+    assert wish_phrase(Profile(topics=["heist"])) == "heist films"
+    # without a way to tell what a film is about, no subject is claimed
+    assert shared_wish(profile, [inception]).topics == []

@@ -131,6 +131,7 @@ def test_beliefs_list_every_part_of_the_profile() -> None:
         avoided={"genre": ["horror"], "star": ["x"]},
         year_min=1990,
         year_max=1999,
+        topics=["heist", "about time travel"],
         notes=["something uplifting"],
     )
     found = beliefs(profile, title_of=lambda i: f"Title {i}")
@@ -143,6 +144,8 @@ def test_beliefs_list_every_part_of_the_profile() -> None:
         ("Avoids", "avoided", "genre", "horror", "horror"),
         ("Avoids", "avoided", "star", "x", "with x"),
         ("Years", "years", None, "", "1990–1999"),
+        ("Wants", "topic", None, "heist", "heist films"),
+        ("Wants", "topic", None, "about time travel", "films about time travel"),
         ("Wishes", "note", None, "something uplifting", "something uplifting"),
     ]
     assert [b.removable for b in found][-1] is False
