@@ -66,12 +66,8 @@ def evidence_for(
             if fans:
                 titles = join_names([ctx.catalog[i].display_title for i in fans])
                 found.append(Reason(f"people who liked {titles} also liked it", STRENGTH["collab"]))
-        found.extend(_wanted_reasons(profile, item))
-        found.extend(
-            Reason(f"{topic_phrase(topic)}, as you asked", STRENGTH["wanted"] + 0.05)
-            for topic in profile.topics
-            if item.item_id in ctx.catalog_index.about(topic)
-        )
+        subjects = [t for t in profile.topics if item.item_id in ctx.catalog_index.about(t)]
+        found.extend(_wanted_reasons(profile, item, subjects))
         if not any(r.strength > STRENGTH["genre"] for r in found):
             found.extend(_genre_reasons(ctx.catalog, liked, item))
         if not found and item.item_id in popular:
@@ -221,32 +217,32 @@ def _shared(relation: str, names: list[str], liked: str) -> str:
     return f"{who} {'star' if len(names) > 1 else 'stars'} in it, as in {liked}"
 
 
-def _wanted_reasons(profile: Profile, item: Item) -> list[Reason]:
-    """The asked-for values the item has, in one reason: "a comedy with Tom Hanks, as you
-    asked" (the more it meets, the stronger)."""
+def _wanted_reasons(profile: Profile, item: Item, subjects: Sequence[str] = ()) -> list[Reason]:
+    """The asked-for values and ``subjects`` (the subjects asked for that the item is
+    about) in one reason: "a comedy with Tom Hanks, as you asked", "a heist comedy film, as
+    you asked", "a film about sharks, as you asked" (the more it meets, the stronger)."""
     met: dict[str, list[str]] = {}
     for attribute, values in profile.wanted.items():
         have = {v.lower(): v for v in item.values(attribute)}
         found = [have[v] for v in values if v in have]
         if found:
             met[attribute] = found
-    if not met:
+    if not met and not subjects:
         return []
     genres = [genre_adjective(g) for g in met.pop("genre", [])]
-    head = f"{_article(genres[0])} {' and '.join(genres[:2])} film" if genres else ""
+    bare = [t for t in subjects if not t.startswith(TOPIC_LEADS)][:1]  # "a heist film"
+    lead = [t for t in subjects if t.startswith(TOPIC_LEADS)][:1]  # "a film about sharks"
+    kind = " ".join([*bare, " and ".join(genres[:2])]).strip()
+    head = f"{_article(kind)} {kind} film" if kind else ""
     parts = people_phrases(met)
-    text = " ".join([head or ("a film" if parts else ""), *parts]).strip()
-    strength = STRENGTH["wanted"] + 0.05 * (len(met) + bool(genres))
-    people = () if genres else tuple(dict.fromkeys(n for names in met.values() for n in names))
+    text = " ".join([head or "a film", *lead, *parts])
+    strength = STRENGTH["wanted"] + 0.05 * (len(met) + bool(genres) + len(bare) + len(lead))
+    people = (
+        ()
+        if genres or subjects
+        else tuple(dict.fromkeys(n for names in met.values() for n in names))
+    )
     return [Reason(f"{text}, as you asked", strength, people)]
-
-
-def topic_phrase(topic: str) -> str:
-    """A subject as a kind of film: "heist" -> "a heist film", "about sharks" -> "a film
-    about sharks"."""
-    if topic.startswith(TOPIC_LEADS):
-        return f"a film {topic}"
-    return f"{_article(topic)} {topic} film"
 
 
 def _genre_reasons(catalog: Catalog, liked: Sequence[str], item: Item) -> list[Reason]:

@@ -189,26 +189,33 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             intent = "statement"
         elif reading.goes_on:
             intent = "more"
-    if (
-        intent == "statement"
-        and not thanks  # "I'll check it out, thanks! I also liked X" wishes for nothing
-        and _has_free_wishes(text, mentions, ctx.genre_words, reading.critique_spans)
-    ):
-        profile.add_note(text)
+    subjects = []
     if intent == "statement" and not thanks:
-        index = ctx.catalog_index
-        for topic, wanted in topics(
+        subjects = topics(
             text,
             mentions,
             ctx.genre_words,
-            index.about,
+            ctx.catalog_index.about,
             len(ctx.catalog),
             reading.critique_spans,
-        ):
+        )
+        for topic, wanted in subjects:
             if wanted:
                 profile.want_topic(topic)
             else:
                 profile.avoid_topic(topic)
+    if (
+        intent == "statement"
+        and not thanks  # "I'll check it out, thanks! I also liked X" wishes for nothing
+        and _has_free_wishes(
+            text,
+            mentions,
+            ctx.genre_words,
+            reading.critique_spans,
+            {w for topic, _ in subjects for w in topic.split()},
+        )
+    ):
+        profile.add_note(text)
     # "No, none of those" turns down everything shown and says nothing new: the agent asks.
     # "Not that one" and "something else" are answered with more items.
     bare_reject = (
@@ -642,10 +649,12 @@ def _has_free_wishes(
     mentions: list[Mention],
     genre_table: Mapping[str, tuple[str, ...]],
     critiques: Sequence[tuple[int, int]] = (),
+    subjects: Collection[str] = (),
 ) -> bool:
-    """True when the message says more than the names it links and the critiques it makes
-    ("something dark about grief"), or what the film is for ("something fun for
-    Christmas"). "Any hidden gems?" is no wish for films about gems."""
+    """True when the message says more than the names it links, the critiques it makes
+    and the words of its ``subjects`` ("something dark about grief"), or what the film is
+    for ("something fun for Christmas"). "Any hidden gems?" is no wish for films about
+    gems, and "actually I like zombie movies" none beyond its subject."""
     if names_occasion(text):
         return True
     rest = text
@@ -654,7 +663,7 @@ def _has_free_wishes(
         rest = rest[:start] + " " * (end - start) + rest[end:]
     for phrase in genre_table:
         rest = re.sub(rf"\b{re.escape(phrase)}\b", " ", rest, flags=re.I)
-    words = [w for w in re.findall(r"[a-zA-Z]{4,}", rest.lower()) if w not in _FILLER]
+    words = [w for w in re.findall(r"[a-zA-Z]{4,}", rest.lower()) if w not in _FILLER | {*subjects}]
     return len(words) >= 2
 
 
