@@ -688,12 +688,15 @@ _NOT_TOPIC = (
     exciting boring serious deep smart quick easy hard heavy sweet nice lovely beautiful
     hilarious scary scariest funniest best worst greatest top recommend recommending watch
     see seen tell give show enjoy enjoying appropriate pretty picky unique past around age
-    based visual chill artistic oddball beat indie odd
+    based visual chill artistic oddball beat indie odd original second third independent
+    effects whether week remake guy make made making still people
     """.split()
     )
 )
 """Words next to "movie" (or after "about") that say how good, how old or what kind of
-film, not what it is about."""
+film, or nothing at all, not what it is about ("a well made movie", "the original
+film"); a plural of one counts as the word. Gathered from the ReDial training
+dialogues."""
 TOPIC_SHARE = 0.03
 """The largest share of the catalog a subject may pick out: "people" or "school" are in
 too many stories to say what a film is about."""
@@ -734,7 +737,7 @@ def topics(
         spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", said)]  # after "about"
         for start, end in reversed(spans) if before else spans:
             word = said[start:end].removesuffix("'s").replace("'", "")
-            if word in _NOT_TOPIC or len(word) < 3:
+            if word in _NOT_TOPIC or word.removesuffix("s") in _NOT_TOPIC or len(word) < 3:
                 break
             kept.append((start, end))
         kept.sort()

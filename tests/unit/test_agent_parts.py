@@ -280,6 +280,8 @@ def test_a_subject_is_a_belief_the_user_can_take_back() -> None:
         ("I love heist movies, especially ones about a heist", [("heist", True)]),  # twice
         ("a good movie for tonight", []),  # quality and time, not a subject
         ("an old classic film", []),
+        ("a well made movie, better than the original film", []),
+        ("something my son enjoys: spy movies", [("spy", True)]),
         ("no zombie movies please", [("zombie", False)]),  # ruled out
         ("I hate zombie movies, I want a heist movie", [("zombie", False), ("heist", True)]),
         ("I've seen all the heist movies", []),  # neither asked for nor ruled out
@@ -291,7 +293,7 @@ def test_subjects_of_a_request(text: str, expected: list[tuple[str, bool]]) -> N
     from agent.nodes.understand import topics
     from agent.profile import topic_words
 
-    stories = {"zombie": 21, "heist": 44, "time travel": 19, "people": 400, "pixar": 1}
+    stories = {"zombie": 21, "heist": 44, "time travel": 19, "people": 400, "pixar": 1, "spy": 40}
 
     def about(topic: str) -> set[str]:
         n = stories.get(" ".join(topic_words(topic)), 0)
