@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,6 +109,27 @@ class CatalogIndex:
                     found.setdefault(word, set()).add(item.item_id)
         return {word: frozenset(ids) for word, ids in found.items()}
 
+    @cached_property
+    def spellings(self) -> dict[str, str]:
+        """Word (lower case) -> how the catalog's descriptions usually spell it: "Vietnam",
+        "Christmas", but "heist" (capitalized at least two times in three, else lower
+        case; titles left out, where every word is capitalized)."""
+        forms: dict[str, Counter[str]] = {}
+        for item in self.catalog:
+            for word in re.findall(r"[^\W\d_]+", item.description):
+                forms.setdefault(word.lower(), Counter())[word] += 1
+        spelled = {}
+        for word, counts in forms.items():
+            upper = sum(n for form, n in counts.items() if form[:1].isupper())
+            if 3 * upper >= 2 * sum(counts.values()):
+                spelled[word] = word.capitalize()
+        return spelled
+
+    def spell(self, text: str) -> str:
+        """A subject as the catalog spells its words ("set in vietnam" -> "set in
+        Vietnam")."""
+        return " ".join(self.spellings.get(w.lower(), w) for w in text.split())
+
     def about(self, topic: str) -> frozenset[str]:
         """The items whose title or description has every word of a subject ("heist", "about
         time travel": `topic_words`)."""
@@ -121,7 +143,7 @@ class CatalogIndex:
 
     def warm_up(self) -> None:
         """Build every table now rather than in the first turn that needs it."""
-        _ = (self.people, self.genres, self.title_words, self.story_words)
+        _ = (self.people, self.genres, self.title_words, self.story_words, self.spellings)
 
     def title_overlap(self, a: str, b: str) -> float:
         """How much two titles share, 0 to 1: the weight of their common words over the

@@ -366,18 +366,19 @@ class Profile(BaseModel):
 
     def want_topic(self, topic: str) -> None:
         """Ask for a subject (the latest `MAX_TOPICS`; asking again moves it last): it is no
-        longer ruled out."""
-        topic = " ".join(topic.lower().split())
+        longer ruled out. Subjects are kept as spelled ("set in Vietnam") and compared
+        without case."""
+        topic = " ".join(topic.split())
         if topic:
-            self.avoided_topics = [t for t in self.avoided_topics if t != topic]
-            self.topics = [*(t for t in self.topics if t != topic), topic][-MAX_TOPICS:]
+            self.avoided_topics = _without_topic(self.avoided_topics, topic)
+            self.topics = [*_without_topic(self.topics, topic), topic][-MAX_TOPICS:]
 
     def avoid_topic(self, topic: str) -> None:
         """Rule out a subject: it is no longer asked for."""
-        topic = " ".join(topic.lower().split())
+        topic = " ".join(topic.split())
         if topic:
-            self.topics = [t for t in self.topics if t != topic]
-            _add(self.avoided_topics, topic)
+            self.topics = _without_topic(self.topics, topic)
+            self.avoided_topics = [*_without_topic(self.avoided_topics, topic), topic]
 
     def add_note(self, text: str) -> None:
         """Keep a free-text wish (the latest `MAX_NOTES`)."""
@@ -448,6 +449,10 @@ class Profile(BaseModel):
             disliked=[i for i in self.disliked if i != item_id],
             seen=[i for i in self.seen if i != item_id],
         )
+
+
+def _without_topic(topics: list[str], topic: str) -> list[str]:
+    return [t for t in topics if t.lower() != topic.lower()]
 
 
 def _add(values: list[str], value: str) -> None:

@@ -200,6 +200,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             reading.critique_spans,
         )
         for topic, wanted in subjects:
+            topic = ctx.catalog_index.spell(topic)
             if wanted:
                 profile.want_topic(topic)
             else:

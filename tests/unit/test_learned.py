@@ -291,3 +291,26 @@ def test_rounds_are_chosen_out_of_fold_on_every_turn() -> None:
     assert 1 <= rounds <= ROUNDS
     assert sorted(q.key for q in scored) == sorted(q.key for q in queries)
     assert recall_at(scored, scores, 1) > 0.9
+
+
+def test_what_a_film_is_about_and_how_the_catalog_spells_it() -> None:
+    from knowledge.items import Catalog
+    from tests.fixtures.catalogs import _item
+
+    catalog = Catalog(
+        [
+            _item("1", "The Job", 2001, "Four thieves plan a heist in Vietnam."),
+            _item("2", "Heists", 2002, "A crew of robbers and their last heists."),
+            _item("3", "Quiet", 2003, "A nurse remembers Vietnam after the war."),
+            _item("4", "Dogs", 2004, "Two dogs and a heist gone wrong at Christmas."),
+        ]
+    )
+    index = CatalogIndex(catalog)
+    # every word of the subject, in the title or the description, plurals in the singular
+    assert index.about("heist") == {"1", "2", "4"}
+    assert index.about("about a heist in vietnam") == {"1"}
+    assert index.about("about dogs") == {"4"} and index.about("zombie") == frozenset()
+    assert index.about("about the") == frozenset()  # no word of it says anything
+    # as the descriptions spell them: names capitalized, other words not
+    assert index.spell("set in vietnam") == "set in Vietnam"
+    assert index.spell("christmas heist") == "Christmas heist"
