@@ -123,8 +123,9 @@ class Profile(BaseModel):
     """The user asked for lesser-known films ("hidden gems", "nothing too mainstream"):
     the least known films come first (`agent.ranking.lesser_known_first`)."""
     topics: list[str] = Field(default_factory=list)
-    """Subjects the user asked for, in their words ("heist", "time travel", "zombie"): the
-    films whose title or story speaks of them come first (`agent.ranking.wanted_first`)."""
+    """Subjects the user asked for, as the catalog spells them ("heist", "time travel",
+    "set in Vietnam"): the films whose title or story speaks of them come first
+    (`agent.ranking.wanted_first`)."""
     avoided_topics: list[str] = Field(default_factory=list)
     """Subjects the user rules out ("no zombie movies"): the films whose title or story
     speaks of them are never recommended (`agent.ranking.unshowable`)."""

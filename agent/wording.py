@@ -82,6 +82,11 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
     return " ".join([*lesser, head or "films", *parts])
 
 
+def topic_noun(topic: str) -> str:
+    """Films of a subject: "heist films", "films about sharks"."""
+    return f"films {topic}" if topic.startswith(TOPIC_LEADS) else f"{topic} films"
+
+
 def avoidance_phrase(
     avoided: dict[str, list[str]],
     label: Callable[[str, str], str] = lambda _, v: v,
@@ -90,7 +95,7 @@ def avoidance_phrase(
     """What the user just ruled out, acknowledged ("no horror films, no zombie films,
     nothing with Adam Sandler"); "" when nothing. ``topics``: subjects ruled out."""
     parts = [f"no {genre_noun(g)}" for g in avoided.get("genre", [])]
-    parts += [f"no films {t}" if t.startswith(TOPIC_LEADS) else f"no {t} films" for t in topics]
+    parts += [f"no {topic_noun(t)}" for t in topics]
     people = [label(role, n) for role in ROLE_ORDER for n in avoided.get(role, [])]
     if people:
         parts.append("nothing with " + " or ".join(dict.fromkeys(people)))

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from html import escape
 
 from agent.agent import ShownItem
-from agent.profile import TOPIC_LEADS, Belief, BeliefKind, Profile
-from agent.wording import ROLE_LEADS
+from agent.profile import Belief, BeliefKind, Profile
+from agent.wording import ROLE_LEADS, topic_noun
 from knowledge.text import one_line
 
 DESCRIPTION_CHARS = 120
@@ -151,18 +151,13 @@ def beliefs(
         elif b.kind == "lesser_known":
             label = "lesser-known films"
         elif b.kind in {"topic", "avoided_topic"}:
-            label = topic_label(b.value)
+            label = topic_noun(b.value)
         else:
             label = b.value
         rows.append(
             BeliefRow(_GROUP_OF[b.kind], b.kind, b.value, b.attribute, label, b.kind != "note")
         )
     return rows
-
-
-def topic_label(topic: str) -> str:
-    """A subject asked for, as the panel lists it: "heist films", "films about sharks"."""
-    return f"films {topic}" if topic.startswith(TOPIC_LEADS) else f"{topic} films"
 
 
 def value_label(attribute: str, value: str) -> str:

@@ -658,14 +658,26 @@ def _has_free_wishes(
     gems, and "actually I like zombie movies" none beyond its subject."""
     if names_occasion(text):
         return True
-    rest = text
-    spans = [(m.start, m.end) for m in mentions] + list(critiques)
-    for start, end in sorted(spans, key=lambda span: -span[0]):
+    rest = _unnamed(text, mentions, genre_table, critiques)
+    words = [w for w in re.findall(r"[a-z]{4,}", rest) if w not in _FILLER | {*subjects}]
+    return len(words) >= 2
+
+
+def _unnamed(
+    text: str,
+    mentions: Sequence[Mention],
+    genre_table: Mapping[str, tuple[str, ...]],
+    critiques: Sequence[tuple[int, int]] = (),
+) -> str:
+    """The text in lower case with what it names blanked out: the titles, people and genres
+    it links, its critiques and its genre words. Blanks keep every other word where it was
+    in ``text``."""
+    rest = text.lower()
+    for start, end in [(m.start, m.end) for m in mentions] + list(critiques):
         rest = rest[:start] + " " * (end - start) + rest[end:]
     for phrase in genre_table:
-        rest = re.sub(rf"\b{re.escape(phrase)}\b", " ", rest, flags=re.I)
-    words = [w for w in re.findall(r"[a-zA-Z]{4,}", rest.lower()) if w not in _FILLER | {*subjects}]
-    return len(words) >= 2
+        rest = re.sub(rf"\b{re.escape(phrase)}\b", lambda m: " " * len(m.group()), rest, flags=re.I)
+    return rest
 
 
 _FILM_WORD = r"(?:movie|film|flick|story|documentar(?:y|ies))s?"
@@ -722,12 +734,7 @@ def topics(
     (`_NOT_TOPIC`), and they pick out at least `TOPIC_LEAST` of the ``size`` catalog items
     and at most `TOPIC_SHARE` of them (``about``: the items a subject picks out). "No
     zombie movies" rules zombies out; "I've seen all the heist movies" says neither."""
-    rest = text.lower()
-    spans = [(m.start, m.end) for m in mentions] + list(critiques)
-    for start, end in spans:
-        rest = rest[:start] + " " * (end - start) + rest[end:]
-    for phrase in genre_table:
-        rest = re.sub(rf"\b{re.escape(phrase)}\b", lambda m: " " * len(m.group()), rest)
+    rest = _unnamed(text, mentions, genre_table, critiques)
     most = max(TOPIC_LEAST, int(TOPIC_SHARE * size))
     found: list[tuple[str, bool]] = []
     for match in [*_TOPIC_BEFORE.finditer(rest), *_TOPIC_AFTER.finditer(rest)]:
