@@ -44,6 +44,9 @@ PEOPLE = ("director", "writer", "star")
 RRF_K = 60
 FIRST_PAGE = 10
 """The first places, where lesser-known films get their bonus (`first_page_bonus`)."""
+FIRST_CARDS = 3
+"""The places the bonus never changes: the cards a turn shows first stay the model's own
+best (`first_page_bonus`)."""
 
 
 def feature_names() -> list[str]:
@@ -293,19 +296,29 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 @dataclass
 class Bag:
-    """Boosters trained on the same queries with different seeds, scoring by their mean:
-    LightGBM's row and feature sampling make one model's order depend on its seed, and on
-    a few thousand training turns that spread is as large as most changes one would test.
+    """Boosters trained on the same queries, scoring by their mean. LightGBM's row and
+    feature sampling make one model's order depend on its seed, and on a few thousand
+    training turns that spread is as large as most changes one would test; boosters
+    trained to different objectives (`agent.train_ranker.OBJECTIVES`) err differently too.
     """
 
     boosters: list[Any]
+    standardize: bool = False
+    """Put each booster's scores of the rows (one turn's candidates) on one scale, mean 0
+    and deviation 1, before the mean: boosters trained to different objectives score on
+    different scales (a log-odds, a listwise score)."""
 
     def predict(self, features: np.ndarray, num_threads: int = 1) -> np.ndarray:
         """The boosters' mean score of each row."""
-        return np.mean(
-            [np.asarray(b.predict(features, num_threads=num_threads)) for b in self.boosters],
-            axis=0,
-        )
+        scores = [
+            np.asarray(
+                b.predict(features, num_threads=num_threads, raw_score=True), dtype=np.float64
+            )
+            for b in self.boosters
+        ]
+        if self.standardize:
+            scores = [standardized(s) for s in scores]
+        return np.mean(scores, axis=0)
 
     def feature_importance(self, importance_type: str = "gain") -> np.ndarray:
         """The boosters' mean importance of each feature."""
@@ -313,6 +326,15 @@ class Bag:
             [b.feature_importance(importance_type=importance_type) for b in self.boosters],
             axis=0,
         )
+
+
+def standardized(scores: np.ndarray) -> np.ndarray:
+    """Scores shifted to mean 0 and scaled to deviation 1 (only shifted when all equal)."""
+    if not len(scores):
+        return scores
+    centred = scores - scores.mean()
+    spread = float(centred.std())
+    return centred / spread if spread > 0 else centred
 
 
 def _model_files(folder: Path, count: int) -> list[Path]:
@@ -364,6 +386,7 @@ class LearnedRanker:
         info = {
             **self.info,
             "bag": len(boosters),
+            "standardized": isinstance(self.booster, Bag) and self.booster.standardize,
             "tail_bonus": self.tail_bonus,
             "tail_below": self.tail_below,
         }
@@ -397,8 +420,9 @@ class LearnedRanker:
                 f"{folder}: the learned ranker was trained on other features than this "
                 "Parley computes; retrain it with `parley train-ranker`"
             )
+        standardize = bool(info.get("standardized", False))
         return cls(
-            boosters[0] if len(boosters) == 1 else Bag(boosters),
+            boosters[0] if len(boosters) == 1 and not standardize else Bag(boosters, standardize),
             info,
             float(info.get("tail_bonus", 0.0)),
             float(info.get("tail_below", 0.0)),
@@ -413,22 +437,34 @@ def lesser_known(features: np.ndarray, tail_below: float) -> np.ndarray:
 
 
 def first_page_bonus(
-    scores: np.ndarray, lesser: np.ndarray, bonus: float, page: int = FIRST_PAGE
+    scores: np.ndarray,
+    lesser: np.ndarray,
+    bonus: float,
+    page: int = FIRST_PAGE,
+    keep: int = FIRST_CARDS,
 ) -> np.ndarray:
-    """Scores whose order gives the first ``page`` places to the best candidates once the
-    lesser-known ones gain ``bonus``, and keeps the model's own order below them.
+    """Scores whose order keeps the model's first ``keep`` candidates first, gives the rest
+    of the first ``page`` places to the best candidates once the lesser-known ones gain
+    ``bonus``, and keeps the model's own order below them.
 
     A model that learned "people recommend well-known films" is right on average and
     still buries the little-known film that fits: the bonus gives such films a fair share
-    of the places a person looks at. Below the first page it would only push the films
-    the model rates higher out of reach, so there the model's order stands.
+    of the places a person looks at. The first cards a turn shows stay the model's surest
+    picks, and below the first page a bonus would only push the films the model rates
+    higher out of reach, so there too the model's order stands.
     """
     if bonus <= 0 or not len(scores):
         return scores
-    boosted = scores + bonus * lesser
-    first = np.argsort(-boosted, kind="stable")[:page]
     out = np.array(scores, dtype=np.float64)
-    out[first] = boosted[first]
+    kept = np.argsort(-out, kind="stable")[:keep]
+    boosted = out + bonus * lesser
+    boosted[kept] = np.inf
+    first = np.argsort(-boosted, kind="stable")[:page]
+    won = first[~np.isin(first, kept)]
+    out[won] = boosted[won]
+    if len(won) and len(kept):
+        # The kept ones above every other place of the first page, in their own order.
+        out[kept] += max(0.0, out[won].max() - out[kept].min()) + 1e-3
     rest = np.ones(len(out), dtype=bool)
     rest[first] = False
     if rest.any():

@@ -40,8 +40,9 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
     pack.update_manifest("ranker", {k: v for k, v in report.items() if k != "feature_gain"})
     held = report["out_of_fold"]
     out.print(
-        f"trained on {report['queries']} turns ({report['bag']} boosters of "
-        f"{report['rounds']} rounds, "
+        f"trained on {report['queries']} turns ("
+        + ", ".join(f"{report['bag']} {o} of {n} rounds" for o, n in report["rounds"].items())
+        + ", "
         f"{report['candidates_per_query']} candidates a turn) in {report['seconds']} s; "
         f"it remembers {report['conversation_memory_turns']} of their conversations"
     )

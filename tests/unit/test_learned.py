@@ -12,6 +12,7 @@ from agent.learned import FEATURES, Bag, CatalogIndex, LearnedRanker, candidate_
 from agent.profile import Profile
 from agent.ranking import Rankings, wanted_order, without
 from agent.train_ranker import (
+    OBJECTIVES,
     PARAMS,
     ROUNDS,
     TAIL_GRADE,
@@ -110,11 +111,20 @@ def test_lesser_known_films_gain_a_place_on_the_first_page_only() -> None:
 
 
 def test_a_film_without_any_signal_is_lesser_known() -> None:
-    features = np.zeros((3, len(FEATURES)), dtype=np.float32)
-    features[:, FEATURES.index("popularity")] = [5.0, 0.2, np.nan]
-    ranker = LearnedRanker(_Fixed([1.0, 0.0, 0.0]), {}, tail_bonus=2.0, tail_below=1.0)
+    features = np.zeros((6, len(FEATURES)), dtype=np.float32)
+    features[:, FEATURES.index("popularity")] = [5.0, 5.0, 5.0, 5.0, 0.2, np.nan]
+    model = [3.0, 3.0, 3.0, 1.0, 0.0, 0.0]
+    ranker = LearnedRanker(_Fixed(model), {}, tail_bonus=2.0, tail_below=1.0)
     scores = ranker.scores(features)
-    assert scores[1] > scores[0] and scores[2] > scores[0]
+    assert scores[4] > scores[3] and scores[5] > scores[3]
+
+
+def test_the_first_cards_stay_the_models_own() -> None:
+    # However large the bonus, the model's first three stay first, in its order.
+    features = np.zeros((6, len(FEATURES)), dtype=np.float32)
+    features[:, FEATURES.index("popularity")] = [5.0, 5.0, 5.0, 5.0, 0.2, 0.2]
+    ranker = LearnedRanker(_Fixed([3.0, 2.0, 1.0, 0.5, 0.0, -1.0]), {}, 50.0, 1.0)
+    assert np.argsort(-ranker.scores(features), kind="stable").tolist() == [0, 1, 2, 4, 5, 3]
 
 
 def _query(scores: list[float], target: int, popular: list[float], dialog: str = "d") -> Query:
@@ -147,17 +157,17 @@ def test_the_bonus_is_the_smallest_that_keeps_the_tail() -> None:
 
 
 def test_the_bonus_never_costs_more_than_the_accuracy_budget() -> None:
-    # Ten turns whose target is the well-known film the model ranks first, just ahead of
-    # ten lesser-known ones; one turn whose lesser-known target the model ranks last. A
+    # Ten turns whose target is the well-known film the model ranks fourth, just ahead of
+    # seven lesser-known ones; one turn whose lesser-known target the model ranks last. A
     # bonus that finds that one loses the ten.
-    head_popular = [0.1] * 10 + [5.0, 5.0]
-    head_model = [0.5] * 10 + [1.0, -10.0]
+    head_popular = [5.0] * 4 + [0.1] * 7 + [5.0]
+    head_model = [3.0, 3.0, 3.0, 1.0] + [0.5] * 7 + [-10.0]
     tail_popular = [0.1, 0.1] + [5.0] * 10
     tail_model = [0.0, 0.0] + [1.0] * 10
-    queries = [_query(head_model, 10, head_popular, f"h{n}") for n in range(10)]
+    queries = [_query(head_model, 3, head_popular, f"h{n}") for n in range(10)]
     queries.append(_query(tail_model, 1, tail_popular, "t"))
     scores = [np.array(head_model)] * 10 + [np.array(tail_model)]
-    tiers = {"i10": "head", "i1": "tail"}
+    tiers = {"i3": "head", "i1": "tail"}
     chosen, table = choose_tail_bonus(queries, scores, tiers)
     assert table["rrf"]["tail"] == 1.0 and table["1.0"]["tail"] == 1.0
     assert table["1.0"]["overall"] < table["0.0"]["overall"]
@@ -314,3 +324,45 @@ def test_what_a_film_is_about_and_how_the_catalog_spells_it() -> None:
     # as the descriptions spell them: names capitalized, other words not
     assert index.spell("set in vietnam") == "set in Vietnam"
     assert index.spell("christmas heist") == "Christmas heist"
+
+
+def test_boosters_of_different_objectives_score_on_one_scale(tmp_path: Path) -> None:
+    """A bag of a LambdaRank and a binary booster: each booster's scores of a turn's
+    candidates are standardized before their mean, and the bag loads as it was saved."""
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, len(FEATURES)))
+    y = (x[:, 0] + rng.normal(scale=0.5, size=400) > 0).astype(float)
+    data = lgb.Dataset(x, y, group=[40] * 10)
+    boosters = [
+        lgb.train({"objective": objective, "verbosity": -1}, data, 5)
+        for objective in ("lambdarank", "binary")
+    ]
+    bag = Bag(boosters, standardize=True)
+    raw = [b.predict(x[:7], raw_score=True) for b in boosters]
+    expected = np.mean([(r - r.mean()) / r.std() for r in raw], axis=0)
+    assert np.allclose(bag.predict(x[:7]), expected)
+    LearnedRanker(bag, {"features": FEATURES}).save(tmp_path)
+    loaded = LearnedRanker.load(tmp_path)
+    assert loaded is not None and np.allclose(loaded.scores(x[:7]), expected)
+    # one candidate (or equal scores): centred, not divided by zero
+    assert np.allclose(bag.predict(x[:1]), 0.0)
+
+
+def test_a_binary_booster_picks_its_rounds_out_of_fold() -> None:
+    rng = np.random.default_rng(1)
+    queries = []
+    for d in range(100):
+        features = rng.normal(size=(20, len(FEATURES))).astype(np.float32)
+        target = int(rng.integers(20))
+        features[target, FEATURES.index("talks")] = 5.0
+        labels = np.zeros(20, dtype=np.float32)
+        labels[target] = 2  # a tail target's grade: still one positive for the binary model
+        ids = [f"i{j}" for j in range(20)]
+        queries.append(Query(f"{d}:1", str(d), features, labels, 1, ids, [ids[target]]))
+    params = {**PARAMS, **OBJECTIVES["binary"], "seed": 0, "verbosity": -1}
+    params |= {"min_data_in_leaf": 5, "num_threads": 1}
+    rounds, scored, scores = out_of_fold(queries, params)
+    assert 1 <= rounds <= ROUNDS and len(scored) == len(queries)
+    assert recall_at(scored, scores, 1) > 0.9
