@@ -166,9 +166,9 @@ def order(
 def unshowable(ctx: AgentContext, profile: Profile, shown: Iterable[str]) -> set[str]:
     """Items never to recommend now: shown, liked, disliked or seen ones, those about a
     subject ruled out ("no zombie movies"), their twins (the same film listed twice) and,
-    for liked ones, their namesakes (a remake of the film the user just named is an echo,
-    not a recommendation)."""
-    liked = [n for i in profile.liked for n in ctx.namesakes.get(i, (i,))]
+    for liked ones, their echoes (`AgentContext.echoes`: a remake of the film the user just
+    named, or a copy of its record under another title, is an echo, not a recommendation)."""
+    liked = [n for i in profile.liked for n in ctx.echoes.get(i, (i,))]
     ruled_out = [i for t in profile.avoided_topics for i in ctx.catalog_index.about(t)]
     return ctx.twins.expand([*shown, *liked, *profile.disliked, *profile.seen, *ruled_out])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -13,7 +14,7 @@ from agent.llm import ChatLLM, EmbeddedLLM, NoLLM
 from agent.tool_llm import planner_model
 from agent.toolbox import Toolbox
 from knowledge.graph import value_node
-from knowledge.items import Catalog
+from knowledge.items import Catalog, normalize_text
 from knowledge.lexicon import english_ranks, genre_words
 from knowledge.twins import Twins
 from tools.lookup import LookupOutput
@@ -100,14 +101,27 @@ class AgentContext:
         return frozenset(i.item_id for i in ranked[: max(1, len(self.catalog) * 3 // 100)])
 
     @cached_property
-    def namesakes(self) -> dict[str, tuple[str, ...]]:
-        """Item -> every item with the same title (remakes: "The Lion King" 1994 and 2019)."""
-        out: dict[str, tuple[str, ...]] = {}
-        for items in self.catalog.by_title().values():
-            ids = tuple(i.item_id for i in items)
+    def echoes(self) -> dict[str, tuple[str, ...]]:
+        """Item -> the items that would echo it if recommended to someone who named it:
+        every item with the same title (remakes: "The Lion King" 1994 and 2019), and every
+        copy of its record under another title (the same external id, year and description,
+        word for word: ReDial's "It (1990)" is *Goodfellas*, Scorsese and all)."""
+        groups: list[tuple[str, ...]] = [
+            tuple(i.item_id for i in items) for items in self.catalog.by_title().values()
+        ]
+        copies: dict[tuple[str, str, int, str], list[str]] = defaultdict(list)
+        for item in self.catalog:
+            if item.year is None or not item.description:
+                continue
+            words = normalize_text(item.description)
+            for name, value in item.external_ids.items():
+                copies[(name, value, item.year, words)].append(item.item_id)
+        groups += [tuple(ids) for ids in copies.values() if len(ids) > 1]
+        out: dict[str, set[str]] = defaultdict(set)
+        for ids in groups:
             for item_id in ids:
-                out[item_id] = ids
-        return out
+                out[item_id].update(ids)
+        return {i: tuple(sorted(ids)) for i, ids in out.items()}
 
     def label(self, attribute: str, value: str) -> str:
         """How the catalog writes an attribute value (profiles keep values lowercase)."""

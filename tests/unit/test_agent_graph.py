@@ -623,3 +623,24 @@ def test_a_new_genre_replaces_the_genres_asked_for_before(chat: Conversation) ->
     assert set(added["profile"].wanted["genre"]) == {"drama", "comedy"}
     again = chat.say("a romance too")
     assert set(again["profile"].wanted["genre"]) == {"drama", "comedy", "romance"}
+
+
+def test_a_copy_of_a_liked_films_record_is_never_recommended() -> None:
+    """ReDial lists *Goodfellas*' record twice, once as "It (1990)": the same IMDb id, year
+    and description. Someone who loved Goodfellas must not be offered "It"."""
+    from agent.ranking import unshowable
+    from tests.fixtures.catalogs import small_items
+
+    items = small_items()
+    liked = next(i for i in items if i.year and i.description)
+    liked = liked.model_copy(update={"external_ids": {"imdb": "tt0099685"}})
+    copy = liked.model_copy(update={"item_id": "copy", "title": "It"})
+    other_year = copy.model_copy(
+        update={"item_id": "copy-1991", "title": "Casino", "year": (liked.year or 0) + 1}
+    )
+    rest = [i for i in items if i.item_id != liked.item_id]
+    ctx = AgentContext(Toolbox(SmallSource(Catalog([liked, copy, other_year, *rest]))))
+    never = unshowable(ctx, Profile(liked=[liked.item_id]), [])
+    assert "copy" in never and "copy-1991" not in never
+    # and the other way round: having loved "It" (1990) rules out the record it copies
+    assert liked.item_id in unshowable(ctx, Profile(liked=["copy"]), [])
