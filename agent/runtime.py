@@ -14,7 +14,7 @@ from agent.llm import ChatLLM, EmbeddedLLM, NoLLM
 from agent.tool_llm import planner_model
 from agent.toolbox import Toolbox
 from knowledge.graph import value_node
-from knowledge.items import Catalog, normalize_text
+from knowledge.items import Catalog, Item, normalize_text
 from knowledge.lexicon import english_ranks, genre_words
 from knowledge.twins import Twins
 from tools.lookup import LookupOutput
@@ -104,19 +104,25 @@ class AgentContext:
     def echoes(self) -> dict[str, tuple[str, ...]]:
         """Item -> the items that would echo it if recommended to someone who named it:
         every item with the same title (remakes: "The Lion King" 1994 and 2019), and every
-        copy of its record under another title (the same external id, year and description,
-        word for word: ReDial's "It (1990)" is *Goodfellas*, Scorsese and all)."""
+        copy of its record under another title: the same external id and description, word
+        for word, and no other year (ReDial's "It (1990)" is *Goodfellas*, Scorsese and
+        all; its "Paddington Bear" is *Paddington*)."""
         groups: list[tuple[str, ...]] = [
             tuple(i.item_id for i in items) for items in self.catalog.by_title().values()
         ]
-        copies: dict[tuple[str, str, int, str], list[str]] = defaultdict(list)
+        copies: dict[tuple[str, str, str], list[Item]] = defaultdict(list)
         for item in self.catalog:
-            if item.year is None or not item.description:
-                continue
-            words = normalize_text(item.description)
-            for name, value in item.external_ids.items():
-                copies[(name, value, item.year, words)].append(item.item_id)
-        groups += [tuple(ids) for ids in copies.values() if len(ids) > 1]
+            if item.description:
+                words = normalize_text(item.description)
+                for name, value in item.external_ids.items():
+                    copies[(name, value, words)].append(item)
+        for same in copies.values():
+            groups += [
+                (a.item_id, b.item_id)
+                for n, a in enumerate(same)
+                for b in same[n + 1 :]
+                if a.year is None or b.year is None or a.year == b.year
+            ]
         out: dict[str, set[str]] = defaultdict(set)
         for ids in groups:
             for item_id in ids:

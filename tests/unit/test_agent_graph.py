@@ -638,9 +638,11 @@ def test_a_copy_of_a_liked_films_record_is_never_recommended() -> None:
     other_year = copy.model_copy(
         update={"item_id": "copy-1991", "title": "Casino", "year": (liked.year or 0) + 1}
     )
+    undated = copy.model_copy(update={"item_id": "undated", "title": "Mob Story", "year": None})
     rest = [i for i in items if i.item_id != liked.item_id]
-    ctx = AgentContext(Toolbox(SmallSource(Catalog([liked, copy, other_year, *rest]))))
+    catalog = Catalog([liked, copy, other_year, undated, *rest])
+    ctx = AgentContext(Toolbox(SmallSource(catalog)))
     never = unshowable(ctx, Profile(liked=[liked.item_id]), [])
-    assert "copy" in never and "copy-1991" not in never
+    assert {"copy", "undated"} <= never and "copy-1991" not in never
     # and the other way round: having loved "It" (1990) rules out the record it copies
     assert liked.item_id in unshowable(ctx, Profile(liked=["copy"]), [])
