@@ -646,3 +646,28 @@ def test_a_copy_of_a_liked_films_record_is_never_recommended() -> None:
     assert {"copy", "undated"} <= never and "copy-1991" not in never
     # and the other way round: having loved "It" (1990) rules out the record it copies
     assert liked.item_id in unshowable(ctx, Profile(liked=["copy"]), [])
+
+
+def test_the_first_cards_are_films_tied_to_what_the_user_loved(ctx: AgentContext) -> None:
+    """A film sharing nothing with the liked one (no person, no genre, no wish met) gives
+    its place among the first three to a tied film of the first page; the first page
+    holds the same films, so Recall@10 is the same."""
+    from agent.ranking import tied_first
+    from agent.state import Candidate
+
+    order = ["up", "notebook", "interstellar", "toy-story", "dune-1984", "heat", "dark-knight"]
+    order += ["cast-away", "forrest-gump", "it", "dark-knight-rises"]
+    candidates = [Candidate(item_id=i, title=i, score=-n) for n, i in enumerate(order)]
+    got = [c.item_id for c in tied_first(ctx, Profile(liked=["inception"]), candidates)]
+    assert got[:3] == ["interstellar", "dune-1984", "dark-knight"]
+    assert got[3:7] == ["up", "notebook", "toy-story", "heat"]
+    assert set(got[:10]) == set(order[:10]) and got[10] == "dark-knight-rises"
+    # Nothing liked: nothing to be tied to, the order stands.
+    assert tied_first(ctx, Profile(), candidates) == candidates
+    # Asking for a comedy ties the comedies.
+    wish = Profile(liked=["inception"], wanted={"genre": ["comedy"]})
+    assert [c.item_id for c in tied_first(ctx, wish, candidates)][:3] == [
+        "up",
+        "interstellar",
+        "toy-story",
+    ]
