@@ -184,10 +184,11 @@ def tied_first(
     A learned ranking also knows that ReDial's recommenders named *The Matrix* and *Black
     Panther* to everyone; a person would not answer "I loved Get Out" with *The Matrix*,
     "one of the most popular films in the catalog". Only the order within the first
-    ``page`` changes, so Recall@10 does not.
+    ``page`` changes, so Recall@10 does not. Someone who asked for lesser-known films gets
+    them first (`lesser_known_first`), tied or not.
     """
     liked = [i for i in profile.anchors() if i in ctx.catalog]
-    if not liked or not candidates:
+    if not liked or not candidates or profile.lesser_known:
         return candidates
     collab = getattr(ctx.toolbox.source, "collab", None)
     shared = {(a, v.lower()) for i in liked for a in TIES for v in ctx.catalog[i].values(a)}

@@ -662,8 +662,11 @@ def test_the_first_cards_are_films_tied_to_what_the_user_loved(ctx: AgentContext
     assert got[:3] == ["interstellar", "dune-1984", "dark-knight"]
     assert got[3:7] == ["up", "notebook", "toy-story", "heat"]
     assert set(got[:10]) == set(order[:10]) and got[10] == "dark-knight-rises"
-    # Nothing liked: nothing to be tied to, the order stands.
+    # Nothing liked: nothing to be tied to, the order stands; nor does it move the hidden
+    # gems someone asked for.
     assert tied_first(ctx, Profile(), candidates) == candidates
+    gems = Profile(liked=["inception"], lesser_known=True)
+    assert tied_first(ctx, gems, candidates) == candidates
     # Asking for a comedy ties the comedies.
     wish = Profile(liked=["inception"], wanted={"genre": ["comedy"]})
     assert [c.item_id for c in tied_first(ctx, wish, candidates)][:3] == [
