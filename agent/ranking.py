@@ -202,7 +202,19 @@ def tied_first(
             return True
         return collab is not None and bool(collab.because(liked, item.item_id))
 
-    first = [c for c in candidates[:page] if c.item_id in ctx.catalog and tied(c)][:keep]
+    # A lesser-known film in the first page may be there by the learned model's bonus
+    # (`agent.learned.first_page_bonus`), which leaves the first places to the model: it
+    # keeps a first place it has, and takes none.
+    lesser = {"tail", "unknown"} if ctx.standing else set()
+
+    def may_lead(place: int, candidate: Candidate) -> bool:
+        return place < keep or ctx.standing.get(candidate.item_id, "unknown") not in lesser
+
+    first = [
+        c
+        for n, c in enumerate(candidates[:page])
+        if c.item_id in ctx.catalog and may_lead(n, c) and tied(c)
+    ][:keep]
     if not first:
         return candidates
     chosen = {c.item_id for c in first}

@@ -648,13 +648,17 @@ def test_a_copy_of_a_liked_films_record_is_never_recommended() -> None:
     assert liked.item_id in unshowable(ctx, Profile(liked=["copy"]), [])
 
 
-def test_the_first_cards_are_films_tied_to_what_the_user_loved(ctx: AgentContext) -> None:
+def test_the_first_cards_are_films_tied_to_what_the_user_loved() -> None:
     """A film sharing nothing with the liked one (no person, no genre, no wish met) gives
     its place among the first three to a tied film of the first page; the first page
     holds the same films, so Recall@10 is the same."""
     from agent.ranking import tied_first
     from agent.state import Candidate
+    from tests.fixtures.catalogs import small_items
 
+    # Without any popularity every film may lead.
+    plain = [i.model_copy(update={"popularity": None}) for i in small_items()]
+    ctx = AgentContext(Toolbox(SmallSource(Catalog(plain))))
     order = ["up", "notebook", "interstellar", "toy-story", "dune-1984", "heat", "dark-knight"]
     order += ["cast-away", "forrest-gump", "it", "dark-knight-rises"]
     candidates = [Candidate(item_id=i, title=i, score=-n) for n, i in enumerate(order)]
@@ -674,3 +678,12 @@ def test_the_first_cards_are_films_tied_to_what_the_user_loved(ctx: AgentContext
         "interstellar",
         "toy-story",
     ]
+    # A lesser-known film below the first three may be there by the learned model's
+    # bonus: it takes no first place (Dune 1984 has no popularity here).
+    known = [i.model_copy(update={"popularity": 10.0}) for i in plain]
+    known = [
+        i.model_copy(update={"popularity": None}) if i.item_id == "dune-1984" else i for i in known
+    ]
+    ctx = AgentContext(Toolbox(SmallSource(Catalog(known))))
+    got = [c.item_id for c in tied_first(ctx, Profile(liked=["inception"]), candidates)]
+    assert "dune-1984" not in got[:3] and got[0] == "interstellar"
