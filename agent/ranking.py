@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from agent.learned import FIRST_PAGE, candidate_features, talk_scores, wanted_matches
+from agent.learned import FIRST_PAGE, PEOPLE, candidate_features, talk_scores, wanted_matches
 from agent.profile import Profile
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
-from knowledge.items import Catalog
+from knowledge.items import Catalog, Item
 from knowledge.twins import Twins
 from tools.base import RankRequest
 
@@ -163,7 +163,7 @@ def order(
     return tied_first(ctx, profile, candidates, keep=ctx.settings.items_per_turn)
 
 
-TIES = ("director", "writer", "star", "genre")
+TIES = (*PEOPLE, "genre")
 """What a film may share with a liked one to be tied to it (`tied_first`)."""
 
 
@@ -198,17 +198,16 @@ def tied_first(
         item = ctx.catalog[candidate.item_id]
         if any((a, v.lower()) in shared for a in TIES for v in item.values(a)):
             return True
-        if wanted_matches(profile, item) or any(item.item_id in s for s in subjects):
+        if wishes_met(profile, item, subjects):
             return True
         return collab is not None and bool(collab.because(liked, item.item_id))
 
     # A lesser-known film in the first page may be there by the learned model's bonus
     # (`agent.learned.first_page_bonus`), which leaves the first places to the model: it
     # keeps a first place it has, and takes none.
-    lesser = {"tail", "unknown"} if ctx.standing else set()
-
     def may_lead(place: int, candidate: Candidate) -> bool:
-        return place < keep or ctx.standing.get(candidate.item_id, "unknown") not in lesser
+        known = ctx.standing.get(candidate.item_id) in ("head", "torso")
+        return place < keep or not ctx.standing or known
 
     first = [
         c
@@ -384,8 +383,14 @@ def wanted_first(
     if not profile.wanted and not subjects:
         return list(ids)
     ids = [i for i in ids if i in catalog]
-    met = [wanted_matches(profile, catalog[i]) + sum(i in found for found in subjects) for i in ids]
+    met = [wishes_met(profile, catalog[i], subjects) for i in ids]
     return [ids[j] for j in wanted_order(met, window=window, keep=keep)]
+
+
+def wishes_met(profile: Profile, item: Item, subjects: Sequence[Collection[str]]) -> int:
+    """How many of the asked-for attributes and subjects (each the items it picks out) an
+    item meets."""
+    return wanted_matches(profile, item) + sum(item.item_id in found for found in subjects)
 
 
 def wanted_order(met: Sequence[float], *, window: int | None = None, keep: int = 3) -> list[int]:
