@@ -37,6 +37,7 @@ from knowledge.twins import Twins
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "ranker.txt"
+TAIL_FILE = "ranker-tail.txt"
 INFO_FILE = "ranker.json"
 RANKERS = ("retriever", "kg_paths", "collab", "sid", "popular")
 """Rankers the model knows by name; any other (a plug-in) enters through `plugin_rrf`."""
@@ -337,10 +338,13 @@ def standardized(scores: np.ndarray) -> np.ndarray:
     return centred / spread if spread > 0 else centred
 
 
-def _model_files(folder: Path, count: int) -> list[Path]:
-    """The files of a bag of ``count`` boosters: ``ranker.txt``, ``ranker-2.txt``, ..."""
-    stem, suffix = MODEL_FILE.rsplit(".", 1)
-    return [folder / MODEL_FILE] + [folder / f"{stem}-{k}.{suffix}" for k in range(2, count + 1)]
+def _model_files(folder: Path, count: int, first: str = MODEL_FILE) -> list[Path]:
+    """The files of a bag of ``count`` boosters: ``ranker.txt``, ``ranker-2.txt``, ...
+    (``ranker-tail.txt``, ``ranker-tail-2.txt``, ... for the tail model)."""
+    if count < 1:
+        return []
+    stem, suffix = first.rsplit(".", 1)
+    return [folder / first] + [folder / f"{stem}-{k}.{suffix}" for k in range(2, count + 1)]
 
 
 @dataclass
@@ -358,6 +362,18 @@ class LearnedRanker:
     popularity mass (`agent.evaluation.beyond.tail_below`), films without any signal too."""
     memory: TalkMemory | None = None
     """The conversations its `talks` features look in (`knowledge.talks`), saved with it."""
+    tail_model: Any = None
+    """The tail model: boosters trained on the lesser-known candidates of each training turn
+    only, which learn what makes an obscure film the right one (`agent.train_ranker`,
+    `TAIL_OBJECTIVE`); ``None`` in packs trained before it."""
+    tail_weight: float = 0.0
+    """How much the tail model's opinion (its scores standardized among the turn's
+    lesser-known candidates) moves those candidates' scores (`tail_lift`)."""
+
+    @property
+    def lifts_tail(self) -> bool:
+        """Whether anything lifts lesser-known films: the bonus or the tail model."""
+        return self.tail_bonus > 0 or (self.tail_model is not None and self.tail_weight > 0)
 
     @property
     def left_out(self) -> frozenset[str]:
@@ -366,14 +382,19 @@ class LearnedRanker:
         return frozenset(self.info.get("left_out", []))
 
     def scores(self, features: np.ndarray, *, tail_bonus: bool = True) -> np.ndarray:
-        """One score per candidate row, higher is better; ``tail_bonus=False`` leaves out the
-        lesser-known films' bonus (an ablation)."""
+        """One score per candidate row, higher is better; ``tail_bonus=False`` leaves out
+        what lifts lesser-known films, the tail model and the bonus (an ablation)."""
         if features.shape[0] == 0:
             return np.zeros(0)
         raw = np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
         if not tail_bonus:
             return raw
-        return first_page_bonus(raw, lesser_known(features, self.tail_below), self.tail_bonus)
+        lesser = lesser_known(features, self.tail_below)
+        if self.tail_model is not None and self.tail_weight > 0 and lesser.any():
+            opinion = np.zeros(len(raw))
+            opinion[lesser] = self.tail_model.predict(features[lesser], num_threads=1)
+            raw = tail_lift(raw, opinion, lesser, self.tail_weight)
+        return first_page_bonus(raw, lesser, self.tail_bonus)
 
     def save(self, folder: Path) -> None:
         """Write the model and its description into a pack folder."""
@@ -383,12 +404,17 @@ class LearnedRanker:
             stale.unlink()
         for booster, path in zip(boosters, _model_files(folder, len(boosters)), strict=True):
             booster.save_model(str(path))
+        tail = self.tail_model.boosters if isinstance(self.tail_model, Bag) else []
+        for booster, path in zip(tail, _model_files(folder, len(tail), TAIL_FILE), strict=True):
+            booster.save_model(str(path))
         info = {
             **self.info,
             "bag": len(boosters),
             "standardized": isinstance(self.booster, Bag) and self.booster.standardize,
             "tail_bonus": self.tail_bonus,
             "tail_below": self.tail_below,
+            "tail_model": len(tail),
+            "tail_weight": self.tail_weight if tail else 0.0,
         }
         (folder / INFO_FILE).write_text(json.dumps(info, indent=2, ensure_ascii=False))
         if self.memory is not None:
@@ -413,6 +439,10 @@ class LearnedRanker:
                 lgb.Booster(model_file=str(path))
                 for path in _model_files(folder, int(info.get("bag", 1)))
             ]
+            tail = [
+                lgb.Booster(model_file=str(path))
+                for path in _model_files(folder, int(info.get("tail_model", 0)), TAIL_FILE)
+            ]
         except (OSError, ValueError, lgb.basic.LightGBMError) as exc:
             raise PackError(f"{folder}: the learned ranker is unreadable ({exc})") from exc
         if info.get("features") != FEATURES:
@@ -427,6 +457,8 @@ class LearnedRanker:
             float(info.get("tail_bonus", 0.0)),
             float(info.get("tail_below", 0.0)),
             TalkMemory.load(folder),
+            Bag(tail) if tail else None,
+            float(info.get("tail_weight", 0.0)) if tail else 0.0,
         )
 
 
@@ -434,6 +466,41 @@ def lesser_known(features: np.ndarray, tail_below: float) -> np.ndarray:
     """Which candidate rows are lesser-known films: popularity (NaN or 0 when a film has
     no signal) under ``tail_below``."""
     return np.nan_to_num(features[:, POPULARITY]) < tail_below
+
+
+def tail_lift(
+    scores: np.ndarray,
+    opinion: np.ndarray,
+    lesser: np.ndarray,
+    weight: float,
+    keep: int = FIRST_CARDS,
+) -> np.ndarray:
+    """Scores with the lesser-known candidates moved by the tail model's ``opinion`` of
+    them: standardized among those candidates (mean 0, deviation 1), times ``weight``.
+    The first ``keep`` candidates by ``scores`` stay first, in their order, unmoved.
+
+    The main model ranks lesser-known films among themselves by what it learned from all
+    films, well-known ones first; a model that saw only lesser-known films learned what
+    makes one of them the film a person recommends. On the ReDial training turns, out of
+    fold, the two together find more of the tail at the same Recall@10 than the main
+    model's order with the bonus alone (see `agent.train_ranker.choose_tail_bonus`). The
+    well-known candidates keep their scores, and the first cards stay the main model's
+    surest picks, as they do under the bonus (`first_page_bonus`)."""
+    if weight <= 0 or int(lesser.sum()) < 2:
+        return scores
+    out = np.array(scores, dtype=np.float64)
+    kept = np.argsort(-out, kind="stable")[:keep]
+    moved = np.array(lesser, dtype=bool)
+    moved[kept] = False
+    if not moved.any():
+        return out
+    lift = weight * standardized(np.asarray(opinion, dtype=np.float64)[lesser])
+    out[moved] += lift[moved[lesser]]
+    rest = np.ones(len(out), dtype=bool)
+    rest[kept] = False
+    if len(kept) and rest.any():
+        out[kept] += max(0.0, out[rest].max() - out[kept].min()) + 1e-3
+    return out
 
 
 def first_page_bonus(

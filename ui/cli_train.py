@@ -58,7 +58,8 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
     table = bonus["out_of_fold"]
     out.print(
         f"lesser-known films gain {bonus['chosen']:g} for the first {bonus['first_page']} "
-        f"places: out-of-fold R@10 {table['chosen']['overall']:.3f}, tail R@10 "
+        f"places, and the tail model's opinion of them weighs {bonus['tail_weight']:g}: "
+        f"out-of-fold R@10 {table['chosen']['overall']:.3f}, tail R@10 "
         f"{table['chosen']['tail']:.3f} against the fallback's {table['rrf']['tail']:.3f}"
     )
     top = list(report["feature_gain"].items())[:8]

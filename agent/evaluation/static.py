@@ -74,7 +74,7 @@ class StaticEvaluator:
             orderings[flipped] = ranking.ordered(ctx, prefer_wanted=not prefer, k=CUT)
             if learned:
                 orderings["rrf"] = ranking.ordered(ctx, _rrf_weights(self.tools, weights), k=CUT)
-                if ctx.learned is not None and ctx.learned.tail_bonus > 0:
+                if ctx.learned is not None and ctx.learned.lifts_tail:
                     orderings["fused_without_tail_bonus"] = ranking.ordered(
                         ctx, tail_bonus=False, k=CUT
                     )

@@ -51,7 +51,7 @@ def test_static_protocol(redial_pack: Pack, dialogues: Path, tmp_path: Path) -> 
     # What the lesser-known films' bonus costs and buys is in every report.
     learned = LearnedRanker.load(redial_pack.path)
     assert learned is not None
-    assert ("fused_without_tail_bonus" in report["ablations"]) == (learned.tail_bonus > 0)
+    assert ("fused_without_tail_bonus" in report["ablations"]) == learned.lifts_tail
     for name, row in [("fused", report), *report["ablations"].items()]:
         low, high = row["ci95"]["recall@10"]
         assert low <= row["recall@10"] <= high, name

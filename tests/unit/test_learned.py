@@ -8,10 +8,20 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from agent.learned import FEATURES, Bag, CatalogIndex, LearnedRanker, candidate_features
+from agent.learned import (
+    FEATURES,
+    Bag,
+    CatalogIndex,
+    LearnedRanker,
+    candidate_features,
+    first_page_bonus,
+    lesser_known,
+    tail_lift,
+)
 from agent.profile import Profile
 from agent.ranking import Rankings, wanted_order, without
 from agent.train_ranker import (
+    BONUSES,
     OBJECTIVES,
     PARAMS,
     ROUNDS,
@@ -148,11 +158,11 @@ def test_the_bonus_is_the_smallest_that_keeps_the_tail() -> None:
     queries = [_query(model, 1, popular)]
     scores = [np.array(model)]
     tiers = {f"i{j}": "tail" if popular[j] < 1 else "head" for j in range(14)}
-    chosen, table = choose_tail_bonus(queries, scores, tiers)
+    chosen, weight, table = choose_tail_bonus(queries, scores, tiers)
     assert table["rrf"]["tail"] == 1.0
-    assert table["0.0"]["tail"] == 0.0
-    keeping = [float(b) for b in table if b not in {"rrf", "chosen"} and table[b]["tail"] == 1.0]
-    assert chosen > 0 and table["chosen"]["bonus"] == min(keeping)
+    assert table["0/0"]["tail"] == 0.0
+    keeping = [row["bonus"] for k, row in table.items() if "/" in k and row["tail"] == 1.0]
+    assert chosen > 0 and weight == 0 and table["chosen"]["bonus"] == min(keeping)
     assert recall_at(queries, scores, 10) == 0.0
 
 
@@ -168,9 +178,9 @@ def test_the_bonus_never_costs_more_than_the_accuracy_budget() -> None:
     queries.append(_query(tail_model, 1, tail_popular, "t"))
     scores = [np.array(head_model)] * 10 + [np.array(tail_model)]
     tiers = {"i3": "head", "i1": "tail"}
-    chosen, table = choose_tail_bonus(queries, scores, tiers)
-    assert table["rrf"]["tail"] == 1.0 and table["1.0"]["tail"] == 1.0
-    assert table["1.0"]["overall"] < table["0.0"]["overall"]
+    chosen, _, table = choose_tail_bonus(queries, scores, tiers)
+    assert table["rrf"]["tail"] == 1.0 and table["0/1"]["tail"] == 1.0
+    assert table["0/1"]["overall"] < table["0/0"]["overall"]
     assert chosen == 0.0
 
 
@@ -183,11 +193,44 @@ def test_the_tail_is_judged_by_the_popularity_the_query_saw() -> None:
     query = _query(model, 1, popular)
     scores = [np.array(model)]
     catalog_tiers = {"i1": "head"}
-    _, leaky = choose_tail_bonus([query], scores, catalog_tiers)
+    _, _, leaky = choose_tail_bonus([query], scores, catalog_tiers)
     assert leaky["rrf"] == {"head": 1.0, "torso": 0.0, "tail": 0.0}
     query.target_tiers = ["tail"]
-    _, table = choose_tail_bonus([query], scores, catalog_tiers)
-    assert table["rrf"]["tail"] == 1.0 and table["0.0"]["tail"] == 0.0
+    _, _, table = choose_tail_bonus([query], scores, catalog_tiers)
+    assert table["rrf"]["tail"] == 1.0 and table["0/0"]["tail"] == 0.0
+
+
+def test_the_tail_model_picks_which_lesser_known_film_gains_a_place() -> None:
+    # Ten well-known films the model scores 12..3, then ten lesser-known ones it scores
+    # alike; the target is the last of them, which only the tail model recognises. The
+    # bonus alone lifts the first lesser-known films, the tail model's opinion the right one.
+    popular = [5.0] * 10 + [0.1] * 10
+    model = [12.0 - n for n in range(10)] + [1.0] * 10
+    opinion = np.array([0.0] * 10 + [-1.0] * 9 + [3.0])
+    queries = [_query(model, 19, popular, f"d{n}") for n in range(5)]
+    scores = [np.array(model)] * 5
+    tiers = {"i19": "tail"}
+    _, _, alone = choose_tail_bonus(queries, scores, tiers)
+    assert alone["chosen"]["tail"] == 0.0
+    assert set(alone) == {f"0/{b:g}" for b in BONUSES} | {"rrf", "chosen"}
+    bonus, weight, table = choose_tail_bonus(queries, scores, tiers, opinions=[opinion] * 5)
+    assert weight > 0 and table["chosen"]["tail"] == 1.0
+    lesser = lesser_known(queries[0].features, 1.0)
+    lifted = first_page_bonus(tail_lift(scores[0], opinion, lesser, weight), lesser, bonus)
+    assert 19 in np.argsort(-lifted, kind="stable")[:10]
+    # Well-known candidates keep their order; with one lesser-known film nothing moves.
+    moved = tail_lift(scores[0], opinion, lesser, 1.0)
+    assert [j for j in np.argsort(-moved, kind="stable") if j < 10] == list(range(10))
+    assert (moved[3:10] == scores[0][3:10]).all()
+    # The first cards stay the model's, however strongly the tail model disagrees.
+    close = np.array([3.0, 2.0, 1.0, 0.9, 0.8])
+    mixed = np.array([False, True, False, True, True])
+    lifted = tail_lift(close, np.array([0.0, -5.0, 0.0, 5.0, 0.0]), mixed, 10.0)
+    assert np.argsort(-lifted, kind="stable").tolist()[:3] == [0, 1, 2]
+    assert lifted[3] > lifted[4]
+    one = np.zeros(20, dtype=bool)
+    one[19] = True
+    assert (tail_lift(scores[0], opinion, one, 1.0) == scores[0]).all()
 
 
 def test_a_tail_target_weighs_more_in_training_but_counts_once_in_recall() -> None:
@@ -279,6 +322,42 @@ def test_a_bag_of_boosters_saves_loads_and_scores_as_their_mean(tmp_path: Path) 
     assert [p.name for p in tmp_path.glob("ranker*.txt")] == ["ranker.txt"]
     again = LearnedRanker.load(tmp_path)
     assert again is not None and np.allclose(again.scores(x[:7]), boosters[0].predict(x[:7]))
+
+
+def test_a_tail_model_saves_loads_and_moves_only_lesser_known_films(tmp_path: Path) -> None:
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(400, len(FEATURES)))
+    x[:, FEATURES.index("popularity")] = np.where(np.arange(400) % 2, 5.0, 0.1)
+    y = (x[:, 1] > 0).astype(float)
+    params = {"objective": "binary", "verbosity": -1}
+    main = lgb.train({**params, "seed": 0}, lgb.Dataset(x, (x[:, 0] > 0).astype(float)), 5)
+    tail = [lgb.train({**params, "seed": s}, lgb.Dataset(x, y), 5) for s in range(2)]
+    ranker = LearnedRanker(
+        main, {"features": FEATURES}, 0.0, 1.0, tail_model=Bag(tail), tail_weight=2.0
+    )
+    assert ranker.lifts_tail
+    ranker.save(tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("ranker*.txt")) == [
+        "ranker-tail-2.txt",
+        "ranker-tail.txt",
+        "ranker.txt",
+    ]
+    loaded = LearnedRanker.load(tmp_path)
+    assert loaded is not None and loaded.tail_weight == 2.0 and loaded.lifts_tail
+    rows = x[:20]
+    lesser = lesser_known(rows, 1.0)
+    plain = main.predict(rows)  # a lone booster scores as LightGBM predicts
+    opinion = np.zeros(len(rows))
+    opinion[lesser] = np.mean([b.predict(rows[lesser], raw_score=True) for b in tail], axis=0)
+    assert np.allclose(loaded.scores(rows), tail_lift(plain, opinion, lesser, 2.0))
+    assert np.allclose(loaded.scores(rows, tail_bonus=False), plain)
+    # Saved again without it, no tail model file is left behind.
+    LearnedRanker(main, {"features": FEATURES}).save(tmp_path)
+    assert [p.name for p in tmp_path.glob("ranker*.txt")] == ["ranker.txt"]
+    bare = LearnedRanker.load(tmp_path)
+    assert bare is not None and bare.tail_model is None and not bare.lifts_tail
 
 
 def test_rounds_are_chosen_out_of_fold_on_every_turn() -> None:
