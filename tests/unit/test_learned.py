@@ -33,6 +33,7 @@ from agent.train_ranker import (
     leaking_rankers,
     out_of_fold,
     recall_at,
+    tail_opinions,
 )
 from tests.fixtures.catalogs import small_catalog
 
@@ -231,6 +232,31 @@ def test_the_tail_model_picks_which_lesser_known_film_gains_a_place() -> None:
     one = np.zeros(20, dtype=bool)
     one[19] = True
     assert (tail_lift(scores[0], opinion, one, 1.0) == scores[0]).all()
+
+
+def test_the_tail_model_learns_from_lesser_known_candidates_out_of_fold() -> None:
+    """Each turn's lesser-known candidates are scored by a tail model that never saw its
+    fold; the well-known ones get no opinion; the model finds the signal that only
+    matters among lesser-known films."""
+    rng = np.random.default_rng(0)
+    queries = []
+    for d in range(120):
+        n = 16
+        features = rng.normal(size=(n, len(FEATURES))).astype(np.float32)
+        features[:, FEATURES.index("popularity")] = [5.0] * 8 + [0.1] * 8
+        target = 8 + int(rng.integers(8))
+        features[target, FEATURES.index("year_gap")] = 9.0  # the signal
+        labels = np.zeros(n, dtype=np.float32)
+        labels[target] = TAIL_GRADE
+        ids = [f"i{j}" for j in range(n)]
+        query = Query(f"{d}:1", str(d), features, labels, 1, ids, [ids[target]])
+        query.tail_below = 1.0
+        queries.append(query)
+    params = {**PARAMS, "seed": 0, "verbosity": -1, "num_threads": 1}
+    opinions = tail_opinions(queries, queries, params)
+    assert all((o[:8] == 0).all() for o in opinions)
+    top = [int(np.argmax(np.where(np.arange(16) >= 8, o, -np.inf))) for o in opinions]
+    assert np.mean([t == int(np.argmax(q.labels)) for t, q in zip(top, queries, strict=True)]) > 0.9
 
 
 def test_a_tail_target_weighs_more_in_training_but_counts_once_in_recall() -> None:
