@@ -526,8 +526,14 @@ def fit_ranker(
     bonus, weight, by_bonus = choose_tail_bonus(
         valid, model_scores, tiers, reference=fallback, opinions=opinions
     )
-    tail_boosters = [b for k in range(bag) if (b := _tail_booster(queries, params, lgb, k))]
-    tail_model = Bag(tail_boosters) if tail_boosters and weight > 0 else None
+    # The tail model is fitted on all the queries only when out of fold it earned a weight.
+    tail_boosters = (
+        [b for k in range(bag) if (b := _tail_booster(queries, params, seed=k))]
+        if weight > 0
+        else []
+    )
+    tail_model = Bag(tail_boosters) if tail_boosters else None
+    weight = weight if tail_model is not None else 0.0
     rrf_column = FEATURES.index("rrf")
     rrf_scores = [q.features[:, rrf_column] for q in valid]
     # The model's order with the asked-for values moved first (the `prefer_wanted_learned`
@@ -583,7 +589,7 @@ def fit_ranker(
         },
         "tail_bonus": {
             "chosen": bonus,
-            "tail_weight": weight if tail_model is not None else 0.0,
+            "tail_weight": weight,
             "tail_model": {**TAIL_OBJECTIVE, "rounds": TAIL_ROUNDS, "bag": len(tail_boosters)},
             "first_page": FIRST_PAGE,
             "out_of_fold": by_bonus,
@@ -602,7 +608,7 @@ def fit_ranker(
             bonus,
             tail,
             tail_model=tail_model,
-            tail_weight=weight if tail_model is not None else 0.0,
+            tail_weight=weight,
         ),
         report,
     )
@@ -711,13 +717,11 @@ def tail_opinions(
     """The tail model's out-of-fold opinion of each ``valid`` query's candidates (0 for the
     well-known ones): for each fold, a model learned from the other folds' lesser-known
     candidates."""
-    import lightgbm as lgb
-
     at = {id(q): j for j, q in enumerate(valid)}
     found = [np.zeros(len(q.labels)) for q in valid]
     for fold in range(FOLDS):
         booster = _tail_booster(
-            [q for q in queries if fold_of(q.dialog_id) != fold], params, lgb, seed=fold
+            [q for q in queries if fold_of(q.dialog_id) != fold], params, seed=fold
         )
         if booster is None:
             continue
@@ -730,9 +734,11 @@ def tail_opinions(
     return found
 
 
-def _tail_booster(queries: Sequence[Query], params: Mapping[str, Any], lgb: Any, seed: int) -> Any:
+def _tail_booster(queries: Sequence[Query], params: Mapping[str, Any], seed: int) -> Any:
     """A tail model learned from the lesser-known candidates of these queries (``None`` when
     none of them is a target)."""
+    import lightgbm as lgb
+
     rows, labels, groups = [], [], []
     for query in queries:
         lesser = lesser_known(query.features, query.tail_below)
