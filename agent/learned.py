@@ -2,12 +2,13 @@
 
 Every ranker proposes candidates; the model scores each one from what the rankers said
 (rank and score in each list), what the catalog knows (popularity, how much the item
-shares with the liked items, the year), what the user asked for (wanted values, how
-much is known) and what people recommended in conversations where the seeker said
-similar things (`knowledge.talks`, stored with the model). It is trained by ``parley
-train-ranker`` on the ReDial training dialogues (each recommender turn is a query; the
-films the human recommended are the relevant candidates) and stored in the pack with its
-feature list. Hard constraints are never features: they filter the candidates before the
+shares with the liked items, how close its description's vector lies to theirs, the
+year), what the user asked for (wanted values, how much is known) and what people
+recommended in conversations where the seeker said similar things (`knowledge.talks`,
+stored with the model). It is trained by ``parley train-ranker`` on the ReDial training
+dialogues (each recommender turn is a query; the films the human recommended are the
+relevant candidates) and stored in the pack with its feature list. Hard constraints are
+never features: they filter the candidates before the
 model sees them.
 """
 
@@ -59,6 +60,7 @@ def feature_names() -> list[str]:
     names += ["popularity", "log_degree", "liked_popularity", "popularity_gap"]
     names += [f"liked_same_{p}" for p in PEOPLE]
     names += ["liked_genre_overlap", "liked_genre_max", "liked_title_overlap"]
+    names += ["liked_text_max", "liked_text_mean"]
     names += ["wanted_matches", "wanted_genre", "wanted_person", "avoided_near"]
     names += ["year", "year_gap", "has_year"]
     names += ["n_liked", "n_wanted", "has_notes"]
@@ -76,6 +78,43 @@ class CatalogIndex:
 
     catalog: Catalog
     degree: Mapping[str, int] = field(default_factory=dict)
+    vectors: np.ndarray | None = None
+    """The pack's item vectors (row i = ``catalog.items[i]``), for how close a candidate's
+    description lies to the liked films' (`text_closeness`); ``None``: unknown."""
+
+    @cached_property
+    def unit_vectors(self) -> tuple[dict[str, int], np.ndarray] | None:
+        """Item id -> row, and the item vectors scaled to length 1 (``None`` without
+        vectors, or when they do not match the catalog)."""
+        if self.vectors is None or len(self.vectors) != len(self.catalog.items):
+            return None
+        found = np.asarray(self.vectors, dtype=np.float32)
+        found = found / np.maximum(np.linalg.norm(found, axis=1, keepdims=True), 1e-9)
+        return {item.item_id: r for r, item in enumerate(self.catalog.items)}, found
+
+    def text_closeness(self, candidates: Sequence[str], liked: Sequence[str]) -> np.ndarray:
+        """``(len(candidates), 2)``: each candidate's greatest and mean cosine similarity
+        to the liked items' vectors (NaN when either is unknown).
+
+        The retriever matches the words of the request; this matches film to film. On the
+        ReDial training turns, out of fold, the two columns took the learned ranking's
+        Recall@10 from 0.218 to 0.224 and its tail Recall@10 from 0.064 to 0.074: a
+        lesser-known film is found by what it is about, not by how many people rated it.
+        """
+        out = np.full((len(candidates), 2), np.nan, dtype=np.float32)
+        table = self.unit_vectors
+        if table is None or not liked:
+            return out
+        rows, unit = table
+        anchors = [rows[i] for i in liked if i in rows]
+        known = [(r, rows[c]) for r, c in enumerate(candidates) if c in rows]
+        if not anchors or not known:
+            return out
+        at, where = zip(*known, strict=True)
+        close = unit[list(where)] @ unit[anchors].T
+        out[list(at), 0] = close.max(axis=1)
+        out[list(at), 1] = close.mean(axis=1)
+        return out
 
     @cached_property
     def people(self) -> dict[str, dict[str, frozenset[str]]]:
@@ -148,6 +187,7 @@ class CatalogIndex:
     def warm_up(self) -> None:
         """Build every table now rather than in the first turn that needs it."""
         _ = (self.people, self.genres, self.title_words, self.story_words, self.spellings)
+        _ = self.unit_vectors
 
     def title_overlap(self, a: str, b: str) -> float:
         """How much two titles share, 0 to 1: the weight of their common words over the
@@ -243,6 +283,9 @@ def candidate_features(
             if mean_year is not None:
                 out[r, column["year_gap"]] = abs(item.year - mean_year)
         out[r, column["has_year"]] = float(item.year is not None)
+    out[:, [column["liked_text_max"], column["liked_text_mean"]]] = index.text_closeness(
+        candidates, liked
+    )
     out[:, column["n_liked"]] = len(liked)
     out[:, column["n_wanted"]] = n_wanted
     out[:, column["has_notes"]] = float(bool(profile.notes))

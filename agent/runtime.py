@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +19,8 @@ from knowledge.items import Catalog, Item, normalize_text
 from knowledge.lexicon import english_ranks, genre_words
 from knowledge.twins import Twins
 from tools.lookup import LookupOutput
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,7 +55,14 @@ class AgentContext:
                 for node, d in graph.graph.degree()
                 if str(node).startswith("item:")
             }
-        return CatalogIndex(self.catalog, degree)
+        vectors = None
+        embeddings = getattr(self.toolbox.source, "item_embeddings", None)
+        if embeddings is not None:
+            try:
+                vectors = embeddings()
+            except (OSError, ValueError) as exc:
+                log.warning("the learned ranking goes without item vectors: %s", exc)
+        return CatalogIndex(self.catalog, degree, vectors)
 
     @cached_property
     def standing(self) -> dict[str, str]:

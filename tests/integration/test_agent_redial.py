@@ -228,3 +228,18 @@ def test_an_ordinal_inside_a_title_is_the_title(agent: ParleyAgent) -> None:
     agent.turn(session, "not the first one, something else")
     result = agent.turn(session, "Who directed 50 First Dates (2004)?")
     assert result.act == "answer" and "Peter Segal" in result.reply, result.reply
+
+
+def test_films_are_close_by_what_they_are_about(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """The learned ranking sees how close a candidate's description lies to the liked
+    films': on the pack's own vectors, a sequel is closer than a film of another kind."""
+    from agent.learned import FEATURES, candidate_features
+
+    by_title = {i.display_title: i.item_id for i in redial_pack.catalog}
+    toy, sequel, saw = (
+        by_title[t] for t in ("Toy Story (1995)", "Toy Story 2 (1999)", "Saw (2004)")
+    )
+    index = agent.context.catalog_index
+    rows = candidate_features(index, Profile(liked=[toy]), {}, [sequel, saw])
+    closest = rows[:, FEATURES.index("liked_text_max")]
+    assert closest[0] > closest[1] + 0.2, closest

@@ -69,6 +69,33 @@ def test_features_say_how_well_known_the_liked_films_are() -> None:
     assert np.isnan(fresh[0, col["liked_popularity"]]) and np.isnan(fresh[0, col["popularity_gap"]])
 
 
+def test_features_say_how_close_each_candidate_lies_to_the_liked_films() -> None:
+    """Film to film by their vectors: the closest liked film and the mean over them; NaN
+    where the catalog has no vectors (or not one per item) or nothing is liked."""
+    catalog = small_catalog()
+    ids = [item.item_id for item in catalog]
+    vectors = np.zeros((len(ids), 3), dtype=np.float32)
+    vectors[:, 2] = 1.0  # the rest point one way
+    vectors[ids.index("inception")] = [2.0, 0.0, 0.0]  # length does not count
+    vectors[ids.index("heat")] = [0.0, 1.0, 0.0]
+    vectors[ids.index("interstellar")] = [2.0, 1.0, 0.0]
+    col = {name: j for j, name in enumerate(FEATURES)}
+    index = CatalogIndex(catalog, vectors=vectors)
+    liked = Profile(liked=["inception", "heat"])
+    rows = candidate_features(index, liked, {}, ["interstellar", "titanic"])
+    closest, mean = rows[:, col["liked_text_max"]], rows[:, col["liked_text_mean"]]
+    assert np.allclose(closest, [2 / np.sqrt(5), 0.0])
+    assert np.allclose(mean, [1.5 / np.sqrt(5), 0.0])
+    one = candidate_features(index, Profile(liked=["heat"]), {}, ["interstellar"])
+    assert np.isclose(one[0, col["liked_text_max"]], 1 / np.sqrt(5))
+    for unknown in (
+        candidate_features(index, Profile(), {}, ["interstellar"]),
+        candidate_features(CatalogIndex(catalog), liked, {}, ["interstellar"]),
+        candidate_features(CatalogIndex(catalog, vectors=vectors[:3]), liked, {}, ["titanic"]),
+    ):
+        assert np.isnan(unknown[:, [col["liked_text_max"], col["liked_text_mean"]]]).all()
+
+
 def test_a_sequel_shares_its_title_with_the_liked_original() -> None:
     from knowledge.items import Catalog, Item
 
