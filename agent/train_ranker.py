@@ -160,7 +160,12 @@ def fold_models(pack: Pack) -> list[Fold] | None:
     if not specs:
         return None
     catalog = pack.catalog
-    sets = {spec: load_sequences(spec, catalog, positive_only=True) for spec in specs}
+    # As the build counts them (`knowledge.pack.build_pack`): each film once, whichever of
+    # its records a source names, and every record as well known as its film. Counted by
+    # record, "Titanic" (no year) was a film nobody knew in training and a blockbuster in
+    # a live turn.
+    twins = pack.twins
+    sets = {spec: twins.merged(load_sequences(spec, catalog, positive_only=True)) for spec in specs}
     folds = []
     for fold in range(FOLDS):
         kept = {}
@@ -172,7 +177,12 @@ def fold_models(pack: Pack) -> list[Fold] | None:
                 found = SequenceSet(sequences, found.source)
             kept[spec] = found
         prior, _ = with_prior(catalog, kept)
-        collab = train_collab(catalog, kept) if pack.collab is not None else None
+        prior = twins.shared_popularity(prior)
+        collab = (
+            train_collab(catalog, kept, aliases=twins.aliases())
+            if pack.collab is not None
+            else None
+        )
         popularity = {i.item_id: i.popularity or 0.0 for i in prior}
         folds.append(Fold(collab, popularity, *catalog_tiers(prior)))
     return folds
