@@ -24,6 +24,7 @@ from agent.train_ranker import (
     BONUSES,
     OBJECTIVES,
     PARAMS,
+    REACH_BUDGET,
     ROUNDS,
     TAIL_GRADE,
     Query,
@@ -210,6 +211,31 @@ def test_the_bonus_never_costs_more_than_the_accuracy_budget() -> None:
     assert table["rrf"]["tail"] == 1.0 and table["0/1"]["tail"] == 1.0
     assert table["0/1"]["overall"] < table["0/0"]["overall"]
     assert chosen == 0.0
+
+
+def test_the_tail_is_bought_back_whole_within_the_reach_budget() -> None:
+    # Turns the bonus cannot touch (the target is the model's first card), two whose
+    # well-known target a bonus pushes off the first page, and one whose lesser-known
+    # target only a bonus brings onto it. Reaching fusion's tail costs one hit in
+    # ``safe + 2``: taken within `REACH_BUDGET` (2 %), never beyond it, and never a
+    # bonus that costs the hit without reaching the tail.
+    head_popular = [5.0] * 4 + [0.1] * 7 + [5.0]
+    safe_model = [9.0, 3.0, 3.0, 1.0] + [0.5] * 7 + [-10.0]
+    fragile_model = [3.0, 3.0, 3.0, 1.0] + [0.5] * 7 + [-10.0]
+    tail_popular = [0.1, 0.1] + [5.0] * 10
+    tail_model = [0.0, 0.0] + [1.0] * 10
+    tiers = {"i0": "head", "i3": "head", "i1": "tail"}
+    for safe, reached in ((65, True), (40, False)):
+        queries = [_query(safe_model, 0, head_popular, f"s{n}") for n in range(safe)]
+        queries += [_query(fragile_model, 3, head_popular, f"f{n}") for n in range(2)]
+        queries.append(_query(tail_model, 1, tail_popular, "t"))
+        scores = [np.array(q) for q in [safe_model] * safe + [fragile_model] * 2 + [tail_model]]
+        chosen, _, table = choose_tail_bonus(queries, scores, tiers)
+        assert table["rrf"]["tail"] == 1.0
+        best = table["0/0"]["overall"]
+        assert table["chosen"]["tail"] == (1.0 if reached else 0.0), (safe, table["chosen"])
+        assert (chosen > 0) == reached
+        assert table["chosen"]["overall"] >= (1 - (REACH_BUDGET if reached else 0.01)) * best
 
 
 def test_the_tail_is_judged_by_the_popularity_the_query_saw() -> None:
