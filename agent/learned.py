@@ -96,10 +96,11 @@ class CatalogIndex:
         """``(len(candidates), 2)``: each candidate's greatest and mean cosine similarity
         to the liked items' vectors (NaN when either is unknown).
 
-        The retriever matches the words of the request; this matches film to film. On the
-        ReDial training turns, out of fold, the two columns took the learned ranking's
-        Recall@10 from 0.218 to 0.224 and its tail Recall@10 from 0.064 to 0.074: a
+        The retriever matches the words of the request; this matches film to film, and a
         lesser-known film is found by what it is about, not by how many people rated it.
+        With these two columns `parley train-ranker`'s out-of-fold Recall@10 on the ReDial
+        training turns rose from 0.215 to 0.221 (a fresh pack without ``sid``, commit
+        873c2b8), and they were the fourth and sixth strongest features by gain.
         """
         out = np.full((len(candidates), 2), np.nan, dtype=np.float32)
         table = self.unit_vectors
