@@ -631,8 +631,8 @@ candidate's odds, learned from the lesser-known candidates of the training turns
 turns, at the same 1 % accuracy budget: tail Recall@10 0.077 with the bonus alone, 0.081 to
 0.088 with a tail model (binary or LambdaRank, 40 to 150 rounds, 15 or 31 leaves), and
 0.0875 for this one, at Recall@10 0.220 (the main model alone: 0.221), before the first
-three places were kept from it. `parley train-ranker` on a fresh ReDial pack, as it runs
-now: weight 0.2 and bonus 0.2, tail 0.064 -> 0.079 at Recall@10 0.2148 -> 0.2146 (the
+three places were kept from it. `parley train-ranker` on a fresh ReDial pack at commit
+956dc32: weight 0.2 and bonus 0.2, tail 0.064 -> 0.079 at Recall@10 0.2148 -> 0.2146 (the
 bonus alone could reach 0.067 within the budget)."""
 TAIL_ROUNDS = 80
 TAIL_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
