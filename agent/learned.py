@@ -8,8 +8,7 @@ recommended in conversations where the seeker said similar things (`knowledge.ta
 stored with the model). It is trained by ``parley train-ranker`` on the ReDial training
 dialogues (each recommender turn is a query; the films the human recommended are the
 relevant candidates) and stored in the pack with its feature list. Hard constraints are
-never features: they filter the candidates before the
-model sees them.
+never features: they filter the candidates before the model sees them.
 """
 
 from __future__ import annotations
