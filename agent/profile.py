@@ -129,6 +129,10 @@ class Profile(BaseModel):
     avoided_topics: list[str] = Field(default_factory=list)
     """Subjects the user rules out ("no zombie movies"): the films whose title or story
     speaks of them are never recommended (`agent.ranking.unshowable`)."""
+    studios: list[str] = Field(default_factory=list)
+    """Studios and franchises the user asked for ("Pixar", "James Bond"), by their names in
+    `knowledge.lexicon.STUDIOS`: what the reply calls the films their credits (in
+    ``wanted``) stand for."""
     notes: list[str] = Field(default_factory=list)
     """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
     said: list[str] = Field(default_factory=list)

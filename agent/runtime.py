@@ -16,7 +16,7 @@ from agent.tool_llm import planner_model
 from agent.toolbox import Toolbox
 from knowledge.graph import value_node
 from knowledge.items import Catalog, Item, normalize_text
-from knowledge.lexicon import english_ranks, genre_words
+from knowledge.lexicon import english_ranks, genre_words, studio_words
 from knowledge.twins import Twins
 from tools.lookup import LookupOutput
 
@@ -152,6 +152,12 @@ class AgentContext:
     def genre_words(self) -> dict[str, tuple[str, ...]]:
         """Words that name the catalog's genres ("scary" -> horror), for the reader."""
         return genre_words(self.catalog.attribute_values("genre"))
+
+    @cached_property
+    def studio_words(self) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
+        """Words that name a studio or franchise ("Pixar", "a Bond film") and the catalog
+        credits that stand for it (`knowledge.lexicon.studio_words`), for the reader."""
+        return studio_words(self.catalog)
 
     @property
     def writing(self) -> str:

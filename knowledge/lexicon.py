@@ -7,12 +7,14 @@ words roughly from the most to the least frequent, which is enough to tell "fan"
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
 from knowledge.embed import DEFAULT_MODEL, model_path
 from knowledge.errors import ParleyError
+from knowledge.items import Catalog
 from knowledge.text import plural
 
 # Everyday words for genres: each names the catalog genres listed, where the catalog has
@@ -89,6 +91,168 @@ def genre_words(genres: Iterable[str]) -> dict[str, tuple[str, ...]]:
         if present:
             table[word] = present
     return table
+
+
+# Studios and franchises, named by the people whose credits make them: the catalog records
+# directors, writers and stars, not studios, so "Pixar" is the films of Pixar's directors
+# and "Marvel" the films credited to Marvel's comic-book creators. Each name lists the
+# credits that stand for it and the genres it implies; only what a catalog holds is used.
+STUDIOS: dict[str, dict[str, tuple[str, ...]]] = {
+    "Marvel": {
+        "writer": (
+            "Stan Lee",
+            "Jack Kirby",
+            "Steve Ditko",
+            "Larry Lieber",
+            "Joe Simon",
+            "Jim Starlin",
+            "Dan Abnett",
+            "Andy Lanning",
+            "Don Heck",
+            "Gene Colan",
+            "Roy Thomas",
+            "Len Wein",
+            "Chris Claremont",
+            "Rob Liefeld",
+            "Fabian Nicieza",
+            "Bill Mantlo",
+        )
+    },
+    "DC": {
+        "writer": (
+            "Bob Kane",
+            "Bill Finger",
+            "Jerry Siegel",
+            "Joe Shuster",
+            "William Moulton Marston",
+        )
+    },
+    "Pixar": {
+        "director": (
+            "John Lasseter",
+            "Pete Docter",
+            "Andrew Stanton",
+            "Lee Unkrich",
+            "Brad Bird",
+            "Dan Scanlon",
+            "Peter Sohn",
+            "Brian Fee",
+            "Mark Andrews",
+            "Josh Cooley",
+            "Angus MacLane",
+        ),
+        "genre": ("animation",),
+    },
+    "Studio Ghibli": {
+        "director": (
+            "Hayao Miyazaki",
+            "Isao Takahata",
+            "Hiromasa Yonebayashi",
+            "Gorō Miyazaki",
+            "Goro Miyazaki",
+            "Yoshifumi Kondō",
+        ),
+        "genre": ("animation",),
+    },
+    "DreamWorks": {
+        "director": (
+            "Andrew Adamson",
+            "Vicky Jenson",
+            "Mark Osborne",
+            "John Stevenson",
+            "Jennifer Yuh Nelson",
+            "Dean DeBlois",
+            "Chris Sanders",
+            "Eric Darnell",
+            "Tom McGrath",
+            "Conrad Vernon",
+        ),
+        "genre": ("animation",),
+    },
+    "Disney": {
+        "director": (
+            "Clyde Geronimi",
+            "Wilfred Jackson",
+            "Hamilton Luske",
+            "Wolfgang Reitherman",
+            "Ron Clements",
+            "John Musker",
+            "Chris Buck",
+            "Byron Howard",
+            "Rich Moore",
+            "Don Hall",
+            "Gary Trousdale",
+            "Kirk Wise",
+            "Roger Allers",
+            "Rob Minkoff",
+            "Jennifer Lee",
+        ),
+        "genre": ("animation",),
+    },
+    "James Bond": {"writer": ("Ian Fleming",)},
+}
+STUDIO_WORDS: dict[str, str] = {
+    "marvel": "Marvel",
+    "mcu": "Marvel",
+    "dc comics": "DC",
+    "dc movies": "DC",
+    "dc films": "DC",
+    "dc superhero": "DC",
+    "dc universe": "DC",
+    "dceu": "DC",
+    "pixar": "Pixar",
+    "ghibli": "Studio Ghibli",
+    "studio ghibli": "Studio Ghibli",
+    "miyazaki films": "Studio Ghibli",
+    "dreamworks": "DreamWorks",
+    "disney": "Disney",
+    "james bond": "James Bond",
+    "bond movies": "James Bond",
+    "bond films": "James Bond",
+    "bond movie": "James Bond",
+    "bond film": "James Bond",
+    "007": "James Bond",
+}
+"""The words people use for `STUDIOS` ("the MCU", "a Bond film"), lowercase."""
+
+
+def studio_words(catalog: Catalog) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
+    """Words that name a studio or franchise (`STUDIO_WORDS`), each mapped to its name and
+    the (attribute, value) credits of `STUDIOS` the catalog has, written as the catalog
+    writes them; a studio none of whose people the catalog knows is left out. Genres count
+    only beside a person: "Pixar" wants animation by Pixar's directors, not any cartoon."""
+    found: dict[str, tuple[tuple[str, str], ...]] = {}
+    for name, credits in STUDIOS.items():
+        pairs: list[tuple[str, str]] = []
+        for attribute, values in credits.items():
+            have = {v.lower(): v for v in catalog.attribute_values(attribute)}
+            pairs += [(attribute, have[v.lower()]) for v in values if v.lower() in have]
+        if any(attribute != "genre" for attribute, _ in pairs):
+            found[name] = tuple(pairs)
+    return {word: (name, found[name]) for word, name in STUDIO_WORDS.items() if name in found}
+
+
+_STUDIO_TAIL = r"(?:'s|s)?"
+
+
+def studio_spans(
+    text: str, words: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]]
+) -> list[tuple[int, int, str]]:
+    """Where ``text`` names a studio or franchise of ``words`` (`studio_words`): start, end
+    and the word of ``words`` found, the leftmost and then the longest first, never two
+    over the same characters ("James Bond movies" is "James Bond", not "Bond movies")."""
+    found = [
+        (match.start(), match.end(), word)
+        for word in words
+        for match in re.finditer(
+            rf"(?<![\w-]){re.escape(word)}{_STUDIO_TAIL}(?![\w-])", text, flags=re.IGNORECASE
+        )
+    ]
+    spans: list[tuple[int, int, str]] = []
+    for start, end, word in sorted(found, key=lambda f: (f[0], f[0] - f[1])):
+        if not spans or start >= spans[-1][1]:
+            spans.append((start, end, word))
+    return spans
 
 
 def read_vocab_ranks(path: Path) -> dict[str, int]:

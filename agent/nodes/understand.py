@@ -17,6 +17,7 @@ from agent.state import AgentState, Profile, ToolCall, last_user_text
 from knowledge.filters import ItemFilter
 from knowledge.graph import KNOWN_RELATIONS
 from knowledge.items import Item
+from knowledge.lexicon import studio_spans
 from knowledge.linker import names_occasion
 from knowledge.text import FUNCTION_WORDS
 from tools.facts import detect_question
@@ -67,11 +68,14 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     trace = [call]
     discussion = carried(state)
     found = output.mentions if isinstance(output, LookupOutput) else []
-    # No title hides in a critique ("something for grown-ups" is no liking of Grown Ups).
+    # No title hides in a critique ("something for grown-ups" is no liking of Grown Ups),
+    # nor in the name of a studio or franchise ("I love James Bond movies" is no liking of
+    # the film called James Bond).
+    studios = [(start, end) for start, end, _ in studio_spans(text, ctx.studio_words)]
     mentions = [
         m
         for m in found
-        if m.best.kind != "item" or not _inside(m.start, m.end, reading.critique_spans)
+        if m.best.kind != "item" or not _inside(m.start, m.end, [*reading.critique_spans, *studios])
     ]
     items = [(m.start, m.end, m.best.item.item_id) for m in mentions if m.best.item is not None]
     named = list(dict.fromkeys(item_id for _, _, item_id in items))
@@ -164,6 +168,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         and not reading.critiques
         and reading.year_min is None
         and reading.year_max is None
+        and not studios
     ):
         unknown = _unknown_title(text)
         if unknown:
@@ -197,7 +202,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             ctx.genre_words,
             ctx.catalog_index.about,
             len(ctx.catalog),
-            reading.critique_spans,
+            [*reading.critique_spans, *studios],
         )
         for topic, wanted in subjects:
             topic = ctx.catalog_index.spell(topic)
@@ -212,7 +217,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             text,
             mentions,
             ctx.genre_words,
-            reading.critique_spans,
+            [*reading.critique_spans, *studios],
             {w for topic, _ in subjects for w in topic.split()},
         )
     ):
@@ -270,6 +275,20 @@ def _apply_mentions(
             continue
         if not _inside(start, end, hidden):  # "Star Wars" asks for no war film
             profile.apply_value("genre", genre, pol)
+    # "Any good Pixar movies?", "no Marvel please": a studio is the people who make its
+    # films (`knowledge.lexicon.STUDIOS`), wanted or avoided as a name would be.
+    for start, end, word in studio_spans(text[:upto], ctx.studio_words):
+        if _inside(start, end, hidden):
+            continue
+        pol = polarity(text, start, end)
+        studio, credits = ctx.studio_words[word]
+        for attribute, value in credits:
+            if attribute == "genre" and pol == "dislike":
+                continue  # "no Pixar" is no dislike of every cartoon
+            profile.apply_value(attribute, value, pol)
+        profile.studios = [s for s in profile.studios if s != studio]
+        if pol != "dislike":
+            profile.studios.append(studio)
 
 
 def _apply_years(text: str, reading: Reading, mentions: list[Mention], profile: Profile) -> None:

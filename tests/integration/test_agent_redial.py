@@ -6,6 +6,7 @@ import pytest
 
 from agent.agent import ParleyAgent
 from agent.profile import Profile
+from knowledge.lexicon import STUDIOS
 from knowledge.pack import Pack
 from knowledge.twins import folded_title
 
@@ -243,3 +244,41 @@ def test_films_are_close_by_what_they_are_about(agent: ParleyAgent, redial_pack:
     rows = candidate_features(index, Profile(liked=[toy]), {}, [sequel, saw])
     closest = rows[:, FEATURES.index("liked_text_max")]
     assert closest[0] > closest[1] + 0.2, closest
+
+
+# --- studios and franchises -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "studio"),
+    [
+        ("any good Pixar movies?", "Pixar"),
+        ("a Studio Ghibli film please", "Studio Ghibli"),
+        ("I love James Bond movies", "James Bond"),
+        ("any good Marvel movies?", "Marvel"),
+    ],
+)
+def test_a_studio_is_the_films_its_people_made(
+    agent: ParleyAgent, redial_pack: Pack, message: str, studio: str
+) -> None:
+    """The catalog records no studio: "Pixar" is understood as the films of its directors,
+    the reply says it by name, and the title "James Bond" (2015) is no liked film."""
+    session = agent.new_session()
+    result = agent.turn(session, message)
+    assert result.act == "recommend" and len(result.items) == 3, result.reply
+    assert studio in result.reply
+    people = {(a, v) for a, vs in STUDIOS[studio].items() if a != "genre" for v in vs}
+    for item in result.items:
+        film = redial_pack.catalog[item.item_id]
+        assert any(v in film.values(a) for a, v in people), item.title
+    assert agent.profile(session).liked == []
+
+
+def test_no_studio_avoids_its_films(agent: ParleyAgent, redial_pack: Pack) -> None:
+    session = agent.new_session()
+    agent.turn(session, "I loved Toy Story and Shrek")
+    result = agent.turn(session, "more like those, but nothing from Pixar")
+    assert result.items
+    pixar = set(STUDIOS["Pixar"]["director"])
+    for item in result.items:
+        assert not set(redial_pack.catalog[item.item_id].values("director")) & pixar, item.title
