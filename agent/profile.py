@@ -7,7 +7,7 @@ methods, so a rule ("liking an item undoes disliking it") lives in one place.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from statistics import median_low
 from typing import Literal
 
@@ -29,6 +29,8 @@ BeliefKind = Literal[
     "lesser_known",
     "topic",
     "avoided_topic",
+    "studio",
+    "avoided_studio",
     "note",
 ]
 
@@ -129,10 +131,13 @@ class Profile(BaseModel):
     avoided_topics: list[str] = Field(default_factory=list)
     """Subjects the user rules out ("no zombie movies"): the films whose title or story
     speaks of them are never recommended (`agent.ranking.unshowable`)."""
-    studios: list[str] = Field(default_factory=list)
+    studios: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     """Studios and franchises the user asked for ("Pixar", "James Bond"), by their names in
-    `knowledge.lexicon.STUDIOS`: what the reply calls the films their credits (in
-    ``wanted``) stand for."""
+    `knowledge.lexicon.STUDIOS`, each with the credits it stands for (attribute -> values,
+    lowercase, also in ``wanted``): the reply calls the films by the studio's name, and the
+    panel lists the studio once, not each of its people. The latest one last."""
+    avoided_studios: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    """Studios the user rules out, with their people (also in ``avoided``)."""
     notes: list[str] = Field(default_factory=list)
     """Free-text wishes in the user's words ("something uplifting"), for dense retrieval."""
     said: list[str] = Field(default_factory=list)
@@ -200,10 +205,22 @@ class Profile(BaseModel):
         found = [Belief(kind="liked", value=i) for i in self.liked]
         found += [Belief(kind="disliked", value=i) for i in self.disliked]
         found += [Belief(kind="seen", value=i) for i in self.seen]
+        grouped = _credits(self.studios)
         for attribute, values in sorted(self.wanted.items()):
-            found += [Belief(kind="wanted", attribute=attribute, value=v) for v in values]
+            found += [
+                Belief(kind="wanted", attribute=attribute, value=v)
+                for v in values
+                if (attribute, v) not in grouped
+            ]
+        found += [Belief(kind="studio", value=name) for name in self.studios]
+        grouped = _credits(self.avoided_studios)
         for attribute, values in sorted(self.avoided.items()):
-            found += [Belief(kind="avoided", attribute=attribute, value=v) for v in values]
+            found += [
+                Belief(kind="avoided", attribute=attribute, value=v)
+                for v in values
+                if (attribute, v) not in grouped
+            ]
+        found += [Belief(kind="avoided_studio", value=name) for name in self.avoided_studios]
         if self.has_years():
             found.append(Belief(kind="years"))
         if self.lesser_known:
@@ -243,6 +260,24 @@ class Profile(BaseModel):
         value = value.lower()
         _remove(self.avoided, attribute, value)
         _add(self.wanted.setdefault(attribute, []), value)
+
+    def want_studio(self, name: str, credits: Sequence[tuple[str, str]]) -> None:
+        """The user asks for a studio's films: its ``credits`` (attribute, value) are wanted
+        and the studio is the latest asked for; it is no longer ruled out."""
+        self.forget(Belief(kind="avoided_studio", value=name))
+        for attribute, value in credits:
+            self.want(attribute, value)
+        self.studios.pop(name, None)
+        self.studios[name] = _as_table(c for c in credits if c[0] != "genre")
+
+    def avoid_studio(self, name: str, credits: Sequence[tuple[str, str]]) -> None:
+        """The user rules a studio out: its people (not its genres: "no Pixar" is no dislike
+        of every cartoon) are avoided, and it is no longer asked for."""
+        self.forget(Belief(kind="studio", value=name))
+        people = [c for c in credits if c[0] != "genre"]
+        for attribute, value in people:
+            self.avoid(attribute, value)
+        self.avoided_studios[name] = _as_table(people)
 
     def avoid(self, attribute: str, value: str) -> None:
         """The user rules an attribute value out: it is no longer wanted."""
@@ -412,6 +447,13 @@ class Profile(BaseModel):
             self.avoided_topics = [t for t in self.avoided_topics if t != belief.value]
         elif belief.kind == "note":
             self.notes = [n for n in self.notes if n != belief.value]
+        elif belief.kind in {"studio", "avoided_studio"}:
+            # The studio's people go with it; its genres stay (said on their own, or not).
+            table = self.studios if belief.kind == "studio" else self.avoided_studios
+            kind: BeliefKind = "wanted" if belief.kind == "studio" else "avoided"
+            for attribute, values in table.pop(belief.value, {}).items():
+                for value in values:
+                    self.forget(Belief(kind=kind, attribute=attribute, value=value))
 
     # --- long-term memory -------------------------------------------------------------------
 
@@ -454,6 +496,17 @@ class Profile(BaseModel):
             disliked=[i for i in self.disliked if i != item_id],
             seen=[i for i in self.seen if i != item_id],
         )
+
+
+def _as_table(credits: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for attribute, value in credits:
+        _add(table.setdefault(attribute, []), value.lower())
+    return table
+
+
+def _credits(studios: Mapping[str, Mapping[str, list[str]]]) -> set[tuple[str, str]]:
+    return {(a, v) for table in studios.values() for a, values in table.items() for v in values}
 
 
 def _without_topic(topics: list[str], topic: str) -> list[str]:

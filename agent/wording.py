@@ -67,7 +67,7 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
         role: [label(role, n) for n in profile.wanted.get(role, [])]
         for role in ("director", "star", "writer")
     }
-    studio = profile.studios[-1] if profile.studios else ""
+    studio = list(profile.studios)[-1] if profile.studios else ""
     if studio:  # "Pixar animated films", not "animated films by John Lasseter, ..."
         head = f"{studio} {head or 'films'}"
         people = {}

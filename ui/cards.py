@@ -128,6 +128,8 @@ _GROUP_OF: dict[BeliefKind, str] = {
     "lesser_known": "Wants",
     "topic": "Wants",
     "avoided_topic": "Avoids",
+    "studio": "Wants",
+    "avoided_studio": "Avoids",
     "note": "Wishes",
 }
 
@@ -152,6 +154,8 @@ def beliefs(
             label = "lesser-known films"
         elif b.kind in {"topic", "avoided_topic"}:
             label = topic_noun(b.value)
+        elif b.kind in {"studio", "avoided_studio"}:
+            label = f"{b.value} films"
         else:
             label = b.value
         rows.append(

@@ -152,16 +152,24 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     )
     said = last_user_text(state.get("messages", [])).lower()
     genres = {g for g, _ in read(said, genres=ctx.genre_words).genre_words}
-    fresh = any(_said_now(profile.wanted, said, genres).values())
+    # A studio is said by its name, not its people's ("seen it; something from Pixar
+    # instead" leads with the Pixar films, not with "a few more").
+    studio_now = any(studio.lower() in said for studio in profile.studios)
+    fresh = studio_now or any(_said_now(profile.wanted, said, genres).values())
     # Ruled out just now ("I don't like war movies"): said back before the new picks, only
     # when named as the value's own word ("no horrors of war" after "no horror" says no
     # more than it did).
     ruled_out = _said_now(profile.avoided, said)
     subjects = [t for t in profile.avoided_topics if all(w in said for w in topic_words(t))]
+    subjects += [s for s in profile.avoided_studios if s.lower() in said]
     template = render(
         "replies/recommend",
         noted=avoidance_phrase(ruled_out, ctx.label, subjects),
-        mood="reject" if intent == "reject" else "more" if intent in {"more", "seen"} else "",
+        mood="reject"
+        if intent == "reject"
+        else "more"
+        if intent in {"more", "seen"} and not studio_now
+        else "",
         liked=[] if fresh and wish else liked,  # a wish said just now leads the reply
         wish=wish,
         asked=bool(profile.wanted or profile.topics or profile.notes),

@@ -276,19 +276,22 @@ def _apply_mentions(
         if not _inside(start, end, hidden):  # "Star Wars" asks for no war film
             profile.apply_value("genre", genre, pol)
     # "Any good Pixar movies?", "no Marvel please": a studio is the people who make its
-    # films (`knowledge.lexicon.STUDIOS`), wanted or avoided as a name would be.
+    # films (`knowledge.lexicon.STUDIOS`), wanted or avoided as a name would be. A new one
+    # takes the place of those asked for before ("something from Pixar instead"), unless
+    # it comes as well ("Pixar too").
+    named: list[str] = []
     for start, end, word in studio_spans(text[:upto], ctx.studio_words):
         if _inside(start, end, hidden):
             continue
-        pol = polarity(text, start, end)
         studio, credits = ctx.studio_words[word]
-        for attribute, value in credits:
-            if attribute == "genre" and pol == "dislike":
-                continue  # "no Pixar" is no dislike of every cartoon
-            profile.apply_value(attribute, value, pol)
-        profile.studios = [s for s in profile.studios if s != studio]
-        if pol != "dislike":
-            profile.studios.append(studio)
+        if polarity(text, start, end) == "dislike":
+            profile.avoid_studio(studio, credits)
+        else:
+            profile.want_studio(studio, credits)
+            named.append(studio)
+    if named and not _AS_WELL.search(text[:upto]):
+        for studio in [s for s in profile.studios if s not in named]:
+            profile.forget(Belief(kind="studio", value=studio))
 
 
 def _apply_years(text: str, reading: Reading, mentions: list[Mention], profile: Profile) -> None:
@@ -372,6 +375,8 @@ def _session_start(state: AgentState, runtime: Runtime[AgentContext]) -> Profile
     user = state.get("user") or runtime.context.user_id
     return LongTermProfiles(runtime.store).get(user).session_start()
 
+
+_AS_WELL = re.compile(r"\b(?:also|too|as well|and also|as much)\b", re.IGNORECASE)
 
 _NEGATION = re.compile(r"\b(no|not|none|nope|nah|don'?t|doesn'?t|never)\b", re.IGNORECASE)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.profile import Profile
+from agent.profile import Belief, Profile
 from agent.wording import wish_phrase
 from knowledge.items import Catalog, Item
 from knowledge.lexicon import studio_spans, studio_words
@@ -48,5 +48,31 @@ def test_studio_words_are_found_whole_leftmost_and_longest() -> None:
 def test_the_reply_calls_the_films_by_their_studio() -> None:
     profile = Profile(wanted={"director": ["john lasseter"], "genre": ["animation"]})
     assert wish_phrase(profile) == "animated films directed by john lasseter"
-    profile.studios = ["Pixar"]
+    profile.studios = {"Pixar": {"director": ["john lasseter"]}}
     assert wish_phrase(profile) == "Pixar animated films"
+
+
+PIXAR = (("director", "John Lasseter"), ("director", "Pete Docter"), ("genre", "animation"))
+
+
+def test_a_studio_is_one_belief_and_goes_with_its_people() -> None:
+    profile = Profile()
+    profile.want("director", "Pete Docter")  # asked for by name as well
+    profile.want_studio("Pixar", PIXAR)
+    assert profile.wanted == {"director": ["pete docter", "john lasseter"], "genre": ["animation"]}
+    kinds = [(b.kind, b.value) for b in profile.beliefs()]
+    assert ("studio", "Pixar") in kinds and ("wanted", "john lasseter") not in kinds
+    assert ("wanted", "animation") in kinds  # a genre stays a genre
+    profile.forget(Belief(kind="studio", value="Pixar"))
+    assert profile.studios == {} and profile.wanted == {"genre": ["animation"]}
+
+
+def test_ruling_a_studio_out_spares_its_genres() -> None:
+    profile = Profile()
+    profile.want_studio("Pixar", PIXAR)
+    profile.avoid_studio("Pixar", PIXAR)
+    assert profile.studios == {} and set(profile.avoided) == {"director"}
+    assert profile.wanted == {"genre": ["animation"]}
+    assert [(b.kind, b.value) for b in profile.beliefs()][-1] == ("avoided_studio", "Pixar")
+    profile.want_studio("Pixar", PIXAR)
+    assert profile.avoided == {} and profile.avoided_studios == {}
