@@ -63,14 +63,16 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
         if genres
         else ""
     )
+    # "Pixar animated films", not "animated films by John Lasseter, ...": a studio's people
+    # are said by its name.
+    studio = list(profile.studios)[-1] if profile.studios else ""
+    credited = {(a, v) for t in profile.studios.values() for a, vs in t.items() for v in vs}
     people = {
-        role: [label(role, n) for n in profile.wanted.get(role, [])]
+        role: [label(role, n) for n in profile.wanted.get(role, []) if (role, n) not in credited]
         for role in ("director", "star", "writer")
     }
-    studio = list(profile.studios)[-1] if profile.studios else ""
-    if studio:  # "Pixar animated films", not "animated films by John Lasseter, ..."
+    if studio:
         head = f"{studio} {head or 'films'}"
-        people = {}
     parts = people_phrases(people, several="by")
     years = _years(profile)
     if years:

@@ -219,8 +219,8 @@ def shared_wish(
     standing: Mapping[str, str] | None = None,
     about: Callable[[str], Collection[str]] | None = None,
 ) -> Profile:
-    """The profile with only the asked-for values and subjects that every one of ``items``
-    has (``about``: the items a subject picks out, `CatalogIndex.about`; without it no
+    """The profile with only the asked-for values, studios and subjects that every one of
+    ``items`` has (``about``: the items a subject picks out, `CatalogIndex.about`; without it no
     subject is kept), and the wish for lesser-known films only when none of them is among
     the best known of ``standing``, `AgentContext.standing`."""
     wanted = {
@@ -241,7 +241,19 @@ def shared_wish(
         for t in profile.topics
         if about is not None and items and all(i.item_id in about(t) for i in items)
     ]
-    return profile.model_copy(update={"wanted": wanted, "lesser_known": lesser, "topics": topics})
+    # A studio when every item is one of its films (has one of its people).
+    studios = {
+        name: credits
+        for name, credits in profile.studios.items()
+        if items
+        and all(
+            any(v in {x.lower() for x in i.values(a)} for a, vs in credits.items() for v in vs)
+            for i in items
+        )
+    }
+    return profile.model_copy(
+        update={"wanted": wanted, "lesser_known": lesser, "topics": topics, "studios": studios}
+    )
 
 
 def _said_now(

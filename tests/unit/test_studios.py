@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.nodes.acts import shared_wish
 from agent.profile import Belief, Profile
 from agent.wording import wish_phrase
 from knowledge.items import Catalog, Item
@@ -50,6 +51,16 @@ def test_the_reply_calls_the_films_by_their_studio() -> None:
     assert wish_phrase(profile) == "animated films directed by john lasseter"
     profile.studios = {"Pixar": {"director": ["john lasseter"]}}
     assert wish_phrase(profile) == "Pixar animated films"
+    profile.want("star", "tom hanks")  # asked for apart from the studio: still said
+    assert wish_phrase(profile) == "Pixar animated films with tom hanks"
+
+
+def test_the_heading_names_a_studio_only_when_every_card_is_one_of_its_films() -> None:
+    catalog = _catalog()
+    profile = Profile()
+    profile.want_studio("Pixar", (("director", "John Lasseter"),))
+    assert shared_wish(profile, [catalog["1"]]).studios == profile.studios
+    assert shared_wish(profile, [catalog["1"], catalog["3"]]).studios == {}
 
 
 PIXAR = (("director", "John Lasseter"), ("director", "Pete Docter"), ("genre", "animation"))
