@@ -27,6 +27,9 @@ def _profile_facts(profile: Profile) -> list[str]:
     facts = [f"wants {attr} {value}" for attr, vs in profile.wanted.items() for value in vs]
     facts += [f"avoids {attr} {value}" for attr, vs in profile.avoided.items() for value in vs]
     facts += [v for table in (profile.wanted, profile.avoided) for vs in table.values() for v in vs]
+    # A studio the reader understood (`knowledge.lexicon.STUDIOS`), by name: "Pixar films".
+    facts += [f"wants films from {name}" for name in profile.studios]
+    facts += [f"avoids films from {name}" for name in profile.avoided_studios]
     if profile.has_years():
         facts.append(f"years {profile.year_min or ''} to {profile.year_max or ''}")
     return facts

@@ -211,3 +211,16 @@ def test_titles_that_look_like_claims_are_titles() -> None:
     result = check.check(reply, allowed, must_name=["ts3"])
     assert result.ok, result.problems
     assert not check.check("Toy Story 3 (2010) is a 1995 film.", allowed).ok
+
+
+def test_a_studio_the_reader_understood_may_be_named(tiny_catalog: Catalog) -> None:
+    from agent.nodes.acts import _profile_facts
+    from agent.profile import Profile
+
+    check = GroundingCheck(fake_linker(tiny_catalog), WORDS)
+    chosen = [tiny_catalog["inception"]]
+    reply = "Here are some Warner films: Inception (2010)."
+    assert not check.check(reply, chosen).ok  # a name nothing in the brief holds
+    profile = Profile()
+    profile.want_studio("Warner", (("director", "Christopher Nolan"),))
+    assert check.check(reply, chosen, _profile_facts(profile)).ok
