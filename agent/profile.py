@@ -117,6 +117,9 @@ class Profile(BaseModel):
     """Attribute values the user asked for, e.g. ``{"genre": ["comedy"]}`` (lowercase)."""
     avoided: dict[str, list[str]] = Field(default_factory=dict)
     """Attribute values the user rules out, e.g. ``{"genre": ["horror"]}`` (lowercase)."""
+    genres_together: list[str] = Field(default_factory=list)
+    """Wanted genres asked for as one kind of film ("horror comedy"): films of all of them
+    come first (`agent.ranking.wishes_met`). The latest message that names a genre sets it."""
     year_min: int | None = None
     """Earliest release year the user accepts."""
     year_max: int | None = None

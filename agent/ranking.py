@@ -387,10 +387,24 @@ def wanted_first(
     return [ids[j] for j in wanted_order(met, window=window, keep=keep)]
 
 
-def wishes_met(profile: Profile, item: Item, subjects: Sequence[Collection[str]]) -> int:
+GENRES_TOGETHER = 0.5
+"""What each further genre of `Profile.genres_together` an item has adds to `wishes_met`:
+"true crime documentaries" or "a horror comedy" ask for films of both genres, which come
+before films of one ("I like horror and comedy" asks for either); half an attribute, so
+that a film of one genre by the director asked for still comes before one of two genres
+by someone else."""
+
+
+def wishes_met(profile: Profile, item: Item, subjects: Sequence[Collection[str]]) -> float:
     """How many of the asked-for attributes and subjects (each the items it picks out) an
-    item meets."""
-    return wanted_matches(profile, item) + sum(item.item_id in found for found in subjects)
+    item meets, and `GENRES_TOGETHER` for each genre asked for together with another
+    (`Profile.genres_together`) it has beyond the first."""
+    met: float = wanted_matches(profile, item) + sum(item.item_id in found for found in subjects)
+    genres = [g for g in profile.wanted.get("genre", []) if g in profile.genres_together]
+    if len(genres) > 1:
+        have = {g.lower() for g in item.values("genre")}
+        met += GENRES_TOGETHER * max(0, sum(g in have for g in genres) - 1)
+    return met
 
 
 def wanted_order(met: Sequence[float], *, window: int | None = None, keep: int = 3) -> list[int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 from agent.profile import Critique, Polarity
@@ -255,6 +256,7 @@ _OLD = re.compile(
     r"\b(?:classic|old|vintage|old-school) (?:[a-z-]+ ){0,3}(?:movie|film|flick|stuff)s?\b"
     r"|\bclassics\b|\bgolden age\b|\bsomething (?:old|classic|vintage)\b"
 )
+_OLD_BEFORE = re.compile(r"\b(?:classic|old|vintage|old-school)\s+$")
 _COMPARED = re.compile(r"\b(?:than|as (?:old|new|recent|good|scary|funny) as)\s*$")
 
 
@@ -288,6 +290,10 @@ class Reading:
     """Where each of ``genre_words`` is in the text."""
     critique_spans: list[tuple[int, int]] = field(default_factory=list)
     """Where the critiques are in the text (no title hides in "for grown-ups")."""
+    genres_together: list[str] = field(default_factory=list)
+    """Genres asked for as one kind of film, their words side by side ("horror comedy",
+    "true crime documentaries", "romantic comedies"), where "horror and comedy" is
+    either."""
     goes_on: bool = False
     """Thanks or a pick, and then a request in the same message ("thanks! what do you
     suggest for action movies?"): the conversation goes on."""
@@ -461,6 +467,20 @@ def read(
             pol = polarity(text, m.start(), m.end())
             found.extend((m.start(), m.end(), genre, pol) for genre in named)
     found.sort()
+    # "a classic western", "old horror": an era said of a genre word, with no "movie".
+    if (
+        reading.year_min is None
+        and reading.year_max is None
+        and not relative
+        and any(_OLD_BEFORE.search(lower, 0, start) for start, _, _, _ in found)
+    ):
+        reading.year_max = 1979
     reading.genre_words = [(genre, pol) for _, _, genre, pol in found]
+    for (_, end, first, pol), (start, _, second, pol2) in pairwise(found):
+        wished = {pol, pol2} <= {"like", "neutral"}
+        if wished and first != second and re.fullmatch(r"[\s-]*", lower[end:start]):
+            for genre in (first, second):
+                if genre not in reading.genres_together:
+                    reading.genres_together.append(genre)
     reading.genre_spans = [(a, b) for a, b, _, _ in found]
     return reading

@@ -275,6 +275,10 @@ def _apply_mentions(
             continue
         if not _inside(start, end, hidden):  # "Star Wars" asks for no war film
             profile.apply_value("genre", genre, pol)
+    if any(start < upto for start, _ in reading.genre_spans):
+        profile.genres_together = [
+            g for g in reading.genres_together if g in profile.wanted.get("genre", [])
+        ]
     # "Any good Pixar movies?", "no Marvel please": a studio is the people who make its
     # films (`knowledge.lexicon.STUDIOS`), wanted or avoided as a name would be. A new one
     # takes the place of those asked for before ("something from Pixar instead"), unless

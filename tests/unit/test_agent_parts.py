@@ -323,3 +323,17 @@ def test_subjects_come_first_among_the_picks() -> None:
     assert found[:3] == ["4", "2", "3"]
     # without a way to tell what a film is about, the order is the fused one
     assert wanted_first(catalog, Profile(topics=["heist"]), ids) == ids
+
+
+def test_genres_asked_for_together_come_first_together() -> None:
+    from agent.ranking import wanted_first
+
+    genres = [["crime"], ["documentary"], ["crime"], ["crime", "documentary"], ["drama"]]
+    catalog = Catalog([_item(str(i), f"Film {i}", 2000, genre=g) for i, g in enumerate(genres)])
+    ids = [str(i) for i in range(5)]
+    wanted = {"genre": ["crime", "documentary"]}
+    # "true crime documentaries": the crime documentary first
+    together = Profile(wanted=wanted, genres_together=["crime", "documentary"])
+    assert wanted_first(catalog, together, ids) == ["3", "0", "1", "2", "4"]
+    # "I like crime and documentaries": either will do, in the fused order
+    assert wanted_first(catalog, Profile(wanted=wanted), ids) == ["0", "1", "2", "3", "4"]

@@ -227,3 +227,25 @@ def test_relative_years_are_not_absolute() -> None:
 )
 def test_more_polarity(text: str, phrase: str, expected: str) -> None:
     assert pol(text, phrase) == expected
+
+
+def test_genres_side_by_side_are_one_kind_of_film() -> None:
+    genres = genre_words(["comedy", "horror", "crime", "documentary", "romance", "western"])
+    assert read("a horror comedy please", genres=genres).genres_together == ["horror", "comedy"]
+    assert read("true crime documentaries", genres=genres).genres_together == [
+        "crime",
+        "documentary",
+    ]
+    assert read("any romantic comedies?", genres=genres).genres_together == [
+        "romance",
+        "comedy",
+    ]
+    assert read("I like horror and comedy", genres=genres).genres_together == []
+    assert read("a comedy, not horror", genres=genres).genres_together == []
+
+
+def test_a_classic_genre_is_an_old_film() -> None:
+    genres = genre_words(["western", "horror"])
+    assert read("I want a classic western", genres=genres).year_max == 1979
+    assert read("any old horror?", genres=genres).year_max == 1979
+    assert read("I love westerns", genres=genres).year_max is None
