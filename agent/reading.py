@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
 
-from agent.profile import Critique, Polarity
+from agent.profile import CLASSIC_UNTIL, Critique, Polarity
 from tools.facts import NEEDS_AN_ITEM, Asks, detect_question
 
 Intent = Literal[
@@ -459,7 +459,7 @@ def read(
         if _RECENT.search(lower):
             reading.year_min = now_year - 8
         elif _OLD.search(lower):
-            reading.year_max = 1979
+            reading.year_max = CLASSIC_UNTIL
 
     found: list[tuple[int, int, str, Polarity]] = []
     for phrase, named in (genres or {}).items():
@@ -474,7 +474,7 @@ def read(
         and not relative
         and any(_OLD_BEFORE.search(lower, 0, start) for start, _, _, _ in found)
     ):
-        reading.year_max = 1979
+        reading.year_max = CLASSIC_UNTIL
     reading.genre_words = [(genre, pol) for _, _, genre, pol in found]
     for (_, end, first, pol), (start, _, second, pol2) in pairwise(found):
         wished = {pol, pol2} <= {"like", "neutral"}

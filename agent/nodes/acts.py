@@ -17,6 +17,7 @@ from agent.runtime import AgentContext
 from agent.state import AgentState, ReplyPlan, last_user_text
 from agent.wording import avoidance_phrase, variant, wish_phrase
 from knowledge.items import Item
+from knowledge.lexicon import studio_spans
 from prompts import render
 from tools.facts import raters_reason
 
@@ -157,14 +158,15 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     genres = {g for g, _ in read(said, genres=ctx.genre_words).genre_words}
     # A studio is said by its name, not its people's ("seen it; something from Pixar
     # instead" leads with the Pixar films, not with "a few more").
-    studio_now = any(studio.lower() in said for studio in profile.studios)
+    said_studios = {ctx.studio_words[w][0] for _, _, w in studio_spans(said, ctx.studio_words)}
+    studio_now = bool(said_studios & set(profile.studios))
     fresh = studio_now or any(_said_now(profile.wanted, said, genres).values())
     # Ruled out just now ("I don't like war movies"): said back before the new picks, only
     # when named as the value's own word ("no horrors of war" after "no horror" says no
     # more than it did).
     ruled_out = _said_now(profile.avoided, said)
     subjects = [t for t in profile.avoided_topics if all(w in said for w in topic_words(t))]
-    subjects += [s for s in profile.avoided_studios if s.lower() in said]
+    subjects += [s for s in profile.avoided_studios if s in said_studios]
     template = render(
         "replies/recommend",
         noted=avoidance_phrase(ruled_out, ctx.label, subjects),

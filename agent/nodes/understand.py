@@ -71,7 +71,8 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     # No title hides in a critique ("something for grown-ups" is no liking of Grown Ups),
     # nor in the name of a studio or franchise ("I love James Bond movies" is no liking of
     # the film called James Bond).
-    studios = [(start, end) for start, end, _ in studio_spans(text, ctx.studio_words)]
+    named_studios = studio_spans(text, ctx.studio_words)
+    studios = [(start, end) for start, end, _ in named_studios]
     mentions = [
         m
         for m in found
@@ -113,7 +114,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     if upto:
         profile.hear(text[:upto])
     if upto and (not asking or has_taste(text[:upto])):
-        _apply_mentions(ctx, text, reading, mentions, profile, upto, ref.description)
+        _apply_mentions(ctx, text, reading, mentions, named_studios, profile, upto, ref.description)
     if not asking:
         _genres_give_way(text, reading, mentions, profile, before)
         _apply_critiques(ctx, reading, profile, named or ref.items, discussion, before)
@@ -249,12 +250,14 @@ def _apply_mentions(
     text: str,
     reading: Reading,
     mentions: list[Mention],
+    studios: list[tuple[int, int, str]],
     profile: Profile,
     upto: int,
     description: tuple[int, int] | None,
 ) -> None:
-    """Record what the text before ``upto`` says about the titles, people and genres it names
-    (genre words inside a description of a shown item, "the animated one", are no wish)."""
+    """Record what the text before ``upto`` says about the titles, people, genres and
+    studios (`knowledge.lexicon.studio_spans`) it names (genre words inside a description
+    of a shown item, "the animated one", are no wish)."""
     known_genres = {g.lower() for g in ctx.catalog.attribute_values("genre")}
     for mention in mentions:
         if mention.start >= upto:
@@ -284,8 +287,8 @@ def _apply_mentions(
     # takes the place of those asked for before ("something from Pixar instead"), unless
     # it comes as well ("Pixar too").
     named: list[str] = []
-    for start, end, word in studio_spans(text[:upto], ctx.studio_words):
-        if _inside(start, end, hidden):
+    for start, end, word in studios:
+        if end > upto or _inside(start, end, hidden):
             continue
         studio, credits = ctx.studio_words[word]
         if polarity(text, start, end) == "dislike":
@@ -380,7 +383,7 @@ def _session_start(state: AgentState, runtime: Runtime[AgentContext]) -> Profile
     return LongTermProfiles(runtime.store).get(user).session_start()
 
 
-_AS_WELL = re.compile(r"\b(?:also|too|as well|and also|as much)\b", re.IGNORECASE)
+_AS_WELL = re.compile(r"\b(?:also|too|as well|as much)\b", re.IGNORECASE)
 
 _NEGATION = re.compile(r"\b(no|not|none|nope|nah|don'?t|doesn'?t|never)\b", re.IGNORECASE)
 

@@ -282,3 +282,12 @@ def test_no_studio_avoids_its_films(agent: ParleyAgent, redial_pack: Pack) -> No
     pixar = set(STUDIOS["Pixar"]["director"])
     for item in result.items:
         assert not set(redial_pack.catalog[item.item_id].values("director")) & pixar, item.title
+
+
+def test_a_studio_said_in_other_words_leads_the_reply(agent: ParleyAgent) -> None:
+    """ "ghibli films" names Studio Ghibli as "Studio Ghibli" does: after "I've seen" the
+    reply leads with the studio's films, not with "a few more"."""
+    session = agent.new_session()
+    agent.turn(session, "Any Studio Ghibli movies?")
+    result = agent.turn(session, "I've seen Spirited Away. any other ghibli films?")
+    assert result.act == "recommend" and "Studio Ghibli" in result.reply, result.reply
