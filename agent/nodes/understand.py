@@ -539,32 +539,38 @@ def _replace_unmatched_wishes(ctx: AgentContext, profile: Profile, before: Profi
         if added or new_years:
             _people_give_way(ctx, profile, added, years if new_years else None)
         return
-    old = [
+    old = {
         v
         for a, values in before.wanted.items()
         if a in people
         for v in values
         if v not in new and v in profile.wanted.get(a, [])
-    ]
+    }
     new_genres = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
     old_genres = [] if new_genres else list(profile.wanted.get("genre", []))
     old_years = profile.has_years() and same_years
     if not old and not old_genres and not old_years:
         return
 
-    def person_match(item: Item, name: str) -> bool:
-        return any(name in {v.lower() for v in item.values(a)} for a in people)
+    def person_match(item: Item, names: set[str]) -> bool:
+        return any(names & {v.lower() for v in item.values(a)} for a in people)
 
-    pool = [i for i in ctx.catalog if all(person_match(i, name) for name in new)]
+    new_studios = [s for s in profile.studios if s not in before.studios]
+    pool = [
+        i for i in ctx.catalog if all(person_match(i, names) for _, names in _wishes(profile, new))
+    ]
     if not pool:
         return  # nothing to combine with: keep the wishes as they are
-    for name in dict.fromkeys(old):
-        narrowed = [i for i in pool if person_match(i, name)]
+    old_studios = {s for s in profile.studios if s not in new_studios}
+    for studio, names in _wishes(profile, old, old_studios):
+        narrowed = [i for i in pool if person_match(i, names)]
         if narrowed:
             pool = narrowed
+        elif studio:
+            profile.forget(Belief(kind="studio", value=studio))
         else:
             for attribute in people:
-                profile.forget(Belief(kind="wanted", attribute=attribute, value=name))
+                profile.forget(Belief(kind="wanted", attribute=attribute, value=next(iter(names))))
     if old_genres:
         genres = set(old_genres)
         narrowed = [i for i in pool if genres & {g.lower() for g in i.values("genre")}]
@@ -600,10 +606,33 @@ def _people_give_way(
     ]
     if not pool:
         return
-    for name in sorted(names):
-        if not any(name in {v.lower() for v in i.values(a)} for i in pool for a in people):
+    for studio, group in _wishes(profile, names):
+        if any(group & {v.lower() for v in i.values(a)} for i in pool for a in people):
+            continue
+        if studio:
+            profile.forget(Belief(kind="studio", value=studio))
+        else:
             for attribute in people:
-                profile.forget(Belief(kind="wanted", attribute=attribute, value=name))
+                profile.forget(Belief(kind="wanted", attribute=attribute, value=next(iter(group))))
+
+
+def _wishes(
+    profile: Profile, names: Collection[str], studios: Collection[str] | None = None
+) -> list[tuple[str, set[str]]]:
+    """Wanted people ``names`` as wishes: a studio's people (of ``studios``, else of every
+    studio asked for) are one wish, met by any of them, as "Pixar" is; each other person is
+    a wish of their own. Each wish with its studio ("" for a person), in a stable order."""
+    found: list[tuple[str, set[str]]] = []
+    grouped: set[str] = set()
+    for studio, credits in profile.studios.items():
+        if studios is not None and studio not in studios:
+            continue
+        group = {v for attribute, values in credits.items() for v in values} & set(names)
+        if group:
+            found.append((studio, group))
+            grouped |= group
+    found += [("", {name}) for name in sorted(set(names) - grouped)]
+    return found
 
 
 _FILLER = frozenset(

@@ -291,3 +291,21 @@ def test_a_studio_said_in_other_words_leads_the_reply(agent: ParleyAgent) -> Non
     agent.turn(session, "Any Studio Ghibli movies?")
     result = agent.turn(session, "I've seen Spirited Away. any other ghibli films?")
     assert result.act == "recommend" and "Studio Ghibli" in result.reply, result.reply
+
+
+def test_a_studio_and_an_era_give_way_to_each_other(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """A studio is one wish, met by any of its people, when a new wish meets an old one:
+    the 1970s make no Pixar film, so Pixar goes; Pixar made no classic western, so the
+    years go (they are a hard filter that would hide every Pixar film)."""
+    session = agent.new_session()
+    agent.turn(session, "any classic westerns?")
+    result = agent.turn(session, "I loved Toy Story. Any other Pixar movies?")
+    assert agent.profile(session).year_max is None
+    pixar = set(STUDIOS["Pixar"]["director"])
+    for item in result.items:
+        assert set(redial_pack.catalog[item.item_id].values("director")) & pixar, item.title
+    session = agent.new_session()
+    agent.turn(session, "Any good Pixar movies?")
+    agent.turn(session, "anything from the 1970s?")
+    profile = agent.profile(session)
+    assert profile.studios == {} and "director" not in profile.wanted
