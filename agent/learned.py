@@ -30,6 +30,7 @@ from agent.profile import Profile, topic_words
 from knowledge.embed import get_embedder
 from knowledge.errors import PackError
 from knowledge.items import Catalog, Item
+from knowledge.lexicon import GRISLY
 from knowledge.talks import MEMORY_FILE, TalkMemory, seeker_text
 from knowledge.text import STOPWORDS, singular, words
 from knowledge.twins import Twins
@@ -183,6 +184,14 @@ class CatalogIndex:
         for term in terms[1:]:
             found = found & self.story_words.get(term, frozenset())
         return found
+
+    @cached_property
+    def grisly(self) -> frozenset[str]:
+        """The items whose title or description has a word of `knowledge.lexicon.GRISLY`."""
+        found: set[str] = set()
+        for word in GRISLY:
+            found |= self.about(word)
+        return frozenset(found)
 
     def warm_up(self) -> None:
         """Build every table now rather than in the first turn that needs it."""

@@ -27,6 +27,7 @@ BeliefKind = Literal[
     "avoided",
     "years",
     "lesser_known",
+    "gentle",
     "topic",
     "avoided_topic",
     "studio",
@@ -127,6 +128,10 @@ class Profile(BaseModel):
     lesser_known: bool = False
     """The user asked for lesser-known films ("hidden gems", "nothing too mainstream"):
     the least known films come first (`agent.ranking.lesser_known_first`)."""
+    gentle: bool = False
+    """The user asked for nothing gory or brutal ("scary but not gory", "nothing too
+    violent"): no film whose story speaks of killers, gore or torture is shown
+    (`agent.ranking.unshowable`, `knowledge.lexicon.GRISLY`)."""
     topics: list[str] = Field(default_factory=list)
     """Subjects the user asked for, as the catalog spells them ("heist", "time travel",
     "set in Vietnam"): the films whose title or story speaks of them come first
@@ -197,6 +202,7 @@ class Profile(BaseModel):
             self.year_min,
             self.year_max,
             self.lesser_known,
+            self.gentle,
         )
 
     def has_years(self) -> bool:
@@ -228,6 +234,8 @@ class Profile(BaseModel):
             found.append(Belief(kind="years"))
         if self.lesser_known:
             found.append(Belief(kind="lesser_known"))
+        if self.gentle:
+            found.append(Belief(kind="gentle"))
         found += [Belief(kind="topic", value=topic) for topic in self.topics]
         found += [Belief(kind="avoided_topic", value=topic) for topic in self.avoided_topics]
         found += [Belief(kind="note", value=note) for note in self.notes]
@@ -354,11 +362,13 @@ class Profile(BaseModel):
         elif critique == "less_violent":
             avoid(*VIOLENT, *(g for g in ref if g in INTENSE))
             unwant(*INTENSE)
+            self.gentle = True
         elif critique == "lighter":
             avoid("horror", *(g for g in ref if g in DARK))
             unwant(*DARK)
             want("comedy")
         elif critique == "darker":
+            self.gentle = False
             avoid(*CHILDREN)
             unwant("comedy", "animation")
             # "Like Harry Potter but darker" is a darker film of its kind, not a thriller;
@@ -444,6 +454,8 @@ class Profile(BaseModel):
             self.year_min = self.year_max = None
         elif belief.kind == "lesser_known":
             self.lesser_known = False
+        elif belief.kind == "gentle":
+            self.gentle = False
         elif belief.kind == "topic":
             self.topics = [t for t in self.topics if t != belief.value]
         elif belief.kind == "avoided_topic":

@@ -75,6 +75,7 @@ def request_for(
         exclude=tuple(sorted(never)),
         k=k or ctx.settings.pool_size,
         wanted={a: tuple(v) for a, v in profile.wanted.items() if v},
+        together=tuple(g for g in profile.genres_together if g in profile.wanted.get("genre", [])),
     )
 
 
@@ -222,11 +223,14 @@ def tied_first(
 
 def unshowable(ctx: AgentContext, profile: Profile, shown: Iterable[str]) -> set[str]:
     """Items never to recommend now: shown, liked, disliked or seen ones, those about a
-    subject ruled out ("no zombie movies"), their twins (the same film listed twice) and,
+    subject ruled out ("no zombie movies"), gory ones when the user wants nothing gory
+    (`Profile.gentle`), their twins (the same film listed twice) and,
     for liked ones, their echoes (`AgentContext.echoes`: a remake of the film the user just
     named, or a copy of its record under another title, is an echo, not a recommendation)."""
     liked = [n for i in profile.liked for n in ctx.echoes.get(i, (i,))]
     ruled_out = [i for t in profile.avoided_topics for i in ctx.catalog_index.about(t)]
+    if profile.gentle:
+        ruled_out.extend(ctx.catalog_index.grisly)
     return ctx.twins.expand([*shown, *liked, *profile.disliked, *profile.seen, *ruled_out])
 
 

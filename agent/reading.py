@@ -181,8 +181,9 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
     (
         "less_violent",
         re.compile(
-            r"\b(?:less|not (?:so|too|as)|without (?:the |so much )?|no(?:thing)?(?: too)?) "
-            r"(?:violen(?:t|ce)|gory|gore|bloody|brutal)\b|\bnon-?violent\b|\bgentler\b|\bmilder\b",
+            r"\b(?:less|not(?: so| too| as| very| overly)?|without(?: the| so much| too much)?"
+            r"|no(?:thing)?(?: too| very| overly)?) (?:violen(?:t|ce)|gory|gore|bloody|blood|brutal)\b"
+            r"|\bnon-?violent\b|\bgentler\b|\bmilder\b",
             re.I,
         ),
     ),

@@ -97,10 +97,14 @@ def avoidance_phrase(
     avoided: dict[str, list[str]],
     label: Callable[[str, str], str] = lambda _, v: v,
     topics: Sequence[str] = (),
+    *,
+    gentle: bool = False,
 ) -> str:
     """What the user just ruled out, acknowledged ("no horror films, no zombie films,
-    nothing with Adam Sandler"); "" when nothing. ``topics``: subjects ruled out."""
-    parts = [f"no {genre_noun(g)}" for g in avoided.get("genre", [])]
+    nothing with Adam Sandler"); "" when nothing. ``topics``: subjects ruled out;
+    ``gentle``: nothing gory (`Profile.gentle`)."""
+    parts = ["nothing gory"] if gentle else []
+    parts += [f"no {genre_noun(g)}" for g in avoided.get("genre", [])]
     parts += [f"no {topic_noun(t)}" for t in topics]
     people = [label(role, n) for role in ROLE_ORDER for n in avoided.get(role, [])]
     if people:

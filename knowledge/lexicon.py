@@ -97,6 +97,40 @@ def genre_words(genres: Iterable[str]) -> dict[str, tuple[str, ...]]:
 # directors, writers and stars, not studios, so "Pixar" is the films of Pixar's directors
 # and "Marvel" the films credited to Marvel's comic-book creators. Each name lists the
 # credits that stand for it and the genres it implies; only what a catalog holds is used.
+GRISLY: tuple[str, ...] = (
+    "bloodcurdling",
+    "bloody",
+    "brutal",
+    "brutally",
+    "butcher",
+    "cannibal",
+    "chainsaw",
+    "flesh",
+    "gore",
+    "gory",
+    "gruesome",
+    "killer",
+    "maniac",
+    "massacre",
+    "murderous",
+    "mutilate",
+    "psychopath",
+    "psychopathic",
+    "sadistic",
+    "savage",
+    "slasher",
+    "torture",
+    "tortured",
+)
+"""Words of a story that make a film gory or brutal: a user who asks for "something scary
+but not gory" or "nothing too violent" is shown none whose title or description uses one
+(in the singular: `knowledge.text.singular`). Catalogs record no such tag, but a plot
+that speaks of a killer, a massacre or torture tells slasher and torture horror (*Saw*,
+*The Texas Chainsaw Massacre*, *Scream*) from ghost stories (*The Conjuring*, *The
+Others*). Read as a rule, not a feature: a few films on the edge are lost, none of the
+gory ones the user ruled out is shown."""
+
+
 STUDIOS: dict[str, dict[str, tuple[str, ...]]] = {
     "Marvel": {
         "writer": (

@@ -162,6 +162,9 @@ class RankRequest:
     wanted: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Soft wishes, attribute to values (``{"genre": ["comedy"]}``): what the user asked for
     but did not make a hard constraint."""
+    together: tuple[str, ...] = ()
+    """Genres of ``wanted`` asked for side by side ("a horror comedy"): one kind of film,
+    so a film of more of them meets the wish better."""
 
 
 # Input fields a ranker may declare, and the request value each one gets.
@@ -173,6 +176,7 @@ _REQUEST_FIELDS: dict[str, Callable[[RankRequest], object]] = {
     "history": lambda r: list(r.liked[-20:]),
     "sources": lambda r: list(r.sources[-50:]),
     "wanted": lambda r: {a: list(v) for a, v in r.wanted.items() if v},
+    "together": lambda r: list(r.together),
 }
 
 

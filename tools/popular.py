@@ -26,6 +26,15 @@ class PopularInput(BaseModel):
             "meet more of the attributes come first, each by popularity"
         ),
     )
+    together: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description=(
+            "genres of the wishes asked for side by side, as one kind of film (e.g. "
+            "['horror', 'comedy'] for 'a horror comedy'): among items meeting as many wishes, "
+            "those with more of these genres come first"
+        ),
+    )
 
 
 class PopularItem(BaseModel):
@@ -84,16 +93,22 @@ class PopularTool(Tool[PopularInput, PopularOutput]):
     def run(self, data: PopularInput) -> PopularOutput:
         """The ``k`` most popular items that pass the filter; with wishes, the most popular of
         those that meet the most of them first ("a great documentary" gets the best-known
-        documentaries, not the best-known films)."""
+        documentaries, not the best-known films), and of those, the ones with more of the
+        genres asked for together ("a horror comedy" gets the best-known horror comedies,
+        not the best-known horror films). The sort is stable: popularity breaks ties."""
         excluded = set(data.exclude_ids)
         ranked = self._ranked
         if data.wanted:
             meeting = [self._having(name, values) for name, values in data.wanted.items()]
+            kinds = [self._having("genre", [genre]) for genre in data.together]
 
-            def met(item: Item) -> int:
-                return sum(item.item_id in ids for ids in meeting)
+            def met(item: Item) -> tuple[int, int]:
+                return (
+                    sum(item.item_id in ids for ids in meeting),
+                    sum(item.item_id in ids for ids in kinds),
+                )
 
-            ranked = sorted(ranked, key=lambda pair: -met(pair[0]))  # stable: by popularity
+            ranked = sorted(ranked, key=lambda pair: tuple(-m for m in met(pair[0])))
         out: list[PopularItem] = []
         for item, score in ranked:
             if item.item_id in excluded or not data.filters.matches(item):

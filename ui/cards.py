@@ -126,6 +126,7 @@ _GROUP_OF: dict[BeliefKind, str] = {
     "avoided": "Avoids",
     "years": "Years",
     "lesser_known": "Wants",
+    "gentle": "Avoids",
     "topic": "Wants",
     "avoided_topic": "Avoids",
     "studio": "Wants",
@@ -152,6 +153,8 @@ def beliefs(
             label = year_range(profile.year_min, profile.year_max)
         elif b.kind == "lesser_known":
             label = "lesser-known films"
+        elif b.kind == "gentle":
+            label = "gory or brutal films"
         elif b.kind in {"topic", "avoided_topic"}:
             label = topic_noun(b.value)
         elif b.kind in {"studio", "avoided_studio"}:

@@ -155,7 +155,8 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         ctx.label,
     )
     said = last_user_text(state.get("messages", [])).lower()
-    genres = {g for g, _ in read(said, genres=ctx.genre_words).genre_words}
+    reading = read(said, genres=ctx.genre_words)
+    genres = {g for g, _ in reading.genre_words}
     # A studio is said by its name, not its people's ("seen it; something from Pixar
     # instead" leads with the Pixar films, not with "a few more").
     said_studios = {ctx.studio_words[w][0] for _, _, w in studio_spans(said, ctx.studio_words)}
@@ -169,7 +170,12 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     subjects += [s for s in profile.avoided_studios if s in said_studios]
     template = render(
         "replies/recommend",
-        noted=avoidance_phrase(ruled_out, ctx.label, subjects),
+        noted=avoidance_phrase(
+            ruled_out,
+            ctx.label,
+            subjects,
+            gentle=profile.gentle and "less_violent" in reading.critiques,
+        ),
         mood="reject"
         if intent == "reject"
         else "more"

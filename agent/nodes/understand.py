@@ -112,7 +112,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     # directed it?").
     upto = _question_start(text) if asking else len(text)
     if upto:
-        profile.hear(text[:upto])
+        profile.hear(_unsaid(text[:upto], reading.critique_spans))
     if upto and (not asking or has_taste(text[:upto])):
         _apply_mentions(ctx, text, reading, mentions, named_studios, profile, upto, ref.description)
     if not asking:
@@ -381,6 +381,20 @@ def _session_start(state: AgentState, runtime: Runtime[AgentContext]) -> Profile
         return Profile()
     user = state.get("user") or runtime.context.user_id
     return LongTermProfiles(runtime.store).get(user).session_start()
+
+
+_NEGATED_CRITIQUE = re.compile(r"\b(?:no|not|nothing|without|less)\b", re.IGNORECASE)
+
+
+def _unsaid(text: str, spans: list[tuple[int, int]]) -> str:
+    """The message as the conversations like it are looked for (`agent.learned.talk_scores`),
+    without the critiques it negates: an embedding does not read "not", so "something scary
+    but not gory" would find the talks about gory films. The reader has already understood
+    them (`_apply_critiques`)."""
+    for start, end in sorted(spans, reverse=True):
+        if start < len(text) and _NEGATED_CRITIQUE.search(text, start, min(end, len(text))):
+            text = text[:start] + text[end:]
+    return " ".join(text.split())
 
 
 _AS_WELL = re.compile(r"\b(?:also|too|as well|as much)\b", re.IGNORECASE)

@@ -309,3 +309,47 @@ def test_a_studio_and_an_era_give_way_to_each_other(agent: ParleyAgent, redial_p
     agent.turn(session, "anything from the 1970s?")
     profile = agent.profile(session)
     assert profile.studios == {} and "director" not in profile.wanted
+
+
+def test_a_horror_comedy_is_a_film_of_both(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """Genres side by side are one kind of film: the best-known horror comedies, not the
+    best-known horror films nor the obscure ones whose plot says "comedy"."""
+    expected = {
+        "Shaun of the Dead",
+        "Zombieland",
+        "Tucker & Dale vs. Evil",
+        "What We Do in the Shadows",
+        "The Rocky Horror Picture Show",
+        "Evil Dead II",
+        "Army of Darkness",
+        "Gremlins",
+        "Beetlejuice",
+        "Scary Movie",
+        "The Cabin in the Woods",
+        "Happy Death Day",
+        "Little Shop of Horrors",
+        "An American Werewolf in London",
+        "Young Frankenstein",
+        "Warm Bodies",
+        "Tremors",
+        "Drag Me to Hell",
+    }
+    result = agent.turn(agent.new_session(), "a horror comedy please")
+    assert len(result.items) == 3, result.reply
+    for item in result.items:
+        assert {"horror", "comedy"} <= set(redial_pack.catalog[item.item_id].values("genre"))
+    assert sum(item.title in expected for item in result.items) >= 2, result.items
+
+
+def test_scary_but_not_gory_shows_no_gory_film(agent: ParleyAgent, redial_pack: Pack) -> None:
+    session = agent.new_session()
+    result = agent.turn(session, "something scary but not gory")
+    assert len(result.items) == 3 and "nothing gory" in result.reply, result.reply
+    grisly = agent.context.catalog_index.grisly
+    for item in result.items:
+        assert "horror" in redial_pack.catalog[item.item_id].values("genre"), item.title
+        assert item.item_id not in grisly, item.title
+    assert agent.profile(session).gentle
+    # Said in other words, and kept while the talk goes on.
+    more = agent.turn(session, "more please")
+    assert more.items and not {i.item_id for i in more.items} & grisly

@@ -153,6 +153,27 @@ def test_a_critique_keeps_the_genre_asked_for_with_it() -> None:
     assert "horror" in profile.avoided["genre"] and not profile.wanted
 
 
+def test_nothing_gory_is_one_belief_that_rules_out_grisly_stories() -> None:
+    from agent.learned import CatalogIndex
+    from knowledge.items import Item
+
+    profile = Profile(wanted={"genre": ["horror"]})
+    profile.critique("less_violent", genres=GENRES, keep={"horror"})
+    assert profile.gentle and Belief(kind="gentle") in profile.beliefs()
+    profile.forget(Belief(kind="gentle"))
+    assert not profile.gentle
+    profile.critique("less_violent", genres=GENRES)
+    profile.critique("darker", genres=GENRES)  # "actually, something darker" undoes it
+    assert not profile.gentle
+    stories = {
+        "saw": ("Saw", "Two men wake in the lair of a serial killer."),
+        "tcm": ("The Texas Chainsaw Massacre", "Friends meet a family."),
+        "others": ("The Others", "A woman believes her house is haunted."),
+    }
+    catalog = Catalog([Item(item_id=i, title=t, description=d) for i, (t, d) in stories.items()])
+    assert CatalogIndex(catalog).grisly == {"saw", "tcm"}
+
+
 def test_a_wish_for_lesser_known_films() -> None:
     from agent.ranking import lesser_known_first
     from agent.state import Candidate

@@ -75,3 +75,21 @@ def test_items_meeting_more_wishes_come_first(popular: PopularTool) -> None:
 
     counts = [met(p.item.item_id) for p in out.items]
     assert counts == sorted(counts, reverse=True) and counts[0] == 2
+
+
+def test_genres_asked_for_together_put_films_of_both_first(popular: PopularTool) -> None:
+    # "an animated comedy": among the films meeting the genre wish, those of both genres
+    # first, each part by popularity; "animation or comedy" puts them in no such order.
+    wanted = {"genre": ["animation", "comedy"]}
+    out = popular.invoke({"k": 50, "wanted": wanted, "together": ["animation", "comedy"]})
+    assert isinstance(out, PopularOutput)
+
+    def both(item_id: str) -> bool:
+        return {"animation", "comedy"} <= set(popular.catalog[item_id].values("genre"))
+
+    ids = [p.item.item_id for p in out.items]
+    kinds = [both(i) for i in ids]
+    assert any(kinds) and kinds == sorted(kinds, reverse=True)
+    either = popular.invoke({"k": 50, "wanted": wanted})
+    assert isinstance(either, PopularOutput)
+    assert [p.item.item_id for p in either.items] != ids
