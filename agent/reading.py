@@ -13,6 +13,7 @@ from itertools import pairwise
 from typing import Literal
 
 from agent.profile import CLASSIC_UNTIL, Critique, Polarity
+from knowledge.lexicon import GENRE_BLENDS
 from tools.facts import NEEDS_AN_ITEM, Asks, detect_question
 
 Intent = Literal[
@@ -477,9 +478,17 @@ def read(
     ):
         reading.year_max = CLASSIC_UNTIL
     reading.genre_words = [(genre, pol) for _, _, genre, pol in found]
-    for (_, end, first, pol), (start, _, second, pol2) in pairwise(found):
+    for (begin, end, first, pol), (start, stop, second, pol2) in pairwise(found):
         wished = {pol, pol2} <= {"like", "neutral"}
-        if wished and first != second and re.fullmatch(r"[\s-]*", lower[end:start]):
+        # One word for several genres is one kind of film only as a blend ("rom-com"):
+        # "mind-bending" or "heartwarming" asks for either.
+        one_word = (begin, end) == (start, stop)
+        side_by_side = (
+            lower[start:stop] in GENRE_BLENDS
+            if one_word
+            else (re.fullmatch(r"[\s-]*", lower[end:start]) is not None)
+        )
+        if wished and first != second and side_by_side:
             for genre in (first, second):
                 if genre not in reading.genres_together:
                     reading.genres_together.append(genre)

@@ -97,6 +97,10 @@ def genre_words(genres: Iterable[str]) -> dict[str, tuple[str, ...]]:
 # directors, writers and stars, not studios, so "Pixar" is the films of Pixar's directors
 # and "Marvel" the films credited to Marvel's comic-book creators. Each name lists the
 # credits that stand for it and the genres it implies; only what a catalog holds is used.
+GENRE_BLENDS = frozenset({"rom-com", "romcom", "rom com", "superhero"})
+"""Words of `GENRE_WORDS` whose genres make one kind of film together: a rom-com is a
+romance and a comedy, where "mind-bending" or "heartwarming" asks for either genre."""
+
 GRISLY: tuple[str, ...] = (
     "bloodcurdling",
     "bloody",

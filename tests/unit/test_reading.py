@@ -246,6 +246,10 @@ def test_genres_side_by_side_are_one_kind_of_film() -> None:
     ]
     assert read("I like horror and comedy", genres=genres).genres_together == []
     assert read("a comedy, not horror", genres=genres).genres_together == []
+    # One word for two genres: a blend is one kind ("rom-com"); "mind-bending" is either.
+    genres = genre_words(["comedy", "romance", "sci-fi", "thriller"])
+    assert set(read("a rom-com please", genres=genres).genres_together) == {"romance", "comedy"}
+    assert read("something mind-bending", genres=genres).genres_together == []
 
 
 def test_a_classic_genre_is_an_old_film() -> None:
