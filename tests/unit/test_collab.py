@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from agent.evaluation.beyond import beyond_accuracy, buckets, gini
 from knowledge.collab import CollabModel, fit_ease, train_collab
@@ -240,3 +241,15 @@ def test_a_film_is_shown_once_as_its_canonical_record() -> None:
     # Ace Ventura at its best record's place, as the record with a year; Dumb and Dumber's
     # canonical record was not a candidate (not admitted), so its twin stands for it.
     assert shown == ["ace-1994", "liar", "dumb"]
+
+
+def test_a_faint_neighbour_is_no_reason() -> None:
+    # i0's neighbours: i1 strongly, i2 at a twentieth of that (kept, but no reason a
+    # person would give: "people who liked The Notebook also liked The Matrix").
+    weights = np.zeros((3, 3), dtype=np.float32)
+    weights[0, 1], weights[0, 2] = 0.02, 0.001
+    weights[2, 1] = 0.5
+    model = CollabModel(["i0", "i1", "i2"], sparse.csr_matrix(weights))
+    assert [i for i, _ in model.because(["i0"], "i1")] == ["i0"]
+    assert model.because(["i0"], "i2") == []
+    assert [i for i, _ in model.because(["i0", "i2"], "i1")] == ["i2", "i0"]
