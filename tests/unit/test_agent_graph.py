@@ -313,6 +313,10 @@ def test_scary_but_not_gory_wants_horror(talk: Conversation) -> None:
     state = talk.say("I like scary movies but nothing too gory")
     assert state["profile"].wanted.get("genre") == ["horror"]
     assert "horror" not in state["profile"].avoided.get("genre", [])
+    assert state["profile"].gentle
+    # The similar conversations are looked up without the words it negates: an
+    # embedding of "nothing too gory" is close to talks about gory films.
+    assert state["profile"].said[-1] == "I like scary movies but"
 
 
 def test_what_should_i_watch_tonight_asks_for_a_favourite_or_a_genre(talk: Conversation) -> None:
