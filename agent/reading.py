@@ -13,7 +13,7 @@ from itertools import pairwise
 from typing import Literal
 
 from agent.profile import CLASSIC_UNTIL, Critique, Polarity
-from knowledge.lexicon import GENRE_BLENDS
+from knowledge.lexicon import is_blend
 from tools.facts import NEEDS_AN_ITEM, Asks, detect_question
 
 Intent = Literal[
@@ -484,7 +484,7 @@ def read(
         # "mind-bending" or "heartwarming" asks for either.
         one_word = (begin, end) == (start, stop)
         side_by_side = (
-            lower[start:stop] in GENRE_BLENDS
+            is_blend(lower[start:stop])
             if one_word
             else (re.fullmatch(r"[\s-]*", lower[end:start]) is not None)
         )

@@ -66,7 +66,9 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "dramatic": ("drama",),
     "whodunit": ("mystery",),
     "kids": ("family", "animation"),  # either: most cartoons are not listed as family
-    "family-friendly": ("family",),
+    "family": ("family", "animation"),  # a family film is often listed as animation only
+    "families": ("family", "animation"),
+    "family-friendly": ("family", "animation"),
     "war movies": ("war",),
     "superhero": ("superhero", "action"),
     "biopic": ("biography",),
@@ -75,6 +77,17 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "sports": ("sport",),
     "noir": ("film-noir",),
 }
+
+
+GENRE_BLENDS = frozenset({"rom-com", "romcom", "rom com", "superhero"})
+"""Words of `GENRE_WORDS` whose genres make one kind of film together: a rom-com is a
+romance and a comedy, where "mind-bending" or "heartwarming" asks for either genre."""
+
+
+def is_blend(word: str) -> bool:
+    """Whether a genre word is one of `GENRE_BLENDS`, or its plural ("rom coms")."""
+    word = word.lower()
+    return word in GENRE_BLENDS or any(word == plural(b) for b in GENRE_BLENDS)
 
 
 def genre_words(genres: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -90,6 +103,8 @@ def genre_words(genres: Iterable[str]) -> dict[str, tuple[str, ...]]:
         present = tuple(t for t in targets if t in known)
         if present:
             table[word] = present
+            if word in GENRE_BLENDS and not word.endswith("s"):
+                table.setdefault(plural(word), present)  # "rom coms"
     return table
 
 
@@ -97,10 +112,6 @@ def genre_words(genres: Iterable[str]) -> dict[str, tuple[str, ...]]:
 # directors, writers and stars, not studios, so "Pixar" is the films of Pixar's directors
 # and "Marvel" the films credited to Marvel's comic-book creators. Each name lists the
 # credits that stand for it and the genres it implies; only what a catalog holds is used.
-GENRE_BLENDS = frozenset({"rom-com", "romcom", "rom com", "superhero"})
-"""Words of `GENRE_WORDS` whose genres make one kind of film together: a rom-com is a
-romance and a comedy, where "mind-bending" or "heartwarming" asks for either genre."""
-
 GRISLY: tuple[str, ...] = (
     "bloodcurdling",
     "bloody",

@@ -118,6 +118,9 @@ _TRAIT_WORDS = "|".join(sorted((re.escape(w) for w in TRAITS), key=len, reverse=
 _TRAIT_QUESTION = re.compile(
     rf"(?:^|[.!?]\s+)\W*(?:and |so |but |ok |okay |hmm,? )?"
     rf"(?:is|was|isn'?t|wasn'?t|would|will|could|can)\b"
+    # "can you recommend a family movie like Frozen?" asks for films, not about Frozen.
+    rf"(?!\s+(?:you|u|ya)\s+(?:please\s+)?(?:recommend|suggest|find|give|show|name|think"
+    rf"|help|point|list|get))"
     rf"(?P<subject>[^?.!]{{0,80}}?)\b(?:too |very |really |a bit |kind of |at all |that |so )?"
     rf"(?:ok |okay |good |fine |safe |suitable |appropriate |alright )?(?:for (?:my |the |a )?)?"
     rf"(?P<trait>{_TRAIT_WORDS})\b"

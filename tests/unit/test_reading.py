@@ -124,6 +124,8 @@ def test_clauses() -> None:
     [
         ("who directed it?", "question", "director"),
         ("is Jaws scary?", "question", "trait"),
+        ("can you recommend a family movie like Frozen (2013)", "statement", None),
+        ("could you suggest something scary?", "statement", None),
         ("tell me more about the first one", "question", "description"),
         ("what year did it come out?", "question", "year"),
         ("who's in the second one?", "question", "star"),
@@ -250,6 +252,7 @@ def test_genres_side_by_side_are_one_kind_of_film() -> None:
     genres = genre_words(["comedy", "romance", "sci-fi", "thriller"])
     assert set(read("a rom-com please", genres=genres).genres_together) == {"romance", "comedy"}
     assert read("something mind-bending", genres=genres).genres_together == []
+    assert set(read("I enjoy Rom coms!", genres=genres).genres_together) == {"romance", "comedy"}
 
 
 def test_a_classic_genre_is_an_old_film() -> None:
