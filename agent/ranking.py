@@ -18,6 +18,7 @@ from agent.learned import FIRST_PAGE, PEOPLE, candidate_features, talk_scores, w
 from agent.profile import Profile
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
+from knowledge.filters import ItemFilter
 from knowledge.items import Catalog, Item
 from knowledge.twins import Twins
 from tools.base import RankRequest
@@ -144,7 +145,7 @@ def order(
             ctx.settings.rrf_k,
             default_weight=PLUGIN_WEIGHT if weights is None else 0.0,
         )
-        candidates = admissible(ctx.catalog, fused, never, profile)
+        candidates = admissible(ctx.catalog, fused, never, profile, ctx.twins)
         prefer = ctx.settings.prefer_wanted
         window = None
     candidates = one_per_film(candidates, ctx.twins)
@@ -239,7 +240,8 @@ def proposed(
 ) -> list[Candidate]:
     """Every admissible item any ranker proposed, in equal-weight reciprocal-rank order:
     what the learned model scores (live, and when it is trained)."""
-    return admissible(ctx.catalog, fuse(_lists(rankings), {}, RRF_K, 1.0), never, profile)
+    fused = fuse(_lists(rankings), {}, RRF_K, 1.0)
+    return admissible(ctx.catalog, fused, never, profile, ctx.twins)
 
 
 def without(rankings: Rankings, tools: Collection[str]) -> Rankings:
@@ -287,14 +289,23 @@ def admissible(
     fused: Iterable[tuple[str, float, dict[str, int]]],
     blocked: set[str],
     profile: Profile,
+    twins: Twins | None = None,
 ) -> list[Candidate]:
-    """Catalog items only, never blocked ones, always within the profile's hard filter."""
+    """Catalog items only, never blocked ones, always within the profile's hard filter.
+    With the catalog's ``twins``, a record is kept out when any record of its film has what
+    the user ruled out: the ReDial catalog lists *Saw* twice, once without genres, and "not
+    interested in horror movies" must keep out both."""
     filt = profile.hard_filter()
+    ruled_out = ItemFilter(exclude=filt.exclude) if filt.exclude and twins is not None else None
     out: list[Candidate] = []
     for item_id, score, ranks in fused:
         item = catalog.get(item_id)
         if item is None or item_id in blocked or not filt.matches(item):
             continue
+        if ruled_out is not None and twins is not None:
+            records = (catalog.get(t) for t in twins.of(item_id))
+            if not all(r is None or ruled_out.matches(r) for r in records):
+                continue
         out.append(
             Candidate(item_id=item_id, title=item.title, year=item.year, score=score, tools=ranks)
         )

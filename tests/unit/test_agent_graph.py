@@ -691,3 +691,20 @@ def test_the_first_cards_are_films_tied_to_what_the_user_loved() -> None:
     ctx = AgentContext(Toolbox(SmallSource(Catalog(known))))
     got = [c.item_id for c in tied_first(ctx, Profile(liked=["inception"]), candidates)]
     assert "dune-1984" not in got[:3] and got[0] == "interstellar"
+
+
+def test_a_film_ruled_out_stays_out_through_its_twin_record() -> None:
+    """ReDial lists *Saw* twice, once without genres: "not interested in horror movies"
+    keeps out the bare record too, since its twin says what film it is."""
+    from agent.ranking import admissible
+    from knowledge.twins import Twins
+
+    saw = Item(item_id="saw", title="Saw", year=2004, attributes={"genre": ["horror"]})
+    bare = Item(item_id="saw-bare", title="Saw", year=2003)
+    heat = Item(item_id="heat", title="Heat", year=1995, attributes={"genre": ["crime"]})
+    catalog = Catalog([saw, bare, heat])
+    fused = [(i, 1.0, {}) for i in ("saw", "saw-bare", "heat")]
+    profile = Profile(avoided={"genre": ["horror"]})
+    twins = Twins([["saw", "saw-bare"]])
+    assert [c.item_id for c in admissible(catalog, fused, set(), profile)] == ["saw-bare", "heat"]
+    assert [c.item_id for c in admissible(catalog, fused, set(), profile, twins)] == ["heat"]
