@@ -31,14 +31,15 @@ Intent = Literal[
 
 # A comma before a new "I ..." also starts a clause: "No, I don't mind cartoons, I loved Up".
 _CLAUSE_BREAK = re.compile(
-    r"[.;!?\n]+|,\s*(?:but|though|although|however|whereas)\b|\bbut\b|\bhowever\b"
+    r"[.;!?\n]+|,\s*(?:but|though|although|however|whereas)\b"
+    r"|(?<!anything )(?<!any thing )(?<!nothing )\bbut\b|\bhowever\b"  # "anything but X": one
     r"|,\s*(?=(?:i|i'm|i've|we|my)\b)",
     re.IGNORECASE,
 )
 _NEGATIVE = re.compile(
     r"\b(less|fewer|hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|not (?:a|really a|much of a|the biggest) fan"
     r"|not into|not in the mood|(?:didn'?t|did not|don'?t|do not|doesn'?t|does not) (?:really |much |particularly )?"
-    r"(?:like|want|enjoy|love|care for)|no more|avoid|anything but|except|without|nothing|no\b|not\b|never|boring"
+    r"(?:like|want|enjoy|love|care for)|no more|avoid|any ?thing but|except|without|nothing|no\b|not\b|never|boring"
     r"|awful|terrible|overrated|worst|sick of|tired of|skip|too (?:scary|violent|long|slow))"
 )
 _SEEN = re.compile(
@@ -64,6 +65,20 @@ _LIKE = re.compile(
 _GREETING = re.compile(
     r"^\s*(hi|hello|hey|howdy|good (?:morning|afternoon|evening)|yo)\b"
     r"(?: there| everyone| all| folks| parley)?[\s!.,]*$",
+    re.I,
+)
+# "I'm good, how are you?", "Im fine thanks for asking", "not bad, and yours?": small talk
+# after a greeting, the whole message; a greeting, not a goodbye nor a request.
+_PLEASANTRY = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|howdy|good (?:morning|afternoon|evening))(?: there)?\W+)?"
+    r"(?:(?:yes|yeah|oh|well)\W+)?"
+    r"(?:(?:i'?m|im|i am|am|doing|all|everything(?:'s| is)?)\s+)?(?:(?:very|pretty|really|so|just"
+    r"|quite|doing)\s+)?(?:good|fine|great|well|ok|okay|not bad|alright|all right|wonderful"
+    r"|excellent|awesome)"
+    r"(?:\W+(?:thanks?(?: you)?|thank u|thx)(?: for asking)?)?"
+    r"(?:\W+(?:and|how about|what about)?\s*(?:you|yours|u|yourself)\b"
+    r"|\W+how (?:are|r|about) (?:you|u|yourself)(?: doing)?(?: today| tonight)?)?\W*$"
+    r"|^\W*(?:(?:hi|hello|hey)\W+)?how (?:are|r) (?:you|u)(?: doing)?(?: today| tonight)?\W*$",
     re.I,
 )
 _CLOSE = re.compile(
@@ -296,6 +311,9 @@ class Reading:
     """Genres asked for as one kind of film, their words side by side ("horror comedy",
     "true crime documentaries", "romantic comedies"), where "horror and comedy" is
     either."""
+    pleasantry: bool = False
+    """The whole message is small talk ("I'm good, how are you?", "fine thanks for
+    asking"): a greeting before anything was shown, and "fine, thanks" or "ok" after."""
     goes_on: bool = False
     """Thanks or a pick, and then a request in the same message ("thanks! what do you
     suggest for action movies?"): the conversation goes on."""
@@ -376,6 +394,7 @@ def read(
     lower = text.lower()
     reading = Reading(asks=detect_question(text))
     reading.asks_need_an_item = reading.asks in NEEDS_AN_ITEM
+    reading.pleasantry = bool(_PLEASANTRY.match(text))
     if _GREETING.match(text):
         reading.otherwise = "greet"
     elif WHY.search(text):

@@ -62,7 +62,9 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
             "asks_in_row": state.get("asks_in_row", 0) + 1,
             "recommended": [],
         }
-    if intent in {"greet", "reject"}:
+    if intent == "greet" and len(state.get("messages", [])) > 1:
+        ack = "glad"  # "hi" ... "I'm good, how are you?": introduced already
+    elif intent in {"greet", "reject"}:
         ack = intent
     elif profile.lesser_known and not profile.signals():
         ack = "lesser_known"  # "any hidden gems?": yes, and of what kind?

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 
 from agent.extraction import extract
 from agent.focus import Focus, carried, resolve
-from agent.profile import Belief, topic_words
+from agent.profile import CHILDLIKE, CHILDREN, Belief, topic_words
 from agent.reading import WHY, Polarity, Reading, has_taste, polarity, praises, read
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
@@ -96,6 +96,8 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     referred = [i for i in ref.items if i not in named]
 
     intent: str = reading.intent
+    if reading.pleasantry and not discussion.items and intent in {"statement", "close"}:
+        intent = "greet"  # "Im fine thanks for asking" after "hi" is no goodbye
     if (
         intent == "question"
         and reading.asks_need_an_item
@@ -118,6 +120,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     if not asking:
         _genres_give_way(text, reading, mentions, profile, before)
         _apply_critiques(ctx, reading, profile, named or ref.items, discussion, before)
+        _for_the_family(profile, before)
         if ctx.settings.llm_extraction:
             _apply_extraction(ctx, text, profile, named, discussion, trace)
         _apply_years(text, reading, mentions, profile)
@@ -362,6 +365,24 @@ def _apply_critiques(
             named=bool(anchors),
             keep=asked,
         )
+
+
+_FAMILY = frozenset({*CHILDREN, *CHILDLIKE})
+
+
+def _for_the_family(profile: Profile, before: Profile) -> None:
+    """ "Anything funny to watch with the family?" or "an adventure for my kids" asks for a
+    family comedy or adventure, not any comedy and any family film: a message that asks
+    for a family genre (family, animation) and another makes them one kind of film
+    (`Profile.genres_together`), as "a horror comedy" does. The family genres count as
+    one there: most catalogs list a cartoon as animation or as family, seldom both, and
+    asking for all three would put *The Adventures of Ichabod and Mr. Toad* before *Shrek*
+    for "something funny for my kids"."""
+    wanted = profile.wanted.get("genre", [])
+    new = set(wanted) - set(before.wanted.get("genre", []))
+    if new & _FAMILY and new - _FAMILY:
+        family = next(g for g in (*CHILDLIKE, *CHILDREN) if g in new)
+        profile.genres_together = [g for g in wanted if g in new - _FAMILY or g == family]
 
 
 def _unknown_title(text: str) -> str | None:

@@ -708,3 +708,24 @@ def test_a_film_ruled_out_stays_out_through_its_twin_record() -> None:
     twins = Twins([["saw", "saw-bare"]])
     assert [c.item_id for c in admissible(catalog, fused, set(), profile)] == ["saw-bare", "heat"]
     assert [c.item_id for c in admissible(catalog, fused, set(), profile, twins)] == ["heat"]
+
+
+def test_small_talk_after_hello_is_no_goodbye(talk: Conversation) -> None:
+    """ReDial seekers answer "how are you?": "Im fine thanks for asking" is no goodbye and
+    "not bad, and yours?" no request; after cards, "great, thanks!" still closes."""
+    talk.say("hi")
+    state = talk.say("Im fine thanks for asking")
+    assert state["act"] == "ask", state["reply"]
+    assert state["reply"].startswith(("Glad to hear it!", "Good to hear!", "Nice!"))
+    assert talk.say("I loved Inception")["act"] == "recommend"
+    assert talk.say("great, thanks!")["act"] == "close"
+
+
+def test_a_genre_for_the_family_is_one_kind_of_film(talk: Conversation) -> None:
+    """ "Anything funny to watch with my kids?" is a family comedy: comedy and the family
+    genres together, the family genres counting as one (a cartoon is seldom both)."""
+    profile = talk.say("anything funny to watch with my kids?")["profile"]
+    assert set(profile.wanted["genre"]) >= {"comedy", "animation"}
+    assert profile.genres_together == ["comedy", "animation"]
+    # A family film alone, or a genre said apart, is no such pair.
+    assert talk.say("a drama instead")["profile"].genres_together == []

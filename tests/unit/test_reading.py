@@ -191,6 +191,7 @@ def test_references(text: str, one: bool, positions: list[int]) -> None:
         ("a thriller without the gore", ["less_violent"]),
         ("horror, without too much blood", ["less_violent"]),
         ("nothing very violent", ["less_violent"]),
+        ("I think any thing but a Western would be good", []),
         ("something lighter", ["lighter"]),
         ("a feel-good movie", ["lighter"]),
         ("darker", ["darker"]),
@@ -260,3 +261,19 @@ def test_a_classic_genre_is_an_old_film() -> None:
     assert read("I want a classic western", genres=genres).year_max == 1979
     assert read("any old horror?", genres=genres).year_max == 1979
     assert read("I love westerns", genres=genres).year_max is None
+
+
+@pytest.mark.parametrize(
+    ("text", "small_talk"),
+    [
+        ("Im fine thanks for asking", True),
+        ("Hello! not bad, and yours?", True),
+        ("I am good, how are you?", True),
+        ("Hi! I am doing well. How are you?", True),
+        ("good, I love horror movies", False),
+        ("good movie!", False),
+        ("thanks, that was great", False),
+    ],
+)
+def test_small_talk(text: str, small_talk: bool) -> None:
+    assert read(text).pleasantry is small_talk
