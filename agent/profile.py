@@ -205,6 +205,13 @@ class Profile(BaseModel):
             self.gentle,
         )
 
+    def together(self) -> list[str]:
+        """The wanted genres asked for as one kind of film (`genres_together`), those still
+        wanted: what `agent.ranking.wishes_met` and the ``popular`` ranker go by."""
+        wanted = self.wanted.get("genre", [])
+        found = [g for g in wanted if g in self.genres_together]
+        return found if len(found) > 1 else []
+
     def has_years(self) -> bool:
         """True when a year limit is set."""
         return self.year_min is not None or self.year_max is not None

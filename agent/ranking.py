@@ -76,7 +76,7 @@ def request_for(
         exclude=tuple(sorted(never)),
         k=k or ctx.settings.pool_size,
         wanted={a: tuple(v) for a, v in profile.wanted.items() if v},
-        together=tuple(g for g in profile.genres_together if g in profile.wanted.get("genre", [])),
+        together=tuple(profile.together()),
     )
 
 
@@ -415,8 +415,8 @@ def wishes_met(profile: Profile, item: Item, subjects: Sequence[Collection[str]]
     item meets, and `GENRES_TOGETHER` for each genre asked for together with another
     (`Profile.genres_together`) it has beyond the first."""
     met: float = wanted_matches(profile, item) + sum(item.item_id in found for found in subjects)
-    genres = [g for g in profile.wanted.get("genre", []) if g in profile.genres_together]
-    if len(genres) > 1:
+    genres = profile.together()
+    if genres:
         have = {g.lower() for g in item.values("genre")}
         met += GENRES_TOGETHER * max(0, sum(g in have for g in genres) - 1)
     return met

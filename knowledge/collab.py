@@ -22,6 +22,7 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,11 @@ class CollabModel:
     def __post_init__(self) -> None:
         self.row = {item_id: i for i, item_id in enumerate(self.item_ids)}
 
+    @cached_property
+    def _strongest(self) -> np.ndarray:
+        """Each row's strongest weight (what `REASON_SHARE` is a share of), computed once."""
+        return np.asarray(self.weights.max(axis=1).todense(), dtype=np.float64).ravel()
+
     def _row(self, item_id: str) -> int | None:
         return self.row.get(self.aliases.get(item_id, item_id))
 
@@ -98,7 +104,7 @@ class CollabModel:
         for i in liked:
             if (row := self._row(i)) is not None:
                 weight = float(self.weights[row, column])
-                if weight > 0 and weight >= REASON_SHARE * float(self.weights[row].max()):
+                if weight > 0 and weight >= REASON_SHARE * self._strongest[row]:
                     found.append((i, weight))
         return sorted(found, key=lambda p: -p[1])
 

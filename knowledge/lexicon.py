@@ -84,10 +84,12 @@ GENRE_BLENDS = frozenset({"rom-com", "romcom", "rom com", "superhero"})
 romance and a comedy, where "mind-bending" or "heartwarming" asks for either genre."""
 
 
+_BLEND_FORMS = GENRE_BLENDS | {plural(b) for b in GENRE_BLENDS}
+
+
 def is_blend(word: str) -> bool:
     """Whether a genre word is one of `GENRE_BLENDS`, or its plural ("rom coms")."""
-    word = word.lower()
-    return word in GENRE_BLENDS or any(word == plural(b) for b in GENRE_BLENDS)
+    return word.lower() in _BLEND_FORMS
 
 
 def genre_words(genres: Iterable[str]) -> dict[str, tuple[str, ...]]:
