@@ -355,7 +355,11 @@ def _apply_critiques(
     items = [ctx.catalog[i] for i in reference if i in ctx.catalog]
     genres = {g for item in items for g in item.values("genre")}
     years = [item.year for item in items if item.year is not None]
-    asked = set(profile.wanted.get("genre", [])) - set(before.wanted.get("genre", []))
+    # A genre this message asks for stays, new or wanted before: "something scary but not
+    # gory" after "a horror comedy" still wants horror.
+    wanted = set(profile.wanted.get("genre", []))
+    asked = wanted - set(before.wanted.get("genre", []))
+    asked |= {g for g, pol in reading.genre_words if pol != "dislike" and g in wanted}
     for critique in reading.critiques:
         profile.critique(
             critique,

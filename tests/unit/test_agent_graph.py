@@ -729,3 +729,11 @@ def test_a_genre_for_the_family_is_one_kind_of_film(talk: Conversation) -> None:
     assert profile.genres_together == ["comedy", "animation"]
     # A family film alone, or a genre said apart, is no such pair.
     assert talk.say("a drama instead")["profile"].genres_together == []
+
+
+def test_a_critique_keeps_a_genre_asked_for_again(talk: Conversation) -> None:
+    """ "Something scary but not gory" after horror was wanted already still wants horror."""
+    talk.say("a horror movie please")
+    profile = talk.say("something scary but not gory")["profile"]
+    assert "horror" in profile.wanted.get("genre", []) and profile.gentle
+    assert "horror" not in profile.avoided.get("genre", [])
