@@ -7,6 +7,7 @@ methods, so a rule ("liking an item undoes disliking it") lives in one place.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from statistics import median_low
 from typing import Literal
@@ -73,8 +74,10 @@ that "for kids" asks for too (either will do): many catalogs list a cartoon as a
 and comedy, not family (in ReDial's, 64 of 399 animated films are also family ones)."""
 CLASSIC_UNTIL = 1979
 """The latest year of an "older" film when nothing else says what older means."""
-RECENT_YEARS = 8
-"""How many years back a "newer" film may be when nothing else says what newer means."""
+RECENT_YEARS = 3
+"""How many years before the catalog's present (`knowledge.items.Catalog.present_year`) a
+"recent" or "newer" film may be when nothing else says what recent means: in the ReDial
+catalog, collected in 2018, 2015 to 2018."""
 
 
 TOPIC_LEADS = ("about", "involving", "featuring", "set in", "set on")
@@ -331,7 +334,7 @@ class Profile(BaseModel):
         reference_genres: Collection[str] = (),
         reference_years: Sequence[int] = (),
         named: bool = False,
-        now_year: int = 2026,
+        now_year: int | None = None,
         keep: Collection[str] = (),
     ) -> None:
         """Apply a relative critique, replacing what it contradicts ("for adults" drops a
@@ -405,9 +408,14 @@ class Profile(BaseModel):
         else:
             self.year_max = CLASSIC_UNTIL
 
-    def newer(self, than: Sequence[int] = (), *, named: bool = False, now_year: int = 2026) -> None:
+    def newer(
+        self, than: Sequence[int] = (), *, named: bool = False, now_year: int | None = None
+    ) -> None:
         """Later films: after a named item, else after the asked-for range (the range moves
-        forward by its width), else after the items in focus, else recent ones."""
+        forward by its width), else after the items in focus, else recent ones (``now_year``:
+        the catalog's present, this calendar year when not given)."""
+        if now_year is None:
+            now_year = datetime.date.today().year
         if named and than:
             self.year_min = min(max(than) + 1, now_year)
             if self.year_max is not None and self.year_max < self.year_min:

@@ -6,13 +6,14 @@ extraction on top, but its output only ever enters the state through the catalog
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
 
-from agent.profile import CLASSIC_UNTIL, Critique, Polarity
+from agent.profile import CLASSIC_UNTIL, RECENT_YEARS, Critique, Polarity
 from knowledge.lexicon import is_blend
 from tools.facts import NEEDS_AN_ITEM, Asks, detect_question
 
@@ -274,6 +275,16 @@ _OLD = re.compile(
     r"|\bclassics\b|\bgolden age\b|\bsomething (?:old|classic|vintage)\b"
 )
 _OLD_BEFORE = re.compile(r"\b(?:classic|old|vintage|old-school)\s+$")
+_RECENT_BEFORE = re.compile(r"\b(?:recent|newer|latest|modern)\s+$")
+# "from the last few years", "released this year": years counted back from the catalog's
+# present (`knowledge.items.Catalog.present_year`). A bare "last year" is not one: "I saw it
+# last year" says when, not which films.
+_LAST_YEARS = re.compile(
+    r"\b(?:from|in|within|over|during|of|out|released|made)\s+(?:the\s+)?(?:last|past)\s+"
+    r"(?:(few|couple(?:\s+of)?|two|three|four|five|ten|\d{1,2})\s+)?(years?|decade)\b"
+    r"|\b(?:from|out|released|made)\s+(?:in\s+)?(this|last)\s+year\b"
+)
+_HOW_MANY = {"few": 3, "couple": 2, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 _COMPARED = re.compile(r"\b(?:than|as (?:old|new|recent|good|scary|funny) as)\s*$")
 
 
@@ -384,13 +395,34 @@ def has_taste(text: str) -> bool:
     return bool(_LIKE.search(lower) or _NEGATIVE.search(lower) or _SEEN.search(lower))
 
 
+def _years_back(m: re.Match[str]) -> int:
+    """How many years before the present a `_LAST_YEARS` match reaches back."""
+    if m.group(3):  # "this year", "last year"
+        return 0 if m.group(3) == "this" else 1
+    if m.group(2) == "decade":
+        return 10
+    count = m.group(1)
+    if count is None:  # "the last years" is a few; "the last year" is one
+        return RECENT_YEARS if m.group(2) == "years" else 1
+    if count.isdigit():
+        return min(int(count), 99)
+    return _HOW_MANY[count.split()[0]]
+
+
 def read(
-    text: str, *, genres: Mapping[str, tuple[str, ...]] | None = None, now_year: int = 2026
+    text: str,
+    *,
+    genres: Mapping[str, tuple[str, ...]] | None = None,
+    now_year: int | None = None,
 ) -> Reading:
     """Read the intent, year range, references and genre words of a message.
 
-    ``genres`` maps words to the catalog genres they name (`knowledge.lexicon.genre_words`).
+    ``genres`` maps words to the catalog genres they name (`knowledge.lexicon.genre_words`);
+    ``now_year`` is the year "recent" counts back from: the catalog's present
+    (`knowledge.items.Catalog.present_year`), this calendar year when not given.
     """
+    if now_year is None:
+        now_year = datetime.date.today().year
     lower = text.lower()
     reading = Reading(asks=detect_question(text))
     reading.asks_need_an_item = reading.asks in NEEDS_AN_ITEM
@@ -475,10 +507,15 @@ def read(
         reading.year_min = int(m.group(1))
     if m := _BEFORE.search(lower):
         reading.year_max = int(m.group(1))
+    if m := _LAST_YEARS.search(lower):
+        span = _years_back(m)
+        reading.year_min, reading.year_max = now_year - span, None
+        if "newer" in reading.critiques:  # "newer, from the last few years" says it twice
+            reading.critiques.remove("newer")
     relative = {"older", "newer"} & set(reading.critiques)
     if reading.year_min is None and reading.year_max is None and not relative:
         if _RECENT.search(lower):
-            reading.year_min = now_year - 8
+            reading.year_min = now_year - RECENT_YEARS
         elif _OLD.search(lower):
             reading.year_max = CLASSIC_UNTIL
 
@@ -496,6 +533,14 @@ def read(
         and any(_OLD_BEFORE.search(lower, 0, start) for start, _, _, _ in found)
     ):
         reading.year_max = CLASSIC_UNTIL
+    # "a recent comedy", "modern horror": the same of the present.
+    if (
+        reading.year_min is None
+        and reading.year_max is None
+        and not relative
+        and any(_RECENT_BEFORE.search(lower, 0, start) for start, _, _, _ in found)
+    ):
+        reading.year_min = now_year - RECENT_YEARS
     reading.genre_words = [(genre, pol) for _, _, genre, pol in found]
     for (begin, end, first, pol), (start, stop, second, pol2) in pairwise(found):
         wished = {pol, pol2} <= {"like", "neutral"}

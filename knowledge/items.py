@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -23,6 +24,9 @@ ATTRIBUTE_ALIASES: dict[str, str] = {
     "tags": "tag",
 }
 
+PRESENT_SHARE = 0.01
+"""The share of a catalog's dated items from its latest years that makes the latest of
+those years its present (`Catalog.present_year`)."""
 _TITLE_YEAR = re.compile(r"^(?P<title>.*\S)\s*\((?P<year>\d{4})\)\s*$")
 
 
@@ -127,6 +131,7 @@ class Catalog:
     name: str = "catalog"
     _by_id: dict[str, Item] = field(init=False, repr=False)
     _values: dict[str, dict[str, int]] = field(init=False, repr=False, default_factory=dict)
+    _present: int | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         self._by_id = {}
@@ -157,6 +162,23 @@ class Catalog:
     def ids(self) -> list[str]:
         """Item ids in catalog order."""
         return [item.item_id for item in self.items]
+
+    def present_year(self) -> int:
+        """The catalog's "now", which "recent" and "the last few years" count back from: the
+        latest year from which at least `PRESENT_SHARE` of its dated items come, never later
+        than this calendar year (this calendar year for a catalog without years). The ReDial
+        catalog was collected in 2018: a film from 2018 is recent there, whatever the date;
+        its three stray 2019 records do not make 2019 its present."""
+        if self._present is None:
+            this_year = datetime.date.today().year
+            years = sorted((i.year for i in self.items if i.year is not None), reverse=True)
+            present = this_year
+            for count, year in enumerate(years, start=1):
+                if count >= PRESENT_SHARE * len(years):
+                    present = min(year, this_year)
+                    break
+            self._present = present
+        return self._present
 
     def attribute_names(self) -> list[str]:
         """All attribute names used by any item, sorted."""

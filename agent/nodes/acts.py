@@ -157,7 +157,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         ctx.label,
     )
     said = last_user_text(state.get("messages", [])).lower()
-    reading = read(said, genres=ctx.genre_words)
+    reading = read(said, genres=ctx.genre_words, now_year=ctx.catalog.present_year())
     genres = {g for g, _ in reading.genre_words}
     # A studio is said by its name, not its people's ("seen it; something from Pixar
     # instead" leads with the Pixar films, not with "a few more").

@@ -60,7 +60,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     text = last_user_text(state.get("messages", []))
     profile = (state.get("profile") or _session_start(state, runtime)).model_copy(deep=True)
     before = profile.model_copy(deep=True)
-    reading = read(text, genres=ctx.genre_words)
+    reading = read(text, genres=ctx.genre_words, now_year=ctx.catalog.present_year())
     answerer = ctx.toolbox.answerer_for(text)
     if answerer is not None:  # a plug-in answers this kind of question
         reading.intent = "question"
@@ -367,6 +367,7 @@ def _apply_critiques(
             reference_genres=genres,
             reference_years=years,
             named=bool(anchors),
+            now_year=ctx.catalog.present_year(),
             keep=asked,
         )
 

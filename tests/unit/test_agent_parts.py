@@ -239,7 +239,7 @@ def test_darker_is_a_darker_film_of_the_kind_said_about(
         ((None, None), "newer", [1976, 1986, 2017], False, (1987, None)),
         ((1990, 1999), "older", [1995], True, (1990, 1994)),  # "like Heat but older"
         ((None, None), "older", [], False, (None, 1979)),  # nothing to go by: classics
-        ((None, None), "newer", [], False, (2018, None)),
+        ((None, None), "newer", [], False, (2015, None)),  # recent: the last three years
     ],
 )
 def test_older_and_newer(
@@ -250,7 +250,7 @@ def test_older_and_newer(
     after: tuple[int | None, int | None],
 ) -> None:
     profile = Profile(year_min=before[0], year_max=before[1])
-    profile.critique(critique, genres=GENRES, reference_years=years, named=named, now_year=2026)
+    profile.critique(critique, genres=GENRES, reference_years=years, named=named, now_year=2018)
     assert (profile.year_min, profile.year_max) == after
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from pydantic import ValidationError
 
@@ -80,3 +82,15 @@ def test_catalog_hash_depends_on_content_only(tiny_catalog: Catalog) -> None:
         [*tiny_catalog.items[:-1], tiny_catalog.items[-1].model_copy(update={"year": 1981})]
     )
     assert changed.sha256() != tiny_catalog.sha256()
+
+
+def test_present_year_is_the_catalogs_latest_substantial_year() -> None:
+    """A catalog collected in 2018 is in 2018 for "recent": a few stray later records do
+    not move it, and a catalog without years is in this calendar year."""
+    dated = [Item(item_id=f"a{i}", title=f"A{i}", year=2000 + i % 19) for i in range(950)]
+    stray = [Item(item_id=f"s{i}", title=f"S{i}", year=2019) for i in range(3)]
+    assert Catalog(dated + stray).present_year() == 2018
+    undated = Catalog([Item(item_id="x", title="X")])
+    assert undated.present_year() == datetime.date.today().year
+    future = Catalog([Item(item_id=f"f{i}", title="F", year=2099) for i in range(5)])
+    assert future.present_year() == datetime.date.today().year

@@ -84,6 +84,27 @@ def test_thanks_for_all_of_them_picks_none() -> None:
     assert read("great, I'll watch all of them").intent == "accept"
 
 
+@pytest.mark.parametrize(
+    ("text", "year_min"),
+    [
+        ("a recent comedy", 2015),  # an era said of a genre word, with no "movie"
+        ("some modern horror", 2015),
+        ("any good movies from the last few years?", 2015),
+        ("something from the last year", 2017),
+        ("a comedy released this year", 2018),
+        ("films from the past decade", 2008),
+        ("anything from the last 5 years", 2013),
+        ("newer, from the last couple of years", 2016),
+        ("I saw Inception last year, loved it", None),  # when they saw it, not which films
+        ("a new comedy", None),  # new to them: "new" alone is no era
+    ],
+)
+def test_recent_counts_back_from_the_catalogs_present(text: str, year_min: int | None) -> None:
+    reading = read(text, genres={"comedy": ("comedy",), "horror": ("horror",)}, now_year=2018)
+    assert (reading.year_min, reading.year_max) == (year_min, None)
+    assert "newer" not in reading.critiques
+
+
 def test_years_and_references() -> None:
     assert (read("a comedy from the 90s").year_min, read("a comedy from the 90s").year_max) == (
         1990,
@@ -91,7 +112,7 @@ def test_years_and_references() -> None:
     )
     assert read("anything after 2005").year_min == 2005
     assert read("made before 1980").year_max == 1979 + 1
-    assert read("something recent", now_year=2026).year_min == 2018
+    assert read("something recent", now_year=2018).year_min == 2015
     assert read("the second one").positions == [1]
     assert read("the last one").positions == [-1]
     assert read("#3").positions == [2]
