@@ -232,7 +232,14 @@ def _wanted_reasons(profile: Profile, item: Item, subjects: Sequence[str] = ()) 
     genres = [genre_adjective(g) for g in met.pop("genre", [])]
     bare = [t for t in subjects if not t.startswith(TOPIC_LEADS)][:1]  # "a heist film"
     lead = [t for t in subjects if t.startswith(TOPIC_LEADS)][:1]  # "a film about sharks"
-    kind = " ".join([*bare, " and ".join(genres[:2])]).strip()
+    # "a Pixar animated film directed by Pete Docter": the studio asked for, by its name.
+    credited = {(a, v.lower()) for a, names in met.items() for v in names}
+    studio = [
+        name
+        for name, table in profile.studios.items()
+        if any((a, v) in credited for a, values in table.items() for v in values)
+    ][-1:]
+    kind = " ".join([*bare, *studio, " and ".join(genres[:2])]).strip()
     head = f"{_article(kind)} {kind} film" if kind else ""
     parts = people_phrases(met)
     text = " ".join([head or "a film", *lead, *parts])

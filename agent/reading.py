@@ -34,7 +34,8 @@ Intent = Literal[
 _CLAUSE_BREAK = re.compile(
     r"[.;!?\n]+|,\s*(?:but|though|although|however|whereas)\b"
     r"|(?<!anything )(?<!any thing )(?<!nothing )\bbut\b|\bhowever\b"  # "anything but X": one
-    r"|,\s*(?=(?:i|i'm|i've|we|my)\b)",
+    r"|,\s*(?=(?:i|i'm|i've|we|my|just|rather|instead)\b)"
+    r"|\bplease\b,?",  # "no horror please, a comedy": the "no" ends at "please"
     re.IGNORECASE,
 )
 _NEGATIVE = re.compile(

@@ -263,16 +263,68 @@ STUDIO_WORDS: dict[str, str] = {
     "bond movie": "James Bond",
     "bond film": "James Bond",
     "007": "James Bond",
+    "anime": "Japanese",
+    "japanese": "Japanese",
 }
-"""The words people use for `STUDIOS` ("the MCU", "a Bond film"), lowercase."""
+"""The words people use for `STUDIOS` ("the MCU", "a Bond film") and for `JAPANESE`,
+lowercase."""
+
+JAPANESE = "Japanese"
+"""Films made in Japan, known by their credits (`japanese_directors`): "anime" is Japanese
+animation, and "Japanese horror" is *Ju-On* and *Audition*, not any horror film."""
+JAPANESE_CREDITS = 2
+"""Japanese names a film's credits need besides its director's to count as Japanese."""
+_ROMAJI_SYLLABLE = r"(?:[kgsztdnhbpmr]y?|ch|sh|ts|j|f|w|y)?[aiueoôûōū](?:n(?![aiueoy]))?"
+_ROMAJI = re.compile(rf"(?:{_ROMAJI_SYLLABLE})+")
+
+
+def japanese_name(name: str) -> bool:
+    """Whether a person's name is written as Japanese names are in romaji: two or more words
+    made only of Japanese syllables ("Hayao Miyazaki", "Katsuhiro Ôtomo", "Shin'ichirô
+    Watanabe"). Some other names are too ("Joe Dante"), so one name alone never makes a
+    film Japanese (`japanese_directors`)."""
+    parts = name.lower().replace("'", "").replace("-", " ").split()
+    return len(parts) >= 2 and all(_ROMAJI.fullmatch(part) for part in parts)
+
+
+def japanese_directors(catalog: Catalog) -> tuple[str, ...]:
+    """The directors of the catalog's Japanese films, as the catalog writes them.
+
+    A film is Japanese when its director has a Japanese name and so do at least
+    `JAPANESE_CREDITS` other people of its credits (a dubbed anime's writers and original
+    voices, a Japanese film's cast); a director counts when at least half of their films in
+    the catalog are. Catalogs rarely record a film's country; its credits tell it. Maori
+    names are written in the same syllables, and Taika Waititi made *Thor: Ragnarok*: the
+    share keeps him out. In the ReDial catalog this finds *Spirited Away*, *Akira*, *Your
+    Name* and *Ghost in the Shell* (1995), not its 2017 remake, and *Seven Samurai*,
+    *Ju-On* and *Audition*."""
+    films: dict[str, list[bool]] = {}
+    for item in catalog:
+        named = [d for d in item.attributes.get("director", []) if japanese_name(d)]
+        others = {
+            person
+            for role in ("writer", "star")
+            for person in item.attributes.get(role, [])
+            if person not in named and japanese_name(person)
+        }
+        japanese = bool(named) and len(others) >= JAPANESE_CREDITS
+        for director in item.attributes.get("director", []):
+            films.setdefault(director, []).append(japanese)
+    return tuple(d for d, made in films.items() if any(made) and 2 * sum(made) >= len(made))
 
 
 def studio_words(catalog: Catalog) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
     """Words that name a studio or franchise (`STUDIO_WORDS`), each mapped to its name and
     the (attribute, value) credits of `STUDIOS` the catalog has, written as the catalog
     writes them; a studio none of whose people the catalog knows is left out. Genres count
-    only beside a person: "Pixar" wants animation by Pixar's directors, not any cartoon."""
+    only beside a person: "Pixar" wants animation by Pixar's directors, not any cartoon.
+    Japanese films are a studio too, their directors found in the catalog's credits
+    (`japanese_directors`): "anime" wants them, and animation, which the genre word asks
+    for."""
     found: dict[str, tuple[tuple[str, str], ...]] = {}
+    japanese = japanese_directors(catalog)
+    if japanese:
+        found[JAPANESE] = tuple(("director", d) for d in japanese)
     for name, credits in STUDIOS.items():
         pairs: list[tuple[str, str]] = []
         for attribute, values in credits.items():

@@ -295,7 +295,9 @@ def _apply_mentions(
             continue
         studio, credits = ctx.studio_words[word]
         if polarity(text, start, end) == "dislike":
-            profile.avoid_studio(studio, credits)
+            # "No anime" rules out the genre the word names, not every Japanese film.
+            if word not in ctx.genre_words:
+                profile.avoid_studio(studio, credits)
         else:
             profile.want_studio(studio, credits)
             named.append(studio)

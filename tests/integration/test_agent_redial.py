@@ -353,3 +353,46 @@ def test_scary_but_not_gory_shows_no_gory_film(agent: ParleyAgent, redial_pack: 
     # Said in other words, and kept while the talk goes on.
     more = agent.turn(session, "more please")
     assert more.items and not {i.item_id for i in more.items} & grisly
+
+
+def test_anime_is_japanese_animation(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """ "Anime" is Japanese animation, not *Frozen* and *Coco*: the catalog records no
+    country, and the credits tell it (`knowledge.lexicon.japanese_directors`)."""
+    expected = {
+        "Spirited Away",
+        "Akira",
+        "Ghost in the Shell",
+        "Princess Mononoke",
+        "My Neighbor Totoro",
+        "Your Name",
+        "Howl's Moving Castle",
+        "Kiki's Delivery Service",
+        "Castle in the Sky",
+        "Paprika",
+        "Perfect Blue",
+        "Grave of the Fireflies",
+        "Ponyo",
+        "Wolf Children",
+        "A Silent Voice",
+        "Summer Wars",
+        "Cowboy Bebop: The Movie",
+        "Ninja Scroll",
+        "Porco Rosso",
+        "Nausicaä of the Valley of the Wind",
+        "The Girl Who Leapt Through Time",
+    }
+    result = agent.turn(agent.new_session(), "Can you recommend some good anime?")
+    assert len(result.items) == 3 and "Japanese" in result.reply, result.reply
+    for item in result.items:
+        assert "animation" in redial_pack.catalog[item.item_id].values("genre"), item.title
+    assert sum(item.title in expected for item in result.items) >= 2, result.items
+
+
+def test_a_recent_comedy_is_recent_for_the_catalog(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """The ReDial catalog ends in 2018: "recent" counts back from there, whatever today's
+    date, and an era said of a genre word is read."""
+    result = agent.turn(agent.new_session(), "a recent comedy")
+    assert len(result.items) == 3, result.reply
+    for item in result.items:
+        film = redial_pack.catalog[item.item_id]
+        assert "comedy" in film.values("genre") and (film.year or 0) >= 2015, item.title

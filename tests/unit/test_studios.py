@@ -6,7 +6,7 @@ from agent.nodes.acts import shared_wish
 from agent.profile import Belief, Profile
 from agent.wording import wish_phrase
 from knowledge.items import Catalog, Item
-from knowledge.lexicon import studio_spans, studio_words
+from knowledge.lexicon import japanese_directors, japanese_name, studio_spans, studio_words
 
 
 def _catalog() -> Catalog:
@@ -87,3 +87,38 @@ def test_ruling_a_studio_out_spares_its_genres() -> None:
     assert [(b.kind, b.value) for b in profile.beliefs()][-1] == ("avoided_studio", "Pixar")
     profile.want_studio("Pixar", PIXAR)
     assert profile.avoided == {} and profile.avoided_studios == {}
+
+
+def _film(item_id: str, title: str, director: str, others: list[str], genre: str) -> Item:
+    return Item(
+        item_id=item_id,
+        title=title,
+        attributes={"director": [director], "star": others, "genre": [genre]},
+    )
+
+
+def test_japanese_films_are_known_by_their_credits() -> None:
+    catalog = Catalog(
+        [
+            _film("a", "Akira", "Katsuhiro Ôtomo", ["Mitsuo Iwata", "Nozomu Sasaki"], "animation"),
+            _film("b", "Ju-On", "Takashi Shimizu", ["Megumi Okina", "Misaki Itô"], "horror"),
+            # A name in the same syllables, among others that are not: no Japanese film.
+            _film("c", "Gremlins", "Joe Dante", ["Zach Galligan", "Phoebe Cates"], "comedy"),
+            # One Japanese-looking film of three makes no Japanese director.
+            _film("d", "Boy", "Taika Waititi", ["Tearepa Kahi", "Te Aho Eketone"], "comedy"),
+            _film("e", "Thor: Ragnarok", "Taika Waititi", ["Chris Hemsworth"], "action"),
+            _film("f", "Jojo Rabbit", "Taika Waititi", ["Roman Griffin Davis"], "comedy"),
+        ]
+    )
+    assert japanese_name("Shin'ichirô Watanabe") and japanese_name("Hayao Miyazaki")
+    assert not japanese_name("Miyazaki") and not japanese_name("Tom Hanks")
+    assert japanese_directors(catalog) == ("Katsuhiro Ôtomo", "Takashi Shimizu")
+    words = studio_words(catalog)
+    assert (
+        words["anime"]
+        == words["japanese"]
+        == (
+            "Japanese",
+            (("director", "Katsuhiro Ôtomo"), ("director", "Takashi Shimizu")),
+        )
+    )
