@@ -20,7 +20,7 @@ from agent.profile import TOPIC_LEADS, Profile
 from agent.ranking import graph_sources
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
-from agent.wording import genre_adjective, people_phrases
+from agent.wording import genre_adjective, genre_blend, people_phrases
 from knowledge.items import Catalog, Item
 from tools.facts import join_names
 
@@ -229,7 +229,14 @@ def _wanted_reasons(profile: Profile, item: Item, subjects: Sequence[str] = ()) 
             met[attribute] = found
     if not met and not subjects:
         return []
-    genres = [genre_adjective(g) for g in met.pop("genre", [])]
+    met_genres = met.pop("genre", [])
+    genres = [genre_adjective(g) for g in met_genres]
+    together = profile.together()
+    blend = (
+        genre_blend(together, plural=False)
+        if len(together) == 2 and {g.lower() for g in met_genres} >= set(together)
+        else ""
+    )
     bare = [t for t in subjects if not t.startswith(TOPIC_LEADS)][:1]  # "a heist film"
     lead = [t for t in subjects if t.startswith(TOPIC_LEADS)][:1]  # "a film about sharks"
     # "a Pixar animated film directed by Pete Docter": the studio asked for, by its name.
@@ -239,8 +246,12 @@ def _wanted_reasons(profile: Profile, item: Item, subjects: Sequence[str] = ()) 
         for name, table in profile.studios.items()
         if any((a, v) in credited for a, values in table.items() for v in values)
     ][-1:]
-    kind = " ".join([*bare, *studio, " and ".join(genres[:2])]).strip()
-    head = f"{_article(kind)} {kind} film" if kind else ""
+    if blend:  # "a horror comedy", not "a comedy and horror film"
+        kind = " ".join([*bare, *studio, blend])
+        head = f"{_article(kind)} {kind}"
+    else:
+        kind = " ".join([*bare, *studio, " and ".join(genres[:2])]).strip()
+        head = f"{_article(kind)} {kind} film" if kind else ""
     parts = people_phrases(met)
     text = " ".join([head or "a film", *lead, *parts])
     strength = STRENGTH["wanted"] + 0.05 * (len(met) + bool(genres) + len(bare) + len(lead))

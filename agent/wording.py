@@ -51,6 +51,29 @@ def genre_noun(genre: str) -> str:
     return GENRE_NOUNS.get(genre.lower(), f"{genre.lower()} films")
 
 
+# The genre that heads a blend of two ("a horror comedy", "a sci-fi thriller", "a crime
+# drama"), most likely first; the other one says what kind.
+BLEND_HEADS = ("comedy", "thriller", "drama", "horror", "western", "musical", "mystery")
+BLEND_MODIFIERS = {**GENRE_ADJECTIVES, "romance": "romantic"}
+
+
+def genre_blend(genres: Sequence[str], *, plural: bool = True) -> str:
+    """Two genres asked for as one kind of film, as people say it: ``("comedy", "horror")``
+    -> "horror comedies" (or "horror comedy"), ``("romance", "comedy")`` -> "romantic
+    comedies"; "" unless two genres, one of which heads such a pair (`BLEND_HEADS`: "an action
+    and crime film" stays as it is)."""
+    found = [g.lower() for g in genres]
+    if len(found) != 2 or not set(found) & set(BLEND_HEADS):
+        return ""
+    head = min(found, key=lambda g: BLEND_HEADS.index(g) if g in BLEND_HEADS else len(BLEND_HEADS))
+    other = found[1] if head == found[0] else found[0]
+    kind = BLEND_MODIFIERS.get(other, other)
+    if plural:
+        return f"{kind} {genre_noun(head)}"
+    noun = head if head in BLEND_HEADS and head != "horror" else f"{head} film"
+    return f"{kind} {noun}"
+
+
 def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v: v) -> str:
     """The asked-for values and the latest subject as a noun phrase ("zombie comedies",
     "films about sharks with Tom Hanks"; "" when nothing was asked for); ``label`` gives a
@@ -59,6 +82,8 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
     head = (
         genre_noun(genres[0])
         if len(genres) == 1
+        else genre_blend(genres)
+        if profile.together() == genres
         else f"{' and '.join(genres[:2])} films"
         if genres
         else ""

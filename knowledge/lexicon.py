@@ -55,6 +55,10 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "rom-com": ("romance", "comedy"),
     "romcom": ("romance", "comedy"),
     "rom com": ("romance", "comedy"),
+    # a date-night film is a romantic comedy (ReDial's seekers ask for one by the occasion)
+    "date night": ("romance", "comedy"),
+    "date-night": ("romance", "comedy"),
+    "date movie": ("romance", "comedy"),
     "sci fi": ("sci-fi",),
     "scifi": ("sci-fi",),
     "science fiction": ("sci-fi",),
@@ -79,7 +83,9 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-GENRE_BLENDS = frozenset({"rom-com", "romcom", "rom com", "superhero"})
+GENRE_BLENDS = frozenset(
+    {"rom-com", "romcom", "rom com", "superhero", "date night", "date-night", "date movie"}
+)
 """Words of `GENRE_WORDS` whose genres make one kind of film together: a rom-com is a
 romance and a comedy, where "mind-bending" or "heartwarming" asks for either genre."""
 

@@ -275,6 +275,9 @@ def test_genres_side_by_side_are_one_kind_of_film() -> None:
     assert set(read("a rom-com please", genres=genres).genres_together) == {"romance", "comedy"}
     assert read("something mind-bending", genres=genres).genres_together == []
     assert set(read("I enjoy Rom coms!", genres=genres).genres_together) == {"romance", "comedy"}
+    # A date night is a romantic comedy ("help me pick out a date night movie").
+    date = read("Can you help me pick out a date night movie?", genres=genres)
+    assert set(date.genres_together) == {"romance", "comedy"} and date.intent != "question"
 
 
 def test_a_classic_genre_is_an_old_film() -> None:

@@ -3,7 +3,7 @@
 from agent.evidence import spoken
 from agent.nodes.acts import shared_wish
 from agent.profile import Profile
-from agent.wording import people_phrases, wish_phrase
+from agent.wording import genre_blend, people_phrases, wish_phrase
 from tests.fixtures.catalogs import small_catalog
 
 NOLAN = "directed by Christopher Nolan, like Inception (2010) and The Prestige (2006)"
@@ -95,3 +95,17 @@ def test_a_subject_leads_the_heading_when_every_card_is_about_it() -> None:
     assert wish_phrase(Profile(topics=["heist"])) == "heist films"
     # without a way to tell what a film is about, no subject is claimed
     assert shared_wish(profile, [inception]).topics == []
+
+
+def test_genres_asked_for_together_are_said_as_one_kind_of_film() -> None:
+    assert genre_blend(["comedy", "horror"]) == "horror comedies"
+    assert genre_blend(["romance", "comedy"], plural=False) == "romantic comedy"
+    assert genre_blend(["sci-fi", "thriller"]) == "sci-fi thrillers"
+    assert genre_blend(["sci-fi", "horror"], plural=False) == "sci-fi horror film"
+    assert genre_blend(["action", "crime"]) == ""  # no head: "action and crime films"
+    assert genre_blend(["animation", "comedy"]) == "animated comedies"
+    assert genre_blend(["comedy"]) == ""
+    profile = Profile(wanted={"genre": ["comedy", "horror"]}, genres_together=["comedy", "horror"])
+    assert wish_phrase(profile) == "horror comedies"
+    either = Profile(wanted={"genre": ["comedy", "horror"]})  # "horror or comedy"
+    assert wish_phrase(either) == "comedy and horror films"
