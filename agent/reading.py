@@ -276,6 +276,10 @@ _OLD = re.compile(
     r"|\bclassics\b|\bgolden age\b|\bsomething (?:old|classic|vintage)\b"
 )
 _OLD_BEFORE = re.compile(r"\b(?:classic|old|vintage|old-school)\s+$")
+_SAID_OF_A_FILM = re.compile(
+    r"\b(?:it|that|this one|which)(?:'s|\u2019s|\s+is|\s+was)\s+"
+    r"(?:(?:a|an|also|kind of|sort of|really|pretty|very|more of|such|great|good)\s+){0,3}$"
+)
 _RECENT_BEFORE = re.compile(r"\b(?:recent|newer|latest|modern)\s+$")
 # "from the last few years", "released this year": years counted back from the catalog's
 # present (`knowledge.items.Catalog.present_year`). A bare "last year" is not one: "I saw it
@@ -523,6 +527,8 @@ def read(
     found: list[tuple[int, int, str, Polarity]] = []
     for phrase, named in (genres or {}).items():
         for m in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
+            if _SAID_OF_A_FILM.search(lower, 0, m.start()):
+                continue  # "Also Rushmore. It's a comedy.": what the film is, no wish
             pol = polarity(text, m.start(), m.end())
             found.extend((m.start(), m.end(), genre, pol) for genre in named)
     found.sort()

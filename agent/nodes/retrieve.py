@@ -14,9 +14,12 @@ NO_POOL = frozenset({"question", "why", "close", "accept"})
 
 
 def retrieve(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
-    """Rank the catalog for the profile; shown, blocked and out-of-bounds items never enter."""
+    """Rank the catalog for the profile; shown, blocked and out-of-bounds items never enter,
+    nor the films the latest message names: "Have you seen This Film Is Not Yet Rated? It's
+    really good" is no film to recommend back, whatever the reader made of it."""
     if state.get("intent", "statement") in NO_POOL:
         return {"candidates": []}
     profile = state.get("profile") or Profile()
-    pool, calls = rank(runtime.context, profile, state.get("shown", []))
+    named = [i for i in state.get("focus", []) if i not in state.get("shown", [])]
+    pool, calls = rank(runtime.context, profile, [*state.get("shown", []), *named])
     return {"candidates": pool, "trace": [*state.get("trace", []), *calls]}

@@ -280,6 +280,17 @@ def test_genres_side_by_side_are_one_kind_of_film() -> None:
     assert set(date.genres_together) == {"romance", "comedy"} and date.intent != "question"
 
 
+def test_a_genre_said_of_a_film_is_no_wish() -> None:
+    genres = genre_words(["comedy", "documentary"])
+    said = read("I love documentaries. Also Rushmore (1998). It's a comedy.", genres=genres)
+    assert said.genre_words == [("documentary", "like")]
+    assert read("that was a really funny one", genres=genres).genre_words == []
+    assert read("is it a comedy?", genres=genres).genre_words == [("comedy", "neutral")]
+    assert read("something funny, it's for a date", genres=genres).genre_words == [
+        ("comedy", "like")
+    ]
+
+
 def test_a_classic_genre_is_an_old_film() -> None:
     genres = genre_words(["western", "horror"])
     assert read("I want a classic western", genres=genres).year_max == 1979
