@@ -231,6 +231,8 @@ def _wanted_reasons(profile: Profile, item: Item, subjects: Sequence[str] = ()) 
         return []
     met_genres = met.pop("genre", [])
     genres = [genre_adjective(g) for g in met_genres]
+    if {"animated", "family"} <= set(genres):  # "an animated family film"
+        genres = [g for g in genres if g not in {"animated", "family"}] + ["animated family"]
     together = profile.together()
     blend = (
         genre_blend(together, plural=False)

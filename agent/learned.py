@@ -30,7 +30,7 @@ from agent.profile import Profile, topic_words
 from knowledge.embed import get_embedder
 from knowledge.errors import PackError
 from knowledge.items import Catalog, Item
-from knowledge.lexicon import GRISLY
+from knowledge.lexicon import GRISLY, SUBJECT_WORDS
 from knowledge.talks import MEMORY_FILE, TalkMemory, seeker_text
 from knowledge.text import STOPWORDS, singular, words
 from knowledge.twins import Twins
@@ -176,13 +176,21 @@ class CatalogIndex:
 
     def about(self, topic: str) -> frozenset[str]:
         """The items whose title or description has every word of a subject ("heist", "about
-        time travel": `topic_words`)."""
+        time travel": `topic_words`), or a word that tells it (`_told`)."""
         terms = topic_words(topic)
         if not terms:
             return frozenset()
-        found = self.story_words.get(terms[0], frozenset())
+        found = self._told(terms[0])
         for term in terms[1:]:
-            found = found & self.story_words.get(term, frozenset())
+            found = found & self._told(term)
+        return found
+
+    def _told(self, term: str) -> frozenset[str]:
+        """The items whose title or description has the word or one of its
+        `knowledge.lexicon.SUBJECT_WORDS`."""
+        found = self.story_words.get(term, frozenset())
+        for other in SUBJECT_WORDS.get(term, ()):
+            found = found | self.story_words.get(other, frozenset())
         return found
 
     @cached_property

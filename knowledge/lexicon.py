@@ -73,6 +73,12 @@ GENRE_WORDS: dict[str, tuple[str, ...]] = {
     "family": ("family", "animation"),  # a family film is often listed as animation only
     "families": ("family", "animation"),
     "family-friendly": ("family", "animation"),
+    "kid friendly": ("family", "animation"),
+    "kid-friendly": ("family", "animation"),
+    "kids friendly": ("family", "animation"),
+    "child friendly": ("family", "animation"),
+    "child-friendly": ("family", "animation"),
+    "for children": ("family", "animation"),
     "war movies": ("war",),
     "superhero": ("superhero", "action"),
     "biopic": ("biography",),
@@ -152,6 +158,30 @@ that speaks of a killer, a massacre or torture tells slasher and torture horror 
 *The Texas Chainsaw Massacre*, *Scream*) from ghost stories (*The Conjuring*, *The
 Others*). Read as a rule, not a feature: a few films on the edge are lost, none of the
 gory ones the user ruled out is shown."""
+
+
+SUBJECT_WORDS: dict[str, tuple[str, ...]] = {
+    "spooky": (
+        "ghost",
+        "haunted",
+        "witch",
+        "monster",
+        "halloween",
+        "vampire",
+        "skeleton",
+        "werewolf",
+        "zombie",
+        "spirit",
+    ),
+    "car": ("racing", "racer", "racecar", "driver", "getaway"),
+    "driving": ("car", "racing", "racer", "racecar", "driver", "getaway"),
+    "racing": ("racer", "racecar", "driver"),
+}
+"""Subjects whose films a plot names in other words: a film is about cars when its plot
+speaks of racing or a getaway driver (*The Fast and the Furious*, *Baby Driver*), and a
+spooky film for children is one about ghosts, witches or monsters (*Coraline*, *Hotel
+Transylvania*), which catalogs list as animation or family, seldom as horror. Keys and
+words in the singular, as `agent.learned.CatalogIndex.about` compares them."""
 
 
 STUDIOS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -375,6 +375,8 @@ def _apply_critiques(
 
 
 _FAMILY = frozenset({*CHILDREN, *CHILDLIKE})
+SPOOKY = "spooky"
+"""The subject a scary film for children is (`knowledge.lexicon.SUBJECT_WORDS`)."""
 
 
 def _for_the_family(profile: Profile, before: Profile) -> None:
@@ -388,6 +390,17 @@ def _for_the_family(profile: Profile, before: Profile) -> None:
     wanted = profile.wanted.get("genre", [])
     new = set(wanted) - set(before.wanted.get("genre", []))
     if new & _FAMILY and new - _FAMILY:
+        if "horror" in new:
+            # "Kid friendly spooky movies": catalogs list *Coraline* and *Hotel
+            # Transylvania* as animation or family, not horror, and the horror films that
+            # are animated are not for children (*Resident Evil: Damnation*).
+            profile.forget(Belief(kind="wanted", attribute="genre", value="horror"))
+            profile.want_topic(SPOOKY)
+            wanted = profile.wanted.get("genre", [])
+            new.discard("horror")
+            if not new - _FAMILY:
+                profile.genres_together = []
+                return
         family = next(g for g in (*CHILDLIKE, *CHILDREN) if g in new)
         profile.genres_together = [g for g in wanted if g in new - _FAMILY or g == family]
 

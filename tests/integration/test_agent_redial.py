@@ -419,3 +419,34 @@ def test_a_film_named_is_not_recommended_back(agent: ParleyAgent, redial_pack: P
     for item in result.items:
         assert item.title not in {"This Film Is Not Yet Rated", "Rushmore"}
         assert "documentary" in redial_pack.catalog[item.item_id].values("genre"), item.title
+
+
+def test_spooky_films_for_children(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """A ReDial training seeker asked for "Kid friendly spooky movies" and got *It*, *The
+    Conjuring* and *The Exorcist*: now every card is a family or animated film, one at
+    least of a set written down from general knowledge."""
+    expected = {
+        "The Nightmare Before Christmas",
+        "Coraline",
+        "Hotel Transylvania",
+        "Hotel Transylvania 2",
+        "Monster House",
+        "ParaNorman",
+        "Casper",
+        "Hocus Pocus",
+        "Goosebumps",
+        "Frankenweenie",
+        "Corpse Bride",
+        "Scooby-Doo",
+        "The Addams Family",
+        "Halloweentown",
+        "Monsters, Inc.",
+        "The Witches",
+        "Spirited Away",
+    }
+    result = agent.turn(agent.new_session(), "Kid friendly spooky movies")
+    assert len(result.items) == 3, result.reply
+    for item in result.items:
+        genres = set(redial_pack.catalog[item.item_id].values("genre"))
+        assert genres & {"family", "animation"}, item.title
+    assert any(item.title in expected for item in result.items), result.items

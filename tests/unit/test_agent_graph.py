@@ -731,6 +731,15 @@ def test_a_genre_for_the_family_is_one_kind_of_film(talk: Conversation) -> None:
     assert talk.say("a drama instead")["profile"].genres_together == []
 
 
+def test_a_scary_film_for_children_is_a_spooky_family_film(talk: Conversation) -> None:
+    """ "Kid friendly spooky movies" asks for no horror film: catalogs list the spooky films
+    for children (*Coraline*) as animation or family; the subject tells them."""
+    profile = talk.say("Kid friendly spooky movies")["profile"]
+    assert "horror" not in profile.wanted.get("genre", [])
+    assert {"family", "animation"} <= set(profile.wanted["genre"])
+    assert profile.topics == ["spooky"] and profile.genres_together == []
+
+
 def test_a_critique_keeps_a_genre_asked_for_again(talk: Conversation) -> None:
     """ "Something scary but not gory" after horror was wanted already still wants horror."""
     talk.say("a horror movie please")

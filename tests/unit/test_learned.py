@@ -481,6 +481,15 @@ def test_what_a_film_is_about_and_how_the_catalog_spells_it() -> None:
     assert index.about("about a heist in vietnam") == {"1"}
     assert index.about("about dogs") == {"4"} and index.about("zombie") == frozenset()
     assert index.about("about the") == frozenset()  # no word of it says anything
+    # a subject a plot tells in other words (`knowledge.lexicon.SUBJECT_WORDS`)
+    cars = Catalog(
+        [
+            _item("5", "Fast", 2001, "An undercover cop joins a crew of street racers."),
+            _item("6", "Baby", 2017, "A young getaway driver is forced into a heist."),
+            _item("7", "Race", 2016, "Jesse Owens and the race for gold in Berlin."),
+        ]
+    )
+    assert CatalogIndex(cars).about("car") == {"5", "6"}
     # as the descriptions spell them: names capitalized, other words not
     assert index.spell("set in vietnam") == "set in Vietnam"
     assert index.spell("christmas heist") == "Christmas heist"
