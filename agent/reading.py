@@ -41,7 +41,8 @@ _CLAUSE_BREAK = re.compile(
 _NEGATIVE = re.compile(
     r"\b(less|fewer|hate[sd]?|hating|dislike[sd]?|can'?t stand|cannot stand|not (?:a|really a|much of a|the biggest) fan"
     r"|not into|not in the mood|(?:didn'?t|did not|don'?t|do not|doesn'?t|does not) (?:really |much |particularly )?"
-    r"(?:like|want|enjoy|love|care for)|no more|avoid|any ?thing but|except|without|nothing|no\b|not\b|never|boring"
+    r"(?:like|want|enjoy|love|care for)|no more|avoid|any ?thing but|except|other than|besides|apart from"
+    r"|aside from|excluding|without|nothing|no\b|not\b|never|boring"
     r"|awful|terrible|overrated|worst|sick of|tired of|skip|too (?:scary|violent|long|slow))"
 )
 _SEEN = re.compile(
@@ -239,7 +240,9 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
             r"|\bunder-?(?:rated|appreciated|seen) (?:movie|film|one|gem|pick|classic)s?\b"
             r"|\b(?:lesser|less|little)[- ](?:known|seen)\b|\boff the beaten (?:path|track)\b"
             r"|\b(?:less |(?:not|nothing) (?:so |too |that |very )?)(?:mainstream|popular|famous|well[- ]known)\b"
-            r"|\bnot (?:a |the )?(?:usual|obvious) (?:picks?|ones|choices?)\b",
+            r"|\bnot (?:a |the )?(?:usual|obvious) (?:picks?|ones|choices?)\b"
+            r"|\b(?:a|some|any|something) (?:good |great )?(?:rare|unknown|niche|cult)\b"
+            r"|\b(?:rare|niche) (?:gem|find|movie|film|pick)s?\b",
             re.I,
         ),
     ),
@@ -280,6 +283,18 @@ _SAID_OF_A_FILM = re.compile(
     r"\b(?:it|that|this one|which)(?:'s|\u2019s|\s+is|\s+was)\s+"
     r"(?:(?:a|an|also|kind of|sort of|really|pretty|very|more of|such|great|good)\s+){0,3}$"
 )
+_CHILD_AGE = re.compile(
+    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r"[- ]?(?:years?|yrs?)[- ]?olds?\b"
+)
+_AGES = {
+    w: n
+    for n, w in enumerate(
+        "one two three four five six seven eight nine ten eleven twelve".split(), start=1
+    )
+}
+CHILD_UNTIL = 12
+"""The oldest age, in years, for which a film "for a N year old" is a children's film."""
 _RECENT_BEFORE = re.compile(r"\b(?:recent|newer|latest|modern)\s+$")
 # "from the last few years", "released this year": years counted back from the catalog's
 # present (`knowledge.items.Catalog.present_year`). A bare "last year" is not one: "I saw it
@@ -290,7 +305,7 @@ _LAST_YEARS = re.compile(
     r"|\b(?:from|out|released|made)\s+(?:in\s+)?(this|last)\s+year\b"
 )
 _HOW_MANY = {"few": 3, "couple": 2, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
-_COMPARED = re.compile(r"\b(?:than|as (?:old|new|recent|good|scary|funny) as)\s*$")
+_COMPARED = re.compile(r"\b(?:(?<!other )than|as (?:old|new|recent|good|scary|funny) as)\s*$")
 
 
 @dataclass
@@ -531,6 +546,12 @@ def read(
                 continue  # "Also Rushmore. It's a comedy.": what the film is, no wish
             pol = polarity(text, m.start(), m.end())
             found.extend((m.start(), m.end(), genre, pol) for genre in named)
+    # "for a 9 year old boy", "my 6-year-old": a child's age asks for what "kids" does.
+    for m in _CHILD_AGE.finditer(lower):
+        age = m.group(1)
+        years = int(age) if age.isdigit() else _AGES.get(age, 99)
+        if years <= CHILD_UNTIL and not _SAID_OF_A_FILM.search(lower, 0, m.start()):
+            found.extend((m.start(), m.end(), g, "like") for g in (genres or {}).get("kids", ()))
     found.sort()
     # "a classic western", "old horror": an era said of a genre word, with no "movie".
     if (

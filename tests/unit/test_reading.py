@@ -224,6 +224,8 @@ def test_references(text: str, one: bool, positions: list[int]) -> None:
         ("something less mainstream please", ["lesser_known"]),
         ("nothing too popular", ["lesser_known"]),
         ("I want some underrated sci-fi movies", ["lesser_known"]),
+        ("Hi there, I'm looking for a good rare horror", ["lesser_known"]),
+        ("some cult sci-fi", ["lesser_known"]),
         ("Heat is so underrated", []),  # praise of a film, not a wish
         ("I haven't heard of it", []),
         ("something more popular", ["well_known"]),
@@ -278,6 +280,31 @@ def test_genres_side_by_side_are_one_kind_of_film() -> None:
     # A date night is a romantic comedy ("help me pick out a date night movie").
     date = read("Can you help me pick out a date night movie?", genres=genres)
     assert set(date.genres_together) == {"romance", "comedy"} and date.intent != "question"
+
+
+def test_anything_other_than_a_genre_rules_it_out() -> None:
+    genres = genre_words(["horror", "comedy"])
+    assert read("I am looking for anything other than horror.", genres=genres).genre_words == [
+        ("horror", "dislike")
+    ]
+    assert read("other than that, I like horror", genres=genres).genre_words == [("horror", "like")]
+    assert read("a comedy newer than Jaws", genres=genres).year_min is None  # a comparison
+
+
+@pytest.mark.parametrize(
+    ("text", "kids"),
+    [
+        ("can you help me find some movies for a 9 year old boy", True),
+        ("a funny movie for my 7-year-old", True),
+        ("something for our six year olds", True),
+        ("something for my 16-year-old", False),
+        ("I'm 30 years old and like action", False),
+    ],
+)
+def test_a_childs_age_asks_for_a_childrens_film(text: str, kids: bool) -> None:
+    genres = genre_words(["family", "animation", "action", "comedy"])
+    found = {g for g, pol in read(text, genres=genres).genre_words if pol == "like"}
+    assert ({"family", "animation"} <= found) is kids
 
 
 def test_a_genre_said_of_a_film_is_no_wish() -> None:
