@@ -303,6 +303,8 @@ _LAST_YEARS = re.compile(
     r"\b(?:from|in|within|over|during|of|out|released|made)\s+(?:the\s+)?(?:last|past)\s+"
     r"(?:(few|couple(?:\s+of)?|two|three|four|five|ten|\d{1,2})\s+)?(years?|decade)\b"
     r"|\b(?:from|out|released|made)\s+(?:in\s+)?(this|last)\s+year\b"
+    r"|\b(?:out|playing|showing)\s+(?:right\s+)?(now)\b|\bin\s+(?:the\s+)?(theat(?:er|re))s\b"
+    r"|\bjust\s+(?:came|come)\s+(out)\b"
 )
 _HOW_MANY = {"few": 3, "couple": 2, "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
 _COMPARED = re.compile(r"\b(?:(?<!other )than|as (?:old|new|recent|good|scary|funny) as)\s*$")
@@ -419,6 +421,8 @@ def _years_back(m: re.Match[str]) -> int:
     """How many years before the present a `_LAST_YEARS` match reaches back."""
     if m.group(3):  # "this year", "last year"
         return 0 if m.group(3) == "this" else 1
+    if m.group(4) or m.group(5) or m.group(6):  # "out now", "in theaters": this year or last
+        return 1
     if m.group(2) == "decade":
         return 10
     count = m.group(1)

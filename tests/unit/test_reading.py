@@ -95,6 +95,9 @@ def test_thanks_for_all_of_them_picks_none() -> None:
         ("films from the past decade", 2008),
         ("anything from the last 5 years", 2013),
         ("newer, from the last couple of years", 2016),
+        ("What are some good films that are out now.", 2017),
+        ("anything good in theaters?", 2017),
+        ("a comedy that just came out", 2017),
         ("I saw Inception last year, loved it", None),  # when they saw it, not which films
         ("a new comedy", None),  # new to them: "new" alone is no era
     ],
