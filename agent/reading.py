@@ -34,7 +34,7 @@ Intent = Literal[
 _CLAUSE_BREAK = re.compile(
     r"[.;!?\n]+|,\s*(?:but|though|although|however|whereas)\b"
     r"|(?<!anything )(?<!any thing )(?<!nothing )\bbut\b|\bhowever\b"  # "anything but X": one
-    r"|,\s*(?=(?:i|i'm|i've|we|my|just|rather|instead)\b)"
+    r"|,\s*(?=(?:i|i'm|i've|we|my|just|rather|instead|a|an|some|something|maybe)\b)"
     r"|\bplease\b,?",  # "no horror please, a comedy": the "no" ends at "please"
     re.IGNORECASE,
 )
@@ -557,22 +557,14 @@ def read(
         if years <= CHILD_UNTIL and not _SAID_OF_A_FILM.search(lower, 0, m.start()):
             found.extend((m.start(), m.end(), g, "like") for g in (genres or {}).get("kids", ()))
     found.sort()
-    # "a classic western", "old horror": an era said of a genre word, with no "movie".
-    if (
-        reading.year_min is None
-        and reading.year_max is None
-        and not relative
-        and any(_OLD_BEFORE.search(lower, 0, start) for start, _, _, _ in found)
-    ):
-        reading.year_max = CLASSIC_UNTIL
-    # "a recent comedy", "modern horror": the same of the present.
-    if (
-        reading.year_min is None
-        and reading.year_max is None
-        and not relative
-        and any(_RECENT_BEFORE.search(lower, 0, start) for start, _, _, _ in found)
-    ):
-        reading.year_min = now_year - RECENT_YEARS
+    # "a classic western", "old horror", "a recent comedy": an era said of a genre word,
+    # with no "movie".
+    if reading.year_min is None and reading.year_max is None and not relative:
+        starts = [start for start, _, _, _ in found]
+        if any(_OLD_BEFORE.search(lower, 0, start) for start in starts):
+            reading.year_max = CLASSIC_UNTIL
+        elif any(_RECENT_BEFORE.search(lower, 0, start) for start in starts):
+            reading.year_min = now_year - RECENT_YEARS
     reading.genre_words = [(genre, pol) for _, _, genre, pol in found]
     for (begin, end, first, pol), (start, stop, second, pol2) in pairwise(found):
         wished = {pol, pol2} <= {"like", "neutral"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -172,12 +173,8 @@ class Catalog:
         if self._present is None:
             this_year = datetime.date.today().year
             years = sorted((i.year for i in self.items if i.year is not None), reverse=True)
-            present = this_year
-            for count, year in enumerate(years, start=1):
-                if count >= PRESENT_SHARE * len(years):
-                    present = min(year, this_year)
-                    break
-            self._present = present
+            enough = max(math.ceil(PRESENT_SHARE * len(years)), 1)
+            self._present = min(years[enough - 1], this_year) if years else this_year
         return self._present
 
     def attribute_names(self) -> list[str]:

@@ -20,6 +20,6 @@ def retrieve(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, obj
     if state.get("intent", "statement") in NO_POOL:
         return {"candidates": []}
     profile = state.get("profile") or Profile()
-    named = [i for i in state.get("focus", []) if i not in state.get("shown", [])]
-    pool, calls = rank(runtime.context, profile, [*state.get("shown", []), *named])
+    blocked = [*state.get("shown", []), *state.get("focus", [])]
+    pool, calls = rank(runtime.context, profile, blocked)
     return {"candidates": pool, "trace": [*state.get("trace", []), *calls]}

@@ -295,8 +295,11 @@ def _apply_mentions(
             continue
         studio, credits = ctx.studio_words[word]
         if polarity(text, start, end) == "dislike":
-            # "No anime" rules out the genre the word names, not every Japanese film.
-            if word not in ctx.genre_words:
+            # "No anime" rules out the genre the word names, not every Japanese film; a
+            # wish for the studio goes.
+            if word in ctx.genre_words:
+                profile.forget(Belief(kind="studio", value=studio))
+            else:
                 profile.avoid_studio(studio, credits)
         else:
             profile.want_studio(studio, credits)

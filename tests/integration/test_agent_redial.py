@@ -450,3 +450,14 @@ def test_spooky_films_for_children(agent: ParleyAgent, redial_pack: Pack) -> Non
         genres = set(redial_pack.catalog[item.item_id].values("genre"))
         assert genres & {"family", "animation"}, item.title
     assert any(item.title in expected for item in result.items), result.items
+
+
+def test_anything_other_than_anime_drops_the_wish(agent: ParleyAgent) -> None:
+    """ "Anything other than anime, a comedy" after anime wants comedies, no Japanese film
+    and no animated one: the comedy is wanted, the studio goes with the genre."""
+    session = agent.new_session()
+    agent.turn(session, "Can you recommend some good anime?")
+    agent.turn(session, "anything other than anime, a comedy")
+    profile = agent.profile(session)
+    assert profile.studios == {} and "animation" in profile.avoided.get("genre", [])
+    assert profile.wanted.get("genre") == ["comedy"]

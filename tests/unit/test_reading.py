@@ -292,6 +292,11 @@ def test_anything_other_than_a_genre_rules_it_out() -> None:
     ]
     assert read("other than that, I like horror", genres=genres).genre_words == [("horror", "like")]
     assert read("a comedy newer than Jaws", genres=genres).year_min is None  # a comparison
+    # A comma and a new wish end the "other than": the comedy is wanted.
+    assert read("anything other than horror, a comedy", genres=genres).genre_words == [
+        ("horror", "dislike"),
+        ("comedy", "like"),
+    ]
 
 
 @pytest.mark.parametrize(
