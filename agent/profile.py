@@ -366,7 +366,12 @@ class Profile(BaseModel):
                     _remove(self.wanted, "genre", value)
 
         if critique == "adults":
-            avoid(*CHILDREN, *(g for g in ref if g in CHILDLIKE))
+            # "Animated movies" then "something for grown-ups": animation for adults
+            # (`agent.runtime.AgentContext.for_children`), not no animation; but a
+            # cartoon wanted along with family films was wanted for the children.
+            wanted = self.wanted.get("genre", [])
+            kept = [] if any(g in wanted for g in CHILDREN) else wanted
+            avoid(*CHILDREN, *(g for g in ref if g in CHILDLIKE and g not in kept))
         elif critique == "kids":
             want(*CHILDREN, *CHILDLIKE)
         elif critique == "less_violent":

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from agent.learned import FIRST_PAGE, PEOPLE, candidate_features, talk_scores, wanted_matches
-from agent.profile import Profile
+from agent.profile import CHILDREN, Profile
 from agent.runtime import AgentContext
 from agent.state import Candidate, ToolCall
 from knowledge.filters import ItemFilter
@@ -167,6 +167,19 @@ def order(
 
 TIES = (*PEOPLE, "genre")
 """What a film may share with a liked one to be tied to it (`tied_first`)."""
+MAKERS = ("director",)
+"""Whose films are the closest tie a film can have to a liked one (`tied_first`). Not the
+writer: catalogs credit the novelist, and Stephen King wrote *The Shining* as well as
+*The Shawshank Redemption*."""
+SEQUEL_TITLE = 0.3
+"""How much of its title (`agent.learned.CatalogIndex.title_overlap`) a film must share
+with a liked one, as well as a person and a genre, to be its sequel or remake for
+`tied_first`."""
+STRONG_SHARE = 0.5
+"""How strong "people who liked X also liked Y" must be, as a share of X's strongest such
+weight, to be a close tie (`tied_first`); `knowledge.collab.REASON_SHARE` is the share
+that makes it a reason at all. Among *La La Land*'s neighbours, *Grease*, *Singin' in the
+Rain* and *Moulin Rouge!* are over a half; *Deadpool* and *Arrival* are at 0.4."""
 
 
 def tied_first(
@@ -177,32 +190,59 @@ def tied_first(
     page: int = FIRST_PAGE,
     keep: int = 3,
 ) -> list[Candidate]:
-    """The first ``keep`` places go to the films of the first ``page`` that are tied to
-    what the user said, in their order; every other film keeps its place after them.
+    """The first ``keep`` places go to the films of the first ``page`` most closely tied
+    to what the user said, in their order; every other film keeps its place after them.
 
-    A film is tied when the people who liked the user's films also liked it (the
-    collaborative model), when it shares a director, writer, star or genre with one of
-    them, or when it meets what the user asked for. Those are the reasons a card can give.
-    A learned ranking also knows that ReDial's recommenders named *The Matrix* and *Black
-    Panther* to everyone; a person would not answer "I loved Get Out" with *The Matrix*,
-    "one of the most popular films in the catalog". Only the order within the first
-    ``page`` changes, so Recall@10 does not. Someone who asked for lesser-known films gets
-    them first (`lesser_known_first`), tied or not.
+    How close a film is, closest first:
+
+    1. it is by the director of a liked film and of its kind (a genre in common), or its
+       sequel (`SEQUEL_TITLE`), or it meets what the user asked for;
+    2. it shares a person with one, or the people who liked one liked it too, strongly
+       (`STRONG_SHARE`);
+    3. it shares a genre with one, or the collaborative model gives it as a reason at all;
+    4. nothing: it is on the page because it is popular.
+
+    Those are the reasons a card can give. A learned ranking also knows that ReDial's
+    recommenders named *The Matrix* and *Black Panther* to everyone, and that a film
+    whose title shares a rare word with a liked one is often its sequel; a person would
+    not answer "I loved Get Out" with *The Matrix*, "I loved La La Land" with *Black
+    Panther*, or "I loved The Grand Budapest Hotel" with *Hotel Transylvania* when
+    *Whiplash* and *The Darjeeling Limited* are on the same page. Only the order within
+    the first ``page`` changes, so Recall@10 does not. Someone who asked for lesser-known
+    films gets them first (`lesser_known_first`), tied or not.
     """
     liked = [i for i in profile.anchors() if i in ctx.catalog]
     if not liked or not candidates or profile.lesser_known:
         return candidates
     collab = getattr(ctx.toolbox.source, "collab", None)
-    shared = {(a, v.lower()) for i in liked for a in TIES for v in ctx.catalog[i].values(a)}
+    credits = [{(a, v.lower()) for a in TIES for v in ctx.catalog[i].values(a)} for i in liked]
     subjects = [ctx.catalog_index.about(t) for t in profile.topics]
 
-    def tied(candidate: Candidate) -> bool:
+    def closeness(candidate: Candidate) -> int:
         item = ctx.catalog[candidate.item_id]
-        if any((a, v.lower()) in shared for a in TIES for v in item.values(a)):
-            return True
+        own = {(a, v.lower()) for a in TIES for v in item.values(a)}
+        ties = [{a for a, _ in own & theirs} for theirs in credits]
+        # the same maker and the same kind of film: *The Mist* is by the director of *The
+        # Shawshank Redemption*, and no film for someone who loved that one
+        if any(t & set(MAKERS) and "genre" in t for t in ties):
+            return 3
+        # a sequel: *Blade Runner 2049* for *Blade Runner*, not *Hotel Transylvania* for
+        # *The Grand Budapest Hotel*
+        title = ctx.catalog_index.title_overlap
+        if any(
+            len(t) > 1 and "genre" in t and title(i, item.item_id) >= SEQUEL_TITLE
+            for i, t in zip(liked, ties, strict=True)
+        ):
+            return 3
         if wishes_met(profile, item, subjects):
-            return True
-        return collab is not None and bool(collab.because(liked, item.item_id))
+            return 3
+        reasons = collab.because(liked, item.item_id) if collab is not None else []
+        close = collab is not None and any(
+            w >= STRONG_SHARE * collab.strongest(i) for i, w in reasons
+        )
+        if close or any(t - {"genre"} for t in ties):
+            return 2
+        return 1 if reasons or any(ties) else 0
 
     # A lesser-known film in the first page may be there by the learned model's bonus
     # (`agent.learned.first_page_bonus`), which leaves the first places to the model: it
@@ -211,11 +251,12 @@ def tied_first(
         known = ctx.standing.get(candidate.item_id) in ("head", "torso")
         return place < keep or not ctx.standing or known
 
-    first = [
-        c
+    scored = [
+        (closeness(c), n, c)
         for n, c in enumerate(candidates[:page])
-        if c.item_id in ctx.catalog and may_lead(n, c) and tied(c)
-    ][:keep]
+        if c.item_id in ctx.catalog and may_lead(n, c)
+    ]
+    first = [c for tie, _, c in sorted(scored, key=lambda t: (-t[0], t[1])) if tie > 0][:keep]
     if not first:
         return candidates
     chosen = {c.item_id for c in first}
@@ -225,13 +266,17 @@ def tied_first(
 def unshowable(ctx: AgentContext, profile: Profile, shown: Iterable[str]) -> set[str]:
     """Items never to recommend now: shown, liked, disliked or seen ones, those about a
     subject ruled out ("no zombie movies"), gory ones when the user wants nothing gory
-    (`Profile.gentle`), their twins (the same film listed twice) and,
+    (`Profile.gentle`), films for children when family films are ruled out ("an animated
+    film for adults": `AgentContext.for_children`), their twins (the same film listed
+    twice) and,
     for liked ones, their echoes (`AgentContext.echoes`: a remake of the film the user just
     named, or a copy of its record under another title, is an echo, not a recommendation)."""
     liked = [n for i in profile.liked for n in ctx.echoes.get(i, (i,))]
     ruled_out = [i for t in profile.avoided_topics for i in ctx.catalog_index.about(t)]
     if profile.gentle:
         ruled_out.extend(ctx.catalog_index.grisly)
+    if any(g in profile.avoided.get("genre", []) for g in CHILDREN):
+        ruled_out.extend(ctx.for_children)
     return ctx.twins.expand([*shown, *liked, *profile.disliked, *profile.seen, *ruled_out])
 
 

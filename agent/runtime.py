@@ -16,7 +16,7 @@ from agent.tool_llm import planner_model
 from agent.toolbox import Toolbox
 from knowledge.graph import value_node
 from knowledge.items import Catalog, Item, normalize_text
-from knowledge.lexicon import english_ranks, genre_words, studio_words
+from knowledge.lexicon import english_ranks, family_animation, genre_words, studio_words
 from knowledge.twins import Twins
 from tools.lookup import LookupOutput
 
@@ -91,6 +91,16 @@ class AgentContext:
         ``ratings.json``); empty for a pack without a source of ratings."""
         found = getattr(self.toolbox.source, "ratings", None)
         return found if isinstance(found, dict) else {}
+
+    @cached_property
+    def for_children(self) -> frozenset[str]:
+        """Items a source of the pack lists as films for children (the pack's
+        ``children.json``, from MovieLens's genres) and the films of the studios that
+        animate for children (`knowledge.lexicon.family_animation`): what "for adults"
+        rules out besides the catalog's own family genre, which seldom says it."""
+        found = getattr(self.toolbox.source, "for_children", None)
+        listed = found if isinstance(found, frozenset) else frozenset()
+        return listed | family_animation(self.catalog)
 
     @cached_property
     def acclaimed(self) -> frozenset[str]:

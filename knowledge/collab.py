@@ -73,6 +73,12 @@ class CollabModel:
         """Each row's strongest weight (what `REASON_SHARE` is a share of), computed once."""
         return np.asarray(self.weights.max(axis=1).todense(), dtype=np.float64).ravel()
 
+    def strongest(self, item_id: str) -> float:
+        """The strongest weight of ``item_id``'s row: the film that liking it predicts
+        most (0 for a film the model never saw)."""
+        row = self._row(item_id)
+        return 0.0 if row is None else float(self._strongest[row])
+
     def _row(self, item_id: str) -> int | None:
         return self.row.get(self.aliases.get(item_id, item_id))
 

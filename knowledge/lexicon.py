@@ -260,6 +260,12 @@ STUDIOS: dict[str, dict[str, tuple[str, ...]]] = {
             "Eric Darnell",
             "Tom McGrath",
             "Conrad Vernon",
+            "Mike Mitchell",
+            "Walt Dohrn",
+            "Tim Johnson",
+            "Kelly Asbury",
+            "Bibo Bergeron",
+            "Simon J. Smith",
         ),
         "genre": ("animation",),
     },
@@ -311,6 +317,47 @@ STUDIO_WORDS: dict[str, str] = {
 }
 """The words people use for `STUDIOS` ("the MCU", "a Bond film") and for `JAPANESE`,
 lowercase."""
+
+FAMILY_STUDIOS: tuple[str, ...] = ("Disney", "Pixar", "DreamWorks")
+"""Studios of `STUDIOS` that animate for children (`family_animation`)."""
+GROWN_UP = frozenset(
+    {
+        "drama",
+        "crime",
+        "war",
+        "horror",
+        "thriller",
+        "mystery",
+        "romance",
+        "sci-fi",
+        "biography",
+        "documentary",
+        "history",
+    }
+)
+"""Genres of an animated film that is not only for children (`family_animation`)."""
+
+
+def family_animation(catalog: Catalog) -> frozenset[str]:
+    """The animated films made for children, as far as the catalog tells: those every
+    director of which works for one of `FAMILY_STUDIOS` (*Frozen*, *Trolls*, *Inside Out*)
+    and those with no `GROWN_UP` genre (*The Croods*, *My Little Pony*). Catalogs list
+    them as animation, adventure and comedy, and seldom as family films. The rule loses
+    *Sausage Party*, listed the same way, and keeps *Ghost in the Shell*, *Akira*,
+    *Anomalisa* and *Grave of the Fireflies*."""
+    directors = {
+        name.lower() for studio in FAMILY_STUDIOS for name in STUDIOS[studio].get("director", ())
+    }
+    found = set()
+    for item in catalog:
+        genres = {g.lower() for g in item.values("genre")}
+        if "animation" not in genres:
+            continue
+        made_by = {d.lower() for d in item.values("director")}
+        if (made_by and made_by <= directors) or not genres & GROWN_UP:
+            found.add(item.item_id)
+    return frozenset(found)
+
 
 JAPANESE = "Japanese"
 """Films made in Japan, known by their credits (`japanese_directors`): "anime" is Japanese

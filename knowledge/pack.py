@@ -11,6 +11,7 @@ Layout of a pack directory::
     twins.json           records that are the same film (see `knowledge.twins`)
     counts.json          per interaction source, how many sets hold each item (with interactions)
     ratings.json         per film, its ratings of 4 stars or more and all its ratings (MovieLens)
+    children.json        the films a source lists as made for children (MovieLens's genres)
     collab.npz, .json    the collaborative model, when the pack was built with interactions
     ranker*.txt, .json   the learned fusion (`parley train-ranker`, see `agent.learned`)
     talks.npz            the conversations it was trained on, embedded (`knowledge.talks`)
@@ -58,6 +59,7 @@ from knowledge.popularity import (
 from knowledge.sequences import SequenceSet
 from knowledge.twins import Twins, find_twins
 
+CHILDREN_FILE = "children.json"
 log = logging.getLogger(__name__)
 
 PACK_FORMAT = 1
@@ -212,6 +214,9 @@ def build_pack(
         film_ratings = verdicts(interactions)
         if film_ratings:
             (tmp / RATINGS_FILE).write_text(json.dumps(film_ratings))
+        for_children = {twins.canonical(i) for s in interactions.values() for i in s.for_children}
+        if for_children:
+            (tmp / CHILDREN_FILE).write_text(json.dumps(sorted(for_children)))
         if collab is not None:
             collab.save(tmp)
         stages["collab"] = time.perf_counter() - t0
@@ -251,6 +256,7 @@ def build_pack(
             "popularity": popularity,
             "twins": {"groups": len(twins.groups), "records": sum(len(g) for g in twins.groups)},
             "collab": collab.info if collab is not None else None,
+            "for_children": len(for_children) or None,
             "ratings": {
                 "films": len(film_ratings),
                 "acclaimed": len(acclaimed(film_ratings)),
@@ -358,6 +364,7 @@ class Pack:
     _twins: Twins | None = None
     _counts: dict[str, dict[str, int]] | None = None
     _ratings: dict[str, tuple[int, int]] | None = None
+    _children: frozenset[str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -429,6 +436,21 @@ class Pack:
                     if record in self.catalog
                 }
             return self._ratings
+
+    @property
+    def for_children(self) -> frozenset[str]:
+        """The records of the films a source of the pack lists as made for children (twins
+        share their film's); empty when no source says."""
+        twins = self.twins
+        with self._lock:
+            if self._children is None:
+                self._children = frozenset(
+                    record
+                    for film in _read_ids(self.path / CHILDREN_FILE)
+                    for record in twins.of(film)
+                    if record in self.catalog
+                )
+            return self._children
 
     def item_embeddings(self) -> np.ndarray:
         """Item vectors, ``(n_items, dim)`` float32, row i = ``catalog.items[i]``."""
@@ -504,6 +526,18 @@ def _read_ratings(path: Path) -> dict[str, tuple[int, int]]:
     return ratings
 
 
+def _read_ids(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    try:
+        found = json.loads(path.read_text())
+        if not isinstance(found, list):
+            raise TypeError("not a list")
+        return [str(i) for i in found]
+    except (OSError, ValueError, TypeError) as exc:
+        raise PackError(f"{path}: the list of films is unreadable ({exc})") from exc
+
+
 def _damaged(path: Path, part: str, why: str) -> PackError:
     return PackError(
         f"{path}: the pack's {part} is missing or damaged ({why}); rebuild it with `parley build`"
@@ -558,6 +592,10 @@ def _open_every_part(pack: Pack) -> None:
         _ = pack.ratings
     except PackError as exc:
         raise _damaged(path, f"ratings ({RATINGS_FILE})", str(exc)) from None
+    try:
+        _ = pack.for_children
+    except PackError as exc:
+        raise _damaged(path, f"films for children ({CHILDREN_FILE})", str(exc)) from None
 
 
 def _check_index(pack: Pack, vectors: np.ndarray) -> None:

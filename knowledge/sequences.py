@@ -38,6 +38,8 @@ class SequenceSet:
     verdicts: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Per item, how many of its ratings were 4 stars or more, and how many it had: every
     rating, whatever ``min_rating`` kept (only a source of ratings has them)."""
+    for_children: set[str] = field(default_factory=set)
+    """Items the source lists as films for children (MovieLens's "Children" genre)."""
 
     def summary(self) -> str:
         """A one-line account of the mapping."""
@@ -117,8 +119,28 @@ def movielens_sequences(
             continue
         events.setdefault(row["userId"].strip(), []).append((stamp, line, item_id))
     result.verdicts = {i: (liked[i], n) for i, n in rated.items()}
+    result.for_children = _for_children(folder / "movies.csv", by_ml)
     raw = {user: [i for _, _, i in sorted(evs)] for user, evs in events.items()}
     return _finish(raw, result, min_length)
+
+
+CHILDREN_GENRE = "Children"
+"""MovieLens's genre of films made for children."""
+
+
+def _for_children(movies: Path, by_ml: dict[str, str]) -> set[str]:
+    """The catalog items that ``movies.csv`` lists in `CHILDREN_GENRE` (none without it).
+
+    A catalog's own genres seldom say it: ReDial lists *Moana* and *Coco* as animation,
+    adventure and comedy, as it lists *Sausage Party*, and MovieLens tells them apart."""
+    if not movies.exists():
+        return set()
+    found = set()
+    for _, row in read_csv(movies, ("movieId", "genres")):
+        item_id = by_ml.get((row["movieId"] or "").strip())
+        if item_id is not None and CHILDREN_GENRE in (row["genres"] or "").split("|"):
+            found.add(item_id)
+    return found
 
 
 def title_index(catalog: Catalog) -> dict[str, str]:

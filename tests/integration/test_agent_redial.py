@@ -212,6 +212,28 @@ def test_like_toy_story_but_for_adults(agent: ParleyAgent, redial_pack: Pack) ->
         assert "family" not in genres and "animation" not in genres
 
 
+def test_an_animated_film_for_adults(agent: ParleyAgent, redial_pack: Pack) -> None:
+    # ReDial lists Moana, Coco and Frozen as animation, adventure and comedy, as it lists
+    # Sausage Party; MovieLens's genres and the family studios tell them apart.
+    assert redial_pack.manifest["for_children"] > 300
+    children = agent.context.for_children
+    titles = {redial_pack.catalog[i].title for i in children}
+    assert {"Moana", "Coco", "Frozen", "Toy Story", "Trolls"} <= titles
+    assert not {"Akira", "Anomalisa", "Grave of the Fireflies"} & titles
+    session = agent.new_session(user="adult-animation")
+    result = agent.turn(session, "Can you recommend an animated movie for adults?")
+    assert result.act == "recommend" and len(result.items) == 3
+    for item in result.items:
+        assert "animation" in redial_pack.catalog[item.item_id].values("genre"), item
+        assert item.item_id not in children, item
+    # after asking for cartoons, "for grown-ups" still wants cartoons
+    session = agent.new_session(user="grown-up-animation")
+    agent.turn(session, "I want animated movies")
+    result = agent.turn(session, "something for grown-ups")
+    assert result.items and all(i.item_id not in children for i in result.items)
+    assert all("animation" in redial_pack.catalog[i.item_id].values("genre") for i in result.items)
+
+
 def test_not_that_one_means_the_one_talked_about(agent: ParleyAgent) -> None:
     session = agent.new_session(user="not-that-one")
     cards = [i.item_id for i in agent.turn(session, "I loved Inception").items]

@@ -79,6 +79,7 @@ BREAKERS: dict[str, tuple[Callable[[Path], None], str]] = {
     "counts corrupt": (lambda d: (d / "counts.json").write_text("[1, 2]"), "interaction counts"),
     "ratings corrupt": (lambda d: (d / "ratings.json").write_text('{"x": 3}'), "ratings"),
     "ratings impossible": (lambda d: (d / "ratings.json").write_text('{"x": [5, 2]}'), "ratings"),
+    "children corrupt": (lambda d: (d / "children.json").write_text('{"x": 1}'), "children"),
 }
 
 

@@ -652,10 +652,41 @@ def test_a_copy_of_a_liked_films_record_is_never_recommended() -> None:
     assert liked.item_id in unshowable(ctx, Profile(liked=["copy"]), [])
 
 
+def test_ruling_out_family_films_rules_out_cartoons_for_children() -> None:
+    """Catalogs seldom list a cartoon as a family film: "an animated film for adults"
+    leaves out the family studios' films and those with no grown-up genre, and what a
+    source of the pack lists as for children (MovieLens's genre)."""
+    from agent.ranking import unshowable
+    from knowledge.lexicon import family_animation
+    from tests.fixtures.catalogs import small_items
+
+    adult = Item(
+        item_id="anomalisa",
+        title="Anomalisa",
+        year=2015,
+        attributes={"genre": ["animation", "comedy", "drama"], "director": ["Charlie Kaufman"]},
+    )
+    disney = Item(
+        item_id="frozen",
+        title="Frozen",
+        year=2013,
+        attributes={"genre": ["animation", "drama"], "director": ["Chris Buck", "Jennifer Lee"]},
+    )
+    catalog = Catalog([*small_items(), adult, disney])
+    assert family_animation(catalog) == {"up", "toy-story", "frozen"}
+    source = SmallSource(catalog)
+    source.for_children = frozenset({"forrest-gump"})  # type: ignore[attr-defined]
+    ctx = AgentContext(Toolbox(source))
+    never = unshowable(ctx, Profile(avoided={"genre": ["family"]}), [])
+    assert {"up", "toy-story", "frozen", "forrest-gump"} <= never and "anomalisa" not in never
+    assert not unshowable(ctx, Profile(wanted={"genre": ["animation"]}), [])
+
+
 def test_the_first_cards_are_films_tied_to_what_the_user_loved() -> None:
     """A film sharing nothing with the liked one (no person, no genre, no wish met) gives
-    its place among the first three to a tied film of the first page; the first page
-    holds the same films, so Recall@10 is the same."""
+    its place among the first three to a tied film of the first page, and a film by the
+    same director comes before one sharing only a genre; the first page holds the same
+    films, so Recall@10 is the same."""
     from agent.ranking import tied_first
     from agent.state import Candidate
     from tests.fixtures.catalogs import small_items
@@ -667,9 +698,19 @@ def test_the_first_cards_are_films_tied_to_what_the_user_loved() -> None:
     order += ["cast-away", "forrest-gump", "it", "dark-knight-rises"]
     candidates = [Candidate(item_id=i, title=i, score=-n) for n, i in enumerate(order)]
     got = [c.item_id for c in tied_first(ctx, Profile(liked=["inception"]), candidates)]
-    assert got[:3] == ["interstellar", "dune-1984", "dark-knight"]
+    # Nolan's films first, then a film sharing only a genre
+    assert got[:3] == ["interstellar", "dark-knight", "dune-1984"]
     assert got[3:7] == ["up", "notebook", "toy-story", "heat"]
     assert set(got[:10]) == set(order[:10]) and got[10] == "dark-knight-rises"
+    # A shared star is a closer tie than a shared genre.
+    page = [
+        Candidate(item_id=i, title=i, score=-n)
+        for n, i in enumerate(["heat", "dune-1984", "up", "titanic"])
+    ]
+    assert [c.item_id for c in tied_first(ctx, Profile(liked=["inception"]), page)][:2] == [
+        "titanic",
+        "dune-1984",
+    ]
     # Nothing liked: nothing to be tied to, the order stands; nor does it move the hidden
     # gems someone asked for.
     assert tied_first(ctx, Profile(), candidates) == candidates

@@ -137,6 +137,16 @@ def test_critiques_replace_what_they_contradict() -> None:
     assert "unknown" not in profile.wanted
 
 
+def test_for_adults_after_asking_for_animation_wants_animation_for_adults() -> None:
+    profile = Profile(wanted={"genre": ["animation"]})
+    profile.critique("adults", genres=GENRES, reference_genres=["animation", "comedy"])
+    assert profile.wanted == {"genre": ["animation"]} and profile.avoided == {"genre": ["family"]}
+    # a cartoon wanted with family films was wanted for the children
+    profile = Profile(wanted={"genre": ["family", "animation"]})
+    profile.critique("adults", genres=GENRES, reference_genres=["animation", "comedy"])
+    assert profile.avoided == {"genre": ["family", "animation"]}
+
+
 def test_a_critique_keeps_the_genre_asked_for_with_it() -> None:
     # "I like scary movies but nothing too gory": horror films, not gory ones.
     profile = Profile(wanted={"genre": ["horror"]})

@@ -253,3 +253,5 @@ def test_a_faint_neighbour_is_no_reason() -> None:
     assert [i for i, _ in model.because(["i0"], "i1")] == ["i0"]
     assert model.because(["i0"], "i2") == []
     assert [i for i, _ in model.because(["i0", "i2"], "i1")] == ["i2", "i0"]
+    # what a reason's strength is measured against: the liked film's strongest weight
+    assert model.strongest("i0") == pytest.approx(0.02) and model.strongest("nope") == 0.0

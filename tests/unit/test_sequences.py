@@ -38,6 +38,18 @@ def test_movielens_sequences_map_through_imdb_and_sort_by_time(tmp_path: Path) -
     # Every rating of a catalog film is a verdict, whatever min_rating kept: (4 stars or
     # more, all).
     assert liked.verdicts == result.verdicts == {"r1": (2, 2), "r2": (0, 1), "r3": (1, 1)}
+    assert result.for_children == set()  # no movies.csv: nobody says
+
+
+def test_movielens_says_which_films_are_for_children(tmp_path: Path) -> None:
+    (tmp_path / "links.csv").write_text("movieId,imdbId,tmdbId\n1,0114709,1\n2,0113497,2\n")
+    (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.0,1\n1,2,4.0,2\n")
+    (tmp_path / "movies.csv").write_text(
+        "movieId,title,genres\n1,Toy Story (1995),Adventure|Animation|Children|Comedy\n"
+        "2,Jumanji (1995),Adventure|Fantasy\n7,Bambi (1942),Animation|Children\n"
+    )
+    found = movielens_sequences(tmp_path, _catalog(), min_length=1).for_children
+    assert found == {"r1"}  # Bambi is in no catalog record
 
 
 def test_movielens_sequences_without_shared_ids_is_an_error(tmp_path: Path) -> None:
