@@ -198,7 +198,7 @@ def tied_first(
     1. it is by the director of a liked film and of its kind (a genre in common), or its
        sequel (`SEQUEL_TITLE`), or it meets what the user asked for;
     2. it shares a person with one, or the people who liked one liked it too, strongly
-       (`STRONG_SHARE`);
+       (`STRONG_SHARE`), and it shares a genre with that one;
     3. it shares a genre with one, or the collaborative model gives it as a reason at all;
     4. nothing: it is on the page because it is popular.
 
@@ -237,8 +237,9 @@ def tied_first(
         if wishes_met(profile, item, subjects):
             return 3
         reasons = collab.because(liked, item.item_id) if collab is not None else []
+        kin = {i for i, t in zip(liked, ties, strict=True) if "genre" in t}
         close = collab is not None and any(
-            w >= STRONG_SHARE * collab.strongest(i) for i, w in reasons
+            i in kin and w >= STRONG_SHARE * collab.strongest(i) for i, w in reasons
         )
         if close or any(t - {"genre"} for t in ties):
             return 2
