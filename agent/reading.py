@@ -175,6 +175,12 @@ _TASTE_REF = re.compile(
     re.I,
 )
 # "the newer one": a description of an item, not a wish for newer films.
+# "or anything like it", "movies like that": a likeness, not a verdict on it.
+_LIKENESS = re.compile(
+    r"\b(?:anything|something|nothing|everything|stuff|films?|movies?|ones?|others?|more)"
+    r"\s+(?:quite |just |much )?$",
+    re.I,
+)
 _THE_ONE = re.compile(r"\bthe (?:[\w'’-]+ ){1,3}(?:one|ones|movie|film)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:it|that|this)\b", re.I)
 
@@ -502,7 +508,10 @@ def read(
     one = next(
         (m for m in _ONE_RE.finditer(text) if not _title_it(text, m.start(), m.group())), None
     )
-    taste = _TASTE_REF.search(text)
+    taste = next(
+        (m for m in _TASTE_REF.finditer(text) if not _LIKENESS.search(text, 0, m.start())),
+        None,
+    )
     if taste is not None:  # "I enjoyed that also": the pronoun of the judgement
         pronoun = _PRONOUN.search(text, taste.start(), taste.end())
         if pronoun is not None and (one is None or pronoun.start() < one.start()):

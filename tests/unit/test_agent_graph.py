@@ -472,6 +472,12 @@ def test_like_x_but_for_adults_drops_what_made_x_for_children(
         assert "family" not in genres and "animation" not in genres
 
 
+def test_no_film_or_anything_like_it_is_a_dislike(talk: Conversation) -> None:
+    # "like it" here says what kind of film, not that the user liked it
+    profile = talk.say("No Forrest Gump or anything like it please")["profile"]
+    assert profile.disliked == ["forrest-gump"] and profile.liked == []
+
+
 def test_not_that_one_means_the_item_talked_about(talk: Conversation) -> None:
     cards = shown(talk.say("I loved Inception"))
     talk.say("tell me about the second one")

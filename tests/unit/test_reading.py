@@ -198,6 +198,8 @@ def test_a_question_that_needs_an_item_knows_what_it_is_otherwise() -> None:
         ("I've seen the first two", False, [0, 1]),
         ("the last 2 look good", False, [-2, -1]),
         ("the first two minutes were slow", False, [0]),  # no run of cards
+        ("No Airplane! or anything like it please", False, []),  # a likeness, no verdict
+        ("movies like that", False, []),
     ],
 )
 def test_references(text: str, one: bool, positions: list[int]) -> None:
