@@ -99,6 +99,8 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
     if studio:
         head = f"{studio} {head or 'films'}"
     parts = people_phrases(people, several="by")
+    if "animation" in genres and "family" in profile.avoided.get("genre", []):
+        parts.append("for grown-ups")  # "animated films for grown-ups"
     years = _years(profile)
     if years:
         parts.append(years)

@@ -223,6 +223,7 @@ def test_an_animated_film_for_adults(agent: ParleyAgent, redial_pack: Pack) -> N
     session = agent.new_session(user="adult-animation")
     result = agent.turn(session, "Can you recommend an animated movie for adults?")
     assert result.act == "recommend" and len(result.items) == 3
+    assert "animated films for grown-ups" in result.reply
     for item in result.items:
         assert "animation" in redial_pack.catalog[item.item_id].values("genre"), item
         assert item.item_id not in children, item

@@ -141,6 +141,9 @@ def test_for_adults_after_asking_for_animation_wants_animation_for_adults() -> N
     profile = Profile(wanted={"genre": ["animation"]})
     profile.critique("adults", genres=GENRES, reference_genres=["animation", "comedy"])
     assert profile.wanted == {"genre": ["animation"]} and profile.avoided == {"genre": ["family"]}
+    from agent.wording import wish_phrase
+
+    assert wish_phrase(profile) == "animated films for grown-ups"
     # a cartoon wanted with family films was wanted for the children
     profile = Profile(wanted={"genre": ["family", "animation"]})
     profile.critique("adults", genres=GENRES, reference_genres=["animation", "comedy"])
