@@ -174,13 +174,13 @@ _TASTE_REF = re.compile(
     r"|(?:^|[.!?]\s+)(?:(?:oh|yes|yeah|wow|ah|ok|okay)\W+)?(?:that|this)(?:'s| is| was)\b",
     re.I,
 )
-# "the newer one": a description of an item, not a wish for newer films.
 # "or anything like it", "movies like that": a likeness, not a verdict on it.
 _LIKENESS = re.compile(
     r"\b(?:anything|something|nothing|everything|stuff|films?|movies?|ones?|others?|more)"
     r"\s+(?:quite |just |much )?$",
     re.I,
 )
+# "the newer one": a description of an item, not a wish for newer films.
 _THE_ONE = re.compile(r"\bthe (?:[\w'’-]+ ){1,3}(?:one|ones|movie|film)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:it|that|this)\b", re.I)
 
