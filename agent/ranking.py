@@ -167,7 +167,7 @@ def order(
 
 TIES = (*PEOPLE, "genre")
 """What a film may share with a liked one to be tied to it (`tied_first`)."""
-MAKERS = ("director",)
+MAKERS = frozenset({"director"})
 """Whose films are the closest tie a film can have to a liked one (`tied_first`). Not the
 writer: catalogs credit the novelist, and Stephen King wrote *The Shining* as well as
 *The Shawshank Redemption*."""
@@ -217,6 +217,7 @@ def tied_first(
     collab = getattr(ctx.toolbox.source, "collab", None)
     credits = [{(a, v.lower()) for a in TIES for v in ctx.catalog[i].values(a)} for i in liked]
     subjects = [ctx.catalog_index.about(t) for t in profile.topics]
+    title = ctx.catalog_index.title_overlap
 
     def closeness(candidate: Candidate) -> int:
         item = ctx.catalog[candidate.item_id]
@@ -224,11 +225,10 @@ def tied_first(
         ties = [{a for a, _ in own & theirs} for theirs in credits]
         # the same maker and the same kind of film: *The Mist* is by the director of *The
         # Shawshank Redemption*, and no film for someone who loved that one
-        if any(t & set(MAKERS) and "genre" in t for t in ties):
+        if any(t & MAKERS and "genre" in t for t in ties):
             return 3
         # a sequel: *Blade Runner 2049* for *Blade Runner*, not *Hotel Transylvania* for
         # *The Grand Budapest Hotel*
-        title = ctx.catalog_index.title_overlap
         if any(
             len(t) > 1 and "genre" in t and title(i, item.item_id) >= SEQUEL_TITLE
             for i, t in zip(liked, ties, strict=True)

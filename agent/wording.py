@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 from langgraph.config import get_config
 
-from agent.profile import TOPIC_LEADS, Profile
+from agent.profile import CHILDREN, TOPIC_LEADS, Profile
 from tools.facts import join_names
 
 # Genres whose plural reads better than "<genre> films".
@@ -99,7 +99,7 @@ def wish_phrase(profile: Profile, label: Callable[[str, str], str] = lambda _, v
     if studio:
         head = f"{studio} {head or 'films'}"
     parts = people_phrases(people, several="by")
-    if "animation" in genres and "family" in profile.avoided.get("genre", []):
+    if "animation" in genres and set(CHILDREN) & set(profile.avoided.get("genre", [])):
         parts.append("for grown-ups")  # "animated films for grown-ups"
     years = _years(profile)
     if years:

@@ -444,12 +444,8 @@ class Pack:
         twins = self.twins
         with self._lock:
             if self._children is None:
-                self._children = frozenset(
-                    record
-                    for film in _read_ids(self.path / CHILDREN_FILE)
-                    for record in twins.of(film)
-                    if record in self.catalog
-                )
+                found = twins.expand(_read_ids(self.path / CHILDREN_FILE))
+                self._children = frozenset(i for i in found if i in self.catalog)
             return self._children
 
     def item_embeddings(self) -> np.ndarray:
