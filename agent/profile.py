@@ -379,9 +379,15 @@ class Profile(BaseModel):
             unwant(*INTENSE)
             self.gentle = True
         elif critique == "lighter":
-            avoid("horror", *(g for g in ref if g in DARK))
-            unwant(*DARK)
+            # "I want a thriller" then "something less dark": a lighter thriller (a
+            # thriller comedy first), not a comedy instead. The dark genres asked for stay;
+            # a dark genre only the film in focus has is what "lighter" moves away from.
+            kept = [g for g in self.wanted.get("genre", []) if g in DARK]
+            avoid(*(g for g in ("horror", *ref) if g in DARK and g not in kept))
+            unwant(*(g for g in DARK if g not in kept))
             want("comedy")
+            if kept and "comedy" in known:
+                self.genres_together = [*kept, "comedy"]
         elif critique == "darker":
             self.gentle = False
             avoid(*CHILDREN)

@@ -125,9 +125,16 @@ def test_critiques_replace_what_they_contradict() -> None:
     profile.critique("adults", genres=GENRES, reference_genres=["animation", "comedy"])
     assert profile.avoided == {"genre": ["family", "animation"]}
     assert profile.wanted == {"genre": ["thriller"]}
-    profile.critique("lighter", genres=GENRES, reference_genres=["thriller", "drama"])
-    assert profile.wanted == {"genre": ["comedy"]}
-    assert set(profile.avoided["genre"]) == {"family", "animation", "horror", "thriller"}
+    # a thriller asked for stays: lighter means a thriller comedy, not a comedy instead
+    profile.critique("lighter", genres=GENRES, reference_genres=["thriller", "crime"])
+    assert profile.wanted == {"genre": ["thriller", "comedy"]}
+    assert profile.together() == ["thriller", "comedy"]
+    assert set(profile.avoided["genre"]) == {"family", "animation", "horror", "crime"}
+    # with no dark genre asked for, lighter moves away from the film's dark genres
+    seven = Profile()
+    seven.critique("lighter", genres=GENRES, reference_genres=["thriller", "crime"])
+    assert seven.wanted == {"genre": ["comedy"]} and not seven.together()
+    assert set(seven.avoided["genre"]) == {"horror", "thriller", "crime"}
     profile.critique("kids", genres=GENRES)  # asking for family films again undoes "for adults"
     assert "family" in profile.wanted["genre"] and "family" not in profile.avoided["genre"]
     assert "animation" in profile.wanted["genre"]  # a cartoon is often not listed as family
