@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from agent.evidence import attribute_evidence, evidence_for, spoken
 from agent.profile import Profile, topic_words
 from agent.questions import ASKABLE, QUESTIONS, TOPICS, best_question
-from agent.reading import THANKS, read
+from agent.reading import THANKS, Reading, read
 from agent.runtime import AgentContext
 from agent.state import AgentState, ReplyPlan, last_user_text
 from agent.wording import avoidance_phrase, variant, wish_phrase
@@ -83,8 +83,16 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
         )
     question = QUESTIONS[attribute]
     turn = len(state.get("messages", []))
+    said = last_user_text(state.get("messages", [])).lower()
+    reading = read(said, genres=ctx.genre_words, now_year=ctx.catalog.present_year())
     template = render(
-        "replies/ask", ack=ack, attribute=attribute, options=options, variant=variant(f"ask{turn}")
+        "replies/ask",
+        ack=ack,
+        # "No anime please" and nothing else yet: said back before the question.
+        noted=_ruled_out_now(ctx, profile, said, reading) if ack in {"", "reject"} else "",
+        attribute=attribute,
+        options=options,
+        variant=variant(f"ask{turn}"),
     )
     prompt = render("ask", known=_known(profile, ctx), question=question, options=options)
     return {
@@ -164,20 +172,9 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     said_studios = {ctx.studio_words[w][0] for _, _, w in studio_spans(said, ctx.studio_words)}
     studio_now = bool(said_studios & set(profile.studios))
     fresh = studio_now or any(_said_now(profile.wanted, said, genres).values())
-    # Ruled out just now ("I don't like war movies"): said back before the new picks, only
-    # when named as the value's own word ("no horrors of war" after "no horror" says no
-    # more than it did).
-    ruled_out = _said_now(profile.avoided, said)
-    subjects = [t for t in profile.avoided_topics if all(w in said for w in topic_words(t))]
-    subjects += [s for s in profile.avoided_studios if s in said_studios]
     template = render(
         "replies/recommend",
-        noted=avoidance_phrase(
-            ruled_out,
-            ctx.label,
-            subjects,
-            gentle=profile.gentle and "less_violent" in reading.critiques,
-        ),
+        noted=_ruled_out_now(ctx, profile, said, reading, said_studios),
         mood="reject"
         if intent == "reject"
         else "more"
@@ -267,6 +264,29 @@ def shared_wish(
     return profile.model_copy(
         update={"wanted": wanted, "lesser_known": lesser, "topics": topics, "studios": studios}
     )
+
+
+def _ruled_out_now(
+    ctx: AgentContext,
+    profile: Profile,
+    said: str,
+    reading: Reading,
+    studios: Collection[str] = (),
+) -> str:
+    """What the message just ruled out, in words ("no horror films"), to be said back
+    before the new picks or the next question; "" when nothing. A genre is said back when
+    the message names it as its own word or rules it out in words of its own ("no anime"
+    for animation); "no horrors of war" after "no horror" says no more than it did."""
+    disliked = {
+        g
+        for (g, pol), (a, b) in zip(reading.genre_words, reading.genre_spans, strict=True)
+        if pol == "dislike" and not said[a:b].startswith(g)
+    }
+    ruled_out = _said_now(profile.avoided, said, disliked)
+    subjects = [t for t in profile.avoided_topics if all(w in said for w in topic_words(t))]
+    subjects += [s for s in profile.avoided_studios if s in studios]
+    gentle = profile.gentle and "less_violent" in reading.critiques
+    return avoidance_phrase(ruled_out, ctx.label, subjects, gentle=gentle)
 
 
 def _said_now(

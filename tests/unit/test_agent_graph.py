@@ -792,3 +792,13 @@ def test_a_critique_keeps_a_genre_asked_for_again(talk: Conversation) -> None:
     profile = talk.say("something scary but not gory")["profile"]
     assert "horror" in profile.wanted.get("genre", []) and profile.gentle
     assert "horror" not in profile.avoided.get("genre", [])
+
+
+def test_what_the_user_rules_out_first_is_said_back_before_the_question(
+    chat: Conversation,
+) -> None:
+    """ "No anime please" with nothing else known yet: the question comes, after the ruling
+    out is said back in the catalog's words."""
+    state = chat.say("No anime please")
+    assert state["act"] == "ask" and "animation" in state["profile"].avoided["genre"]
+    assert state["reply"].split(".")[0].endswith("no animated films"), state["reply"]
