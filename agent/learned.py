@@ -18,7 +18,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +30,7 @@ from agent.profile import Profile, topic_words
 from knowledge.embed import get_embedder
 from knowledge.errors import PackError
 from knowledge.items import Catalog, Item
-from knowledge.lexicon import GRISLY, SUBJECT_WORDS
+from knowledge.lexicon import GRISLY, MOODS, SUBJECT_WORDS
 from knowledge.talks import MEMORY_FILE, TalkMemory, seeker_text
 from knowledge.text import STOPWORDS, singular, words
 from knowledge.twins import Twins
@@ -81,6 +81,9 @@ class CatalogIndex:
     vectors: np.ndarray | None = None
     """The pack's item vectors (row i = ``catalog.items[i]``), for how close a candidate's
     description lies to the liked films' (`text_closeness`); ``None``: unknown."""
+    tags: Mapping[str, Collection[str]] = field(default_factory=dict)
+    """Per item, the words viewers tagged it with (the pack's ``tags.json``): what the
+    moods of `knowledge.lexicon.MOODS` pick out."""
 
     @cached_property
     def unit_vectors(self) -> tuple[dict[str, int], np.ndarray] | None:
@@ -176,7 +179,11 @@ class CatalogIndex:
 
     def about(self, topic: str) -> frozenset[str]:
         """The items whose title or description has every word of a subject ("heist", "about
-        time travel": `topic_words`), or a word that tells it (`_told`)."""
+        time travel": `topic_words`), or a word that tells it (`_told`); for a mood
+        (`knowledge.lexicon.MOODS`: "weird", "with a twist"), the items tagged with one of
+        its tags."""
+        if topic in MOODS:
+            return self.moods.get(topic, frozenset())
         terms = topic_words(topic)
         if not terms:
             return frozenset()
@@ -192,6 +199,18 @@ class CatalogIndex:
         for other in SUBJECT_WORDS.get(term, ()):
             found = found | self.story_words.get(other, frozenset())
         return found
+
+    @cached_property
+    def moods(self) -> dict[str, frozenset[str]]:
+        """Mood -> the items tagged with one of its tags (`knowledge.lexicon.MOODS`)."""
+        found: dict[str, set[str]] = {}
+        for item_id, tagged in self.tags.items():
+            if item_id not in self.catalog:
+                continue
+            for mood, (_, tags) in MOODS.items():
+                if any(t in tagged for t in tags):
+                    found.setdefault(mood, set()).add(item_id)
+        return {mood: frozenset(ids) for mood, ids in found.items()}
 
     @cached_property
     def grisly(self) -> frozenset[str]:

@@ -77,6 +77,7 @@ def request_for(
         k=k or ctx.settings.pool_size,
         wanted={a: tuple(v) for a, v in profile.wanted.items() if v},
         together=tuple(profile.together()),
+        about=tuple(sorted({i for t in profile.topics for i in ctx.catalog_index.about(t)})),
     )
 
 

@@ -62,7 +62,8 @@ class AgentContext:
                 vectors = embeddings()
             except (OSError, ValueError) as exc:
                 log.warning("the learned ranking goes without item vectors: %s", exc)
-        return CatalogIndex(self.catalog, degree, vectors)
+        tags = getattr(self.toolbox.source, "tags", None)
+        return CatalogIndex(self.catalog, degree, vectors, tags if isinstance(tags, dict) else {})
 
     @cached_property
     def standing(self) -> dict[str, str]:

@@ -191,6 +191,50 @@ Transylvania*), which catalogs list as animation or family, seldom as horror. Ke
 words in the singular, as `agent.learned.CatalogIndex.about` compares them."""
 
 
+MOODS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "weird": (
+        r"(?:something|anything|nothing|more|really|very|super|pretty|kinda|a bit|truly)"
+        r"(?: (?:too|so|really|very|truly))? (?:weird|bizarre"
+        r"|strange|odd|surreal|trippy|offbeat)\b|\b(?:weird|bizarre|strange|odd|surreal|trippy"
+        r"|offbeat|psychedelic)(?: [a-z-]+)?(?: (?:movie|film|flick|stuff|one)s?\b)|\b(?:surreal"
+        r"|trippy|psychedelic)\b",
+        ("surreal", "weird", "bizarre", "trippy", "psychedelic", "surrealism"),
+    ),
+    "with a twist": (
+        r"\b(?:plot )?twist(?:s|y|ed)?\b|\bsurprise ending\b",
+        ("twist ending", "plot twist", "twist", "twists & turns", "surprise ending"),
+    ),
+    "mind-bending": (
+        r"\bmind[- ]?(?:bending|bender|blowing|boggling|fuck|fucking|screw)\b|\bmakes? you think\b"
+        r"|\bthought[- ]provoking\b|\bcerebral\b",
+        (
+            "mindfuck",
+            "mind-bending",
+            "mind bending",
+            "thought-provoking",
+            "philosophical",
+            "cerebral",
+            "nonlinear",
+            "alternate reality",
+        ),
+    ),
+    "quirky": (r"\bquirky\b|\bwhimsical\b|\beccentric\b", ("quirky", "whimsical", "eccentric")),
+    "darkly funny": (
+        r"\b(?:dark(?:ly)?|black) (?:comed(?:y|ies)|humou?r|funny)\b",
+        ("dark comedy", "black comedy", "dark humor"),
+    ),
+    "atmospheric": (r"\batmospheric\b", ("atmospheric",)),
+    "cult": (r"\bcult (?:classic|film|movie|favou?rite|hit)s?\b", ("cult film", "cult classic")),
+}
+"""Moods people ask for that neither a catalog's genres nor its plots say, each as a
+pattern of what a user writes and the tags viewers give such films (MovieLens's
+``tags.csv``, in the pack's ``tags.json``): "something weird" finds the films tagged
+"surreal" or "dreamlike" (*Eraserhead*, *Donnie Darko*), "a movie with a twist" those
+tagged "twist ending" (*Memento*, *Fight Club*). The name is how a reply says it ("weird
+films", "films with a twist"). A pattern needs a word of kind or degree where the word is
+common in talk ("weird" alone is often about the conversation, "something weird" is not)."""
+
+
 STUDIOS: dict[str, dict[str, tuple[str, ...]]] = {
     "Marvel": {
         "writer": (

@@ -60,6 +60,7 @@ from knowledge.sequences import SequenceSet
 from knowledge.twins import Twins, find_twins
 
 CHILDREN_FILE = "children.json"
+TAGS_FILE = "tags.json"
 log = logging.getLogger(__name__)
 
 PACK_FORMAT = 1
@@ -217,6 +218,9 @@ def build_pack(
         for_children = {twins.canonical(i) for s in interactions.values() for i in s.for_children}
         if for_children:
             (tmp / CHILDREN_FILE).write_text(json.dumps(sorted(for_children)))
+        tags = film_tags(interactions, twins)
+        if tags:
+            (tmp / TAGS_FILE).write_text(json.dumps(tags, sort_keys=True))
         if collab is not None:
             collab.save(tmp)
         stages["collab"] = time.perf_counter() - t0
@@ -257,6 +261,7 @@ def build_pack(
             "twins": {"groups": len(twins.groups), "records": sum(len(g) for g in twins.groups)},
             "collab": collab.info if collab is not None else None,
             "for_children": len(for_children) or None,
+            "tagged": len(tags) or None,
             "ratings": {
                 "films": len(film_ratings),
                 "acclaimed": len(acclaimed(film_ratings)),
@@ -365,6 +370,7 @@ class Pack:
     _counts: dict[str, dict[str, int]] | None = None
     _ratings: dict[str, tuple[int, int]] | None = None
     _children: frozenset[str] | None = None
+    _tags: dict[str, frozenset[str]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -447,6 +453,22 @@ class Pack:
                 found = twins.expand(_read_ids(self.path / CHILDREN_FILE))
                 self._children = frozenset(i for i in found if i in self.catalog)
             return self._children
+
+    @property
+    def tags(self) -> dict[str, frozenset[str]]:
+        """Per record, the words viewers tagged its film with (twins share their film's);
+        empty when no source of the pack has tags."""
+        twins = self.twins
+        with self._lock:
+            if self._tags is None:
+                found = _read_tags(self.path / TAGS_FILE)
+                self._tags = {
+                    record: frozenset(words)
+                    for film, words in found.items()
+                    for record in twins.of(film)
+                    if record in self.catalog
+                }
+            return self._tags
 
     def item_embeddings(self) -> np.ndarray:
         """Item vectors, ``(n_items, dim)`` float32, row i = ``catalog.items[i]``."""
@@ -534,6 +556,29 @@ def _read_ids(path: Path) -> list[str]:
         raise PackError(f"{path}: the list of films is unreadable ({exc})") from exc
 
 
+def film_tags(interactions: Mapping[str, SequenceSet], twins: Twins) -> dict[str, list[str]]:
+    """Per film (its twins' records as one), the tags every source gave it, sorted."""
+    found: dict[str, set[str]] = {}
+    for source in interactions.values():
+        for item_id, words in source.tags.items():
+            found.setdefault(twins.canonical(item_id), set()).update(words)
+    return {film: sorted(words) for film, words in found.items()}
+
+
+def _read_tags(path: Path) -> dict[str, list[str]]:
+    if not path.exists():
+        return {}
+    try:
+        found = json.loads(path.read_text())
+        if not isinstance(found, dict) or not all(
+            isinstance(v, list) and all(isinstance(w, str) for w in v) for v in found.values()
+        ):
+            raise TypeError("not a table of films to lists of words")
+        return {str(k): v for k, v in found.items()}
+    except (OSError, ValueError, TypeError) as exc:
+        raise PackError(f"{path}: the films' tags are unreadable ({exc})") from exc
+
+
 def _damaged(path: Path, part: str, why: str) -> PackError:
     return PackError(
         f"{path}: the pack's {part} is missing or damaged ({why}); rebuild it with `parley build`"
@@ -592,6 +637,10 @@ def _open_every_part(pack: Pack) -> None:
         _ = pack.for_children
     except PackError as exc:
         raise _damaged(path, f"films for children ({CHILDREN_FILE})", str(exc)) from None
+    try:
+        _ = pack.tags
+    except PackError as exc:
+        raise _damaged(path, f"tags ({TAGS_FILE})", str(exc)) from None
 
 
 def _check_index(pack: Pack, vectors: np.ndarray) -> None:

@@ -40,6 +40,9 @@ class SequenceSet:
     rating, whatever ``min_rating`` kept (only a source of ratings has them)."""
     for_children: set[str] = field(default_factory=set)
     """Items the source lists as films for children (MovieLens's "Children" genre)."""
+    tags: dict[str, set[str]] = field(default_factory=dict)
+    """Per item, the words its viewers tagged it with, in lower case (MovieLens's
+    ``tags.csv``: "surreal", "twist ending")."""
 
     def summary(self) -> str:
         """A one-line account of the mapping."""
@@ -120,6 +123,7 @@ def movielens_sequences(
         events.setdefault(row["userId"].strip(), []).append((stamp, line, item_id))
     result.verdicts = {i: (liked[i], n) for i, n in rated.items()}
     result.for_children = _for_children(folder / "movies.csv", by_ml)
+    result.tags = _tags(folder / "tags.csv", by_ml)
     raw = {user: [i for _, _, i in sorted(evs)] for user, evs in events.items()}
     return _finish(raw, result, min_length)
 
@@ -140,6 +144,22 @@ def _for_children(movies: Path, by_ml: dict[str, str]) -> set[str]:
         item_id = by_ml.get((row["movieId"] or "").strip())
         if item_id is not None and CHILDREN_GENRE in (row["genres"] or "").split("|"):
             found.add(item_id)
+    return found
+
+
+def _tags(tags: Path, by_ml: dict[str, str]) -> dict[str, set[str]]:
+    """The catalog items' tags from ``tags.csv`` (none without it), lower case and trimmed.
+
+    What viewers call a film says what a catalog's genres and plots do not: MovieLens's
+    users tag *Memento* "twist ending" and "nonlinear", and *Eraserhead* "surreal"."""
+    if not tags.exists():
+        return {}
+    found: dict[str, set[str]] = {}
+    for _, row in read_csv(tags, ("movieId", "tag")):
+        item_id = by_ml.get((row["movieId"] or "").strip())
+        tag = " ".join((row["tag"] or "").lower().split())
+        if item_id is not None and tag:
+            found.setdefault(item_id, set()).add(tag)
     return found
 
 

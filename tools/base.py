@@ -165,6 +165,9 @@ class RankRequest:
     together: tuple[str, ...] = ()
     """Genres of ``wanted`` asked for side by side ("a horror comedy"): one kind of film,
     so a film of more of them meets the wish better."""
+    about: tuple[str, ...] = ()
+    """Ids of the items about a subject the user asked for ("a heist movie", "something
+    weird"): a wish the attributes cannot say."""
 
 
 # Input fields a ranker may declare, and the request value each one gets.
@@ -177,6 +180,7 @@ _REQUEST_FIELDS: dict[str, Callable[[RankRequest], object]] = {
     "sources": lambda r: list(r.sources[-50:]),
     "wanted": lambda r: {a: list(v) for a, v in r.wanted.items() if v},
     "together": lambda r: list(r.together),
+    "about_ids": lambda r: list(r.about),
 }
 
 

@@ -35,6 +35,14 @@ class PopularInput(BaseModel):
             "those with more of these genres come first"
         ),
     )
+    about_ids: list[str] = Field(
+        default_factory=list,
+        max_length=5000,
+        description=(
+            "ids of the items about a subject asked for (a heist, a twist ending): each "
+            "counts as one more wish met"
+        ),
+    )
 
 
 class PopularItem(BaseModel):
@@ -95,11 +103,15 @@ class PopularTool(Tool[PopularInput, PopularOutput]):
         those that meet the most of them first ("a great documentary" gets the best-known
         documentaries, not the best-known films), and of those, the ones with more of the
         genres asked for together ("a horror comedy" gets the best-known horror comedies,
-        not the best-known horror films). The sort is stable: popularity breaks ties."""
+        not the best-known horror films). Being about a subject asked for (``about_ids``) is one
+        more wish met: "a heist movie" gets *Ocean's Eleven* before *Heist*. The sort is
+        stable: popularity breaks ties."""
         excluded = set(data.exclude_ids)
         ranked = self._ranked
-        if data.wanted:
+        if data.wanted or data.about_ids:
             meeting = [self._having(name, values) for name, values in data.wanted.items()]
+            if data.about_ids:
+                meeting.append(set(data.about_ids))
             kinds = [self._having("genre", [genre]) for genre in data.together]
 
             def met(item: Item) -> tuple[int, int]:

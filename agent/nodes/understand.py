@@ -17,7 +17,7 @@ from agent.state import AgentState, Profile, ToolCall, last_user_text
 from knowledge.filters import ItemFilter
 from knowledge.graph import KNOWN_RELATIONS
 from knowledge.items import Item
-from knowledge.lexicon import studio_spans
+from knowledge.lexicon import MOODS, studio_spans
 from knowledge.linker import names_occasion
 from knowledge.text import FUNCTION_WORDS
 from tools.facts import detect_question
@@ -837,6 +837,11 @@ stories do not spell than a theme ("Marvel movies" finds three obscure records w
 descriptions say "Marvel", none of the studio's films)."""
 
 
+MOOD_LEAST = 3
+"""The fewest items a mood (`knowledge.lexicon.MOODS`) must pick out to be a wish: a pack
+without viewers' tags has none, and a mood one film has is no list."""
+
+
 def topics(
     text: str,
     mentions: Sequence[Mention],
@@ -851,7 +856,10 @@ def topics(
     person or genre the message names, no critique and no word of quality, age or kind
     (`_NOT_TOPIC`), and they pick out at least `TOPIC_LEAST` of the ``size`` catalog items
     and at most `TOPIC_SHARE` of them (``about``: the items a subject picks out). "No
-    zombie movies" rules zombies out; "I've seen all the heist movies" says neither."""
+    zombie movies" rules zombies out; "I've seen all the heist movies" says neither.
+
+    Moods (`knowledge.lexicon.MOODS`: "something weird", "a movie with a twist") are
+    read from their own words and kept when they pick out `MOOD_LEAST` items or more."""
     rest = _unnamed(text, mentions, genre_table, critiques)
     most = max(TOPIC_LEAST, int(TOPIC_SHARE * size))
     found: list[tuple[str, bool]] = []
@@ -879,4 +887,17 @@ def topics(
             and all(topic_words(topic) != topic_words(t) for t, _ in found)
         ):
             found.append((topic, pol != "dislike"))
+    # Moods ("something weird", "a movie with a twist"): their own words, which the genre
+    # table may also read ("mind-bending" as a thriller), are kept for them.
+    titles = [m for m in mentions if m.candidates and m.best.kind != "genre"]
+    named = _unnamed(text, titles, {}, critiques)
+    for mood, (pattern, _) in MOODS.items():
+        said = re.search(pattern, named)
+        if said is None or len(about(mood)) < MOOD_LEAST or any(t == mood for t, _ in found):
+            continue
+        # judged at its last word: "nothing weird" is the clause's "nothing", "weird movie"
+        last = said.start() + said.group().rfind(" ") + 1
+        pol = polarity(text, last, said.end())
+        if pol != "seen":
+            found.append((mood, pol != "dislike"))
     return found

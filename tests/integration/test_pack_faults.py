@@ -80,6 +80,7 @@ BREAKERS: dict[str, tuple[Callable[[Path], None], str]] = {
     "ratings corrupt": (lambda d: (d / "ratings.json").write_text('{"x": 3}'), "ratings"),
     "ratings impossible": (lambda d: (d / "ratings.json").write_text('{"x": [5, 2]}'), "ratings"),
     "children corrupt": (lambda d: (d / "children.json").write_text('{"x": 1}'), "children"),
+    "tags corrupt": (lambda d: (d / "tags.json").write_text('{"x": [1]}'), "tags"),
 }
 
 

@@ -802,3 +802,26 @@ def test_what_the_user_rules_out_first_is_said_back_before_the_question(
     state = chat.say("No anime please")
     assert state["act"] == "ask" and "animation" in state["profile"].avoided["genre"]
     assert state["reply"].split(".")[0].endswith("no animated films"), state["reply"]
+
+
+def test_a_mood_asked_for_gets_the_films_viewers_tagged_so() -> None:
+    """ "Something weird" picks out the films a pack's viewers tagged "surreal": they come
+    first (the popular ranker proposes them, so a thin pool still has them), the heading
+    says the mood, and "nothing weird" rules them out."""
+    from agent.ranking import unshowable
+
+    source = SmallSource()
+    source.tags = {  # type: ignore[attr-defined]
+        "notebook": frozenset({"surreal"}),
+        "heat": frozenset({"bizarre", "heist"}),
+        "up": frozenset({"weird"}),
+    }
+    ctx = AgentContext(Toolbox(source))
+    state = Conversation(ctx, "mood").say("What is your favorite weird movie?")
+    assert state["profile"].topics == ["weird"]
+    assert set(shown(state)) == {"notebook", "heat", "up"}, shown(state)
+    assert "weird films" in state["reply"].splitlines()[0], state["reply"]
+    state = Conversation(ctx, "no mood").say("I loved Inception, but nothing weird please")
+    assert state["profile"].avoided_topics == ["weird"]
+    assert {"notebook", "heat", "up"} <= unshowable(ctx, state["profile"], [])
+    assert not {"notebook", "heat", "up"} & set(shown(state))

@@ -343,6 +343,49 @@ def test_subjects_of_a_request(text: str, expected: list[tuple[str, bool]]) -> N
     assert topics(text, [], {}, about, size=6500) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What is your favorite weird movie?", [("weird", True)]),
+        ("something really surreal", [("weird", True)]),
+        ("that's weird, I thought I'd seen it", []),  # about the talk, not the film
+        ("Do you know a movie with a good twist?", [("with a twist", True)]),
+        ("a mind-bending sci-fi film", [("mind-bending", True)]),
+        ("something that makes you think", [("mind-bending", True)]),
+        ("a dark comedy", [("darkly funny", True)]),
+        ("nothing weird please", [("weird", False)]),
+        ("I don't want anything too weird", [("weird", False)]),
+        ("I hate twist endings", [("with a twist", False)]),
+        ("a quirky comedy", []),  # a mood no film of this catalog has
+    ],
+)
+def test_moods_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None:
+    """Moods the genres and plots do not say, read from their own words (the genre table
+    reads "mind-bending" and "comedy" as genres too) and kept when viewers' tags pick out
+    enough films."""
+    from agent.nodes.understand import topics
+
+    tagged = {"weird": 25, "with a twist": 22, "mind-bending": 37, "darkly funny": 20}
+
+    def about(topic: str) -> set[str]:
+        return {str(i) for i in range(tagged.get(topic, 0))}
+
+    table = {"mind-bending": ("sci-fi",), "comedy": ("comedy",), "sci-fi": ("sci-fi",)}
+    assert topics(text, [], table, about, size=6500) == expected
+
+
+def test_a_mood_picks_out_the_films_tagged_with_its_tags() -> None:
+    from agent.learned import CatalogIndex
+    from tests.fixtures.catalogs import small_catalog
+
+    tags = {"inception": {"mindfuck", "dreamlike"}, "heat": {"heist"}, "up": {"surreal"}}
+    index = CatalogIndex(small_catalog(), tags=tags)
+    assert index.about("mind-bending") == {"inception"}
+    assert index.about("weird") == {"up"}  # "dreamlike" alone is no weird film
+    assert index.about("with a twist") == set()
+    assert CatalogIndex(small_catalog()).about("weird") == set()  # a pack without tags
+
+
 def test_subjects_come_first_among_the_picks() -> None:
     from agent.ranking import wanted_first
 

@@ -52,6 +52,19 @@ def test_movielens_says_which_films_are_for_children(tmp_path: Path) -> None:
     assert found == {"r1"}  # Bambi is in no catalog record
 
 
+def test_movielens_tags_say_what_viewers_call_a_film(tmp_path: Path) -> None:
+    (tmp_path / "links.csv").write_text("movieId,imdbId,tmdbId\n1,0114709,1\n6,0113277,3\n")
+    (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.0,1\n1,6,4.0,2\n")
+    assert movielens_sequences(tmp_path, _catalog(), min_length=1).tags == {}  # no tags.csv
+    (tmp_path / "tags.csv").write_text(
+        "userId,movieId,tag,timestamp\n1,6,Heist,1\n2,6,heist ,2\n2,6,Al  Pacino,3\n"
+        "3,1,pixar,4\n3,9,surreal,5\n3,1,,6\n"
+    )
+    found = movielens_sequences(tmp_path, _catalog(), min_length=1).tags
+    # lower case, spaces tidied, once each; a film in no catalog record and an empty tag go
+    assert found == {"r3": {"heist", "al pacino"}, "r1": {"pixar"}}
+
+
 def test_movielens_sequences_without_shared_ids_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "links.csv").write_text("movieId,imdbId,tmdbId\n1,1,1\n")
     (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.0,1\n")

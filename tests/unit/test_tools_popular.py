@@ -93,3 +93,15 @@ def test_genres_asked_for_together_put_films_of_both_first(popular: PopularTool)
     either = popular.invoke({"k": 50, "wanted": wanted})
     assert isinstance(either, PopularOutput)
     assert [p.item.item_id for p in either.items] != ids
+
+
+def test_items_about_a_subject_asked_for_come_first(popular: PopularTool) -> None:
+    # "a heist movie": the films about heists, best known first, before the best-known films
+    plain = popular.invoke({"k": 10})
+    assert isinstance(plain, PopularOutput)
+    ranked = [p.item.item_id for p in plain.items]
+    about = [ranked[-1], ranked[-3]]
+    out = popular.invoke({"k": 10, "about_ids": about})
+    assert isinstance(out, PopularOutput)
+    ids = [p.item.item_id for p in out.items]
+    assert ids[:2] == [ranked[-3], ranked[-1]] and set(ids[2:]) <= set(ranked)
