@@ -72,6 +72,11 @@ FEATURES = feature_names()
 POPULARITY = FEATURES.index("popularity")
 
 
+MAKERS = ("director", "writer")
+"""The roles whose people make a film what it is (`CatalogIndex.kin`), in either role: Mamoru
+Oshii directed *Ghost in the Shell* and wrote *Jin-Roh*."""
+
+
 @dataclass
 class CatalogIndex:
     """Per-item attribute sets and figures, computed once per catalog."""
@@ -84,6 +89,7 @@ class CatalogIndex:
     tags: Mapping[str, Collection[str]] = field(default_factory=dict)
     """Per item, the words viewers tagged it with (the pack's ``tags.json``): what the
     moods of `knowledge.lexicon.MOODS` pick out."""
+    _kin: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def unit_vectors(self) -> tuple[dict[str, int], np.ndarray] | None:
@@ -224,6 +230,32 @@ class CatalogIndex:
         """Build every table now rather than in the first turn that needs it."""
         _ = (self.people, self.genres, self.title_words, self.story_words, self.spellings)
         _ = self.unit_vectors
+
+    def kin(self, item_id: str, title_share: float) -> frozenset[str]:
+        """The item's close kin: the films by its director or writer that share a genre
+        with it, and its sequels and remakes (``title_share`` of the title or more, a person
+        and a genre in common). What "no Ghost in the Shell or anything like it" rules out
+        with it: *Innocence* and *Jin-Roh*, which Mamoru Oshii wrote."""
+        found = self._kin.get(item_id)
+        if found is not None:
+            return found
+        genres = self.genres.get(item_id, frozenset())
+        own = {role: table.get(item_id, frozenset()) for role, table in self.people.items()}
+
+        def makers(j: str) -> frozenset[str]:
+            return frozenset().union(*(self.people[r].get(j, frozenset()) for r in MAKERS))
+
+        made = makers(item_id)
+        kin = set()
+        for other in self.catalog:
+            j = other.item_id
+            if j == item_id or not genres & self.genres.get(j, frozenset()):
+                continue
+            shared = any(names & self.people[r].get(j, frozenset()) for r, names in own.items())
+            if made & makers(j) or (shared and self.title_overlap(item_id, j) >= title_share):
+                kin.add(j)
+        self._kin[item_id] = found = frozenset(kin)
+        return found
 
     def title_overlap(self, a: str, b: str) -> float:
         """How much two titles share, 0 to 1: the weight of their common words over the

@@ -117,6 +117,9 @@ class Profile(BaseModel):
     """Items the user rejected; never recommended again."""
     seen: list[str] = Field(default_factory=list)
     """Items the user has already watched; never recommended again."""
+    unlike: list[str] = Field(default_factory=list)
+    """Disliked items whose close kin go too ("no Ghost in the Shell or anything like it"):
+    their sequels and their directors' films of their kind (`agent.learned.CatalogIndex.kin`)."""
     wanted: dict[str, list[str]] = Field(default_factory=dict)
     """Attribute values the user asked for, e.g. ``{"genre": ["comedy"]}`` (lowercase)."""
     avoided: dict[str, list[str]] = Field(default_factory=dict)
@@ -256,6 +259,7 @@ class Profile(BaseModel):
     def like(self, item_id: str) -> None:
         """The user likes an item: it is no longer disliked."""
         self.disliked = [i for i in self.disliked if i != item_id]
+        self.unlike = [i for i in self.unlike if i != item_id]
         _add(self.liked, item_id)
 
     def dislike(self, item_id: str) -> None:
@@ -474,6 +478,8 @@ class Profile(BaseModel):
         if belief.kind in {"liked", "disliked", "seen"}:
             bucket: list[str] = getattr(self, belief.kind)
             setattr(self, belief.kind, [i for i in bucket if i != belief.value])
+            if belief.kind == "disliked":
+                self.unlike = [i for i in self.unlike if i != belief.value]
         elif belief.kind in {"wanted", "avoided"} and belief.attribute:
             _remove(getattr(self, belief.kind), belief.attribute, belief.value.lower())
         elif belief.kind == "years":

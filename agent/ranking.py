@@ -183,6 +183,12 @@ that makes it a reason at all. Among *La La Land*'s neighbours, *Grease*, *Singi
 Rain* and *Moulin Rouge!* are over a half; *Deadpool* and *Arrival* are at 0.4."""
 
 
+NOT_FIRST = frozenset({"short"})
+"""Genres of films a person would not lead with unless they are asked for: a short
+(*Frozen Fever*, a few minutes of *Frozen*'s characters, for someone who loved *Frozen*
+and *Moana*). `tied_first` gives them no first place; they keep their place on the page."""
+
+
 def tied_first(
     ctx: AgentContext,
     profile: Profile,
@@ -201,7 +207,8 @@ def tied_first(
     2. it shares a person with one, or the people who liked one liked it too, strongly
        (`STRONG_SHARE`), and it shares a genre with that one;
     3. it shares a genre with one, or the collaborative model gives it as a reason at all;
-    4. nothing: it is on the page because it is popular.
+    4. nothing: it is on the page because it is popular; and a short (`NOT_FIRST`),
+       unless shorts are asked for.
 
     Those are the reasons a card can give. A learned ranking also knows that ReDial's
     recommenders named *The Matrix* and *Black Panther* to everyone, and that a film
@@ -220,8 +227,12 @@ def tied_first(
     subjects = [ctx.catalog_index.about(t) for t in profile.topics]
     title = ctx.catalog_index.title_overlap
 
+    wanted = set(profile.wanted.get("genre", []))
+
     def closeness(candidate: Candidate) -> int:
         item = ctx.catalog[candidate.item_id]
+        if {g.lower() for g in item.values("genre")} & (NOT_FIRST - wanted):
+            return 0
         own = {(a, v.lower()) for a in TIES for v in item.values(a)}
         ties = [{a for a, _ in own & theirs} for theirs in credits]
         # the same maker and the same kind of film: *The Mist* is by the director of *The
@@ -265,11 +276,29 @@ def tied_first(
     return first + [c for c in candidates if c.item_id not in chosen]
 
 
+def unlike_kin(ctx: AgentContext, item_id: str) -> set[str]:
+    """What "no X or anything like it" rules out with X: its close kin in the catalog
+    (`CatalogIndex.kin`) and the films its fans like most (`STRONG_SHARE` of its strongest
+    collaborative weight, or more) that share a genre with it."""
+    found = set(ctx.catalog_index.kin(item_id, SEQUEL_TITLE))
+    collab = getattr(ctx.toolbox.source, "collab", None)
+    if collab is not None:
+        least = STRONG_SHARE * collab.strongest(item_id)
+        genres = ctx.catalog_index.genres.get(item_id, frozenset())
+        found.update(
+            j
+            for j, weight in collab.top([item_id], k=50)
+            if weight >= least and genres & ctx.catalog_index.genres.get(j, frozenset())
+        )
+    return found
+
+
 def unshowable(ctx: AgentContext, profile: Profile, shown: Iterable[str]) -> set[str]:
     """Items never to recommend now: shown, liked, disliked or seen ones, those about a
     subject ruled out ("no zombie movies"), gory ones when the user wants nothing gory
     (`Profile.gentle`), films for children when family films are ruled out ("an animated
-    film for adults": `AgentContext.for_children`), their twins (the same film listed
+    film for adults": `AgentContext.for_children`), the close kin of the films disliked
+    "and anything like them" (`CatalogIndex.kin`), their twins (the same film listed
     twice) and,
     for liked ones, their echoes (`AgentContext.echoes`: a remake of the film the user just
     named, or a copy of its record under another title, is an echo, not a recommendation)."""
@@ -279,6 +308,7 @@ def unshowable(ctx: AgentContext, profile: Profile, shown: Iterable[str]) -> set
         ruled_out.extend(ctx.catalog_index.grisly)
     if any(g in profile.avoided.get("genre", []) for g in CHILDREN):
         ruled_out.extend(ctx.for_children)
+    ruled_out.extend(k for i in profile.unlike for k in unlike_kin(ctx, i))
     return ctx.twins.expand([*shown, *liked, *profile.disliked, *profile.seen, *ruled_out])
 
 

@@ -180,6 +180,13 @@ _LIKENESS = re.compile(
     r"\s+(?:quite |just |much )?$",
     re.I,
 )
+# "No Ghost in the Shell or anything like it": the film and its close kin ruled out.
+_UNLIKE = re.compile(
+    r"\b(?:or|and|nor) (?:anything|something|stuff|movies?|films?|ones?)(?: else)?"
+    r" (?:like|similar to) (?:it|that|this|them|those)\b"
+    r"|\bnothing(?: else)? (?:like|similar to) (?:it|that|this|them|those)\b",
+    re.I,
+)
 # "the newer one": a description of an item, not a wish for newer films.
 _THE_ONE = re.compile(r"\bthe (?:[\w'’-]+ ){1,3}(?:one|ones|movie|film)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:it|that|this)\b", re.I)
@@ -346,6 +353,8 @@ class Reading:
     """Where each of ``genre_words`` is in the text."""
     critique_spans: list[tuple[int, int]] = field(default_factory=list)
     """Where the critiques are in the text (no title hides in "for grown-ups")."""
+    unlike: bool = False
+    """The films ruled out go with their close kin ("no Twilight or anything like it")."""
     genres_together: list[str] = field(default_factory=list)
     """Genres asked for as one kind of film, their words side by side ("horror comedy",
     "true crime documentaries", "romantic comedies"), where "horror and comedy" is
@@ -521,6 +530,7 @@ def read(
     )
     if one is not None and reading.refers_to_one:
         reading.reference_at = reading.reference_at or one.span()
+    reading.unlike = _UNLIKE.search(text) is not None
     described = [m.span() for m in _THE_ONE.finditer(text)]
     for name, pattern in _CRITIQUES:
         spans = [

@@ -147,6 +147,8 @@ def beliefs(
     for b in profile.beliefs():
         if b.kind in {"liked", "disliked", "seen"}:
             label = title_of(b.value)
+            if b.kind == "disliked" and b.value in profile.unlike:
+                label += " and anything like it"  # its close kin go too
         elif b.kind in {"wanted", "avoided"}:
             label = value_label(b.attribute or "", name_of(b.attribute or "", b.value))
         elif b.kind == "years":

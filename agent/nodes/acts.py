@@ -286,7 +286,17 @@ def _ruled_out_now(
     subjects = [t for t in profile.avoided_topics if all(w in said for w in topic_words(t))]
     subjects += [s for s in profile.avoided_studios if s in studios]
     gentle = profile.gentle and "less_violent" in reading.critiques
-    return avoidance_phrase(ruled_out, ctx.label, subjects, gentle=gentle)
+    said_back = avoidance_phrase(ruled_out, ctx.label, subjects, gentle=gentle)
+    if reading.unlike:  # "no Ghost in the Shell or anything like it"
+        unlike = [
+            ctx.catalog[i].title
+            for i in profile.unlike
+            if i in ctx.catalog and ctx.catalog[i].title.lower() in said
+        ]
+        if unlike:
+            kin = f"nothing like {' or '.join(unlike)}"
+            said_back = f"{said_back}, {kin}" if said_back else kin
+    return said_back
 
 
 def _said_now(

@@ -269,6 +269,8 @@ def _apply_mentions(
         pol = polarity(text, mention.start, mention.end)
         if best.kind == "item" and best.item is not None:
             profile.apply_item(best.item.item_id, pol)
+            if pol == "dislike" and reading.unlike and best.item.item_id not in profile.unlike:
+                profile.unlike.append(best.item.item_id)  # "no X or anything like it"
         elif best.kind != "genre" or best.label.lower() in known_genres:
             for attribute in _attributes_of(ctx, mention, text):
                 profile.apply_value(attribute, best.label, pol)

@@ -737,6 +737,18 @@ def test_the_first_cards_are_films_tied_to_what_the_user_loved() -> None:
     ctx = AgentContext(Toolbox(SmallSource(Catalog(known))))
     got = [c.item_id for c in tied_first(ctx, Profile(liked=["inception"]), candidates)]
     assert "dune-1984" not in got[:3] and got[0] == "interstellar"
+    # A short is no film to lead with (Frozen Fever for Frozen), unless shorts are asked for.
+    short = [
+        i.model_copy(update={"attributes": {**i.attributes, "genre": ["sci-fi", "short"]}})
+        if i.item_id == "interstellar"
+        else i
+        for i in plain
+    ]
+    ctx = AgentContext(Toolbox(SmallSource(Catalog(short))))
+    got = [c.item_id for c in tied_first(ctx, Profile(liked=["inception"]), candidates)]
+    assert "interstellar" not in got[:3] and got[0] == "dark-knight"
+    asked = Profile(liked=["inception"], wanted={"genre": ["short"]})
+    assert tied_first(ctx, asked, candidates)[0].item_id == "interstellar"
 
 
 def test_a_film_ruled_out_stays_out_through_its_twin_record() -> None:
@@ -825,3 +837,29 @@ def test_a_mood_asked_for_gets_the_films_viewers_tagged_so() -> None:
     assert state["profile"].avoided_topics == ["weird"]
     assert {"notebook", "heat", "up"} <= unshowable(ctx, state["profile"], [])
     assert not {"notebook", "heat", "up"} & set(shown(state))
+
+
+def test_no_film_or_anything_like_it_rules_out_its_kin(chat: Conversation) -> None:
+    """ "No Inception or anything like it" rules out Inception and its close kin: Nolan's
+    films of its kind (and sequels, and what its fans like most of its kind); the reply
+    says so. Taking the dislike back takes the kin back too."""
+    from agent.profile import Belief
+    from agent.ranking import unshowable
+
+    ctx = chat.ctx
+    assert ctx.catalog_index.kin("inception", 0.3) == {
+        "interstellar",
+        "dark-knight",
+        "dark-knight-rises",
+    }
+    state = chat.say("I loved Titanic. No Inception or anything like it please")
+    profile = state["profile"]
+    assert profile.disliked == ["inception"] and profile.unlike == ["inception"]
+    never = unshowable(ctx, profile, [])
+    assert {"inception", "interstellar", "dark-knight", "dark-knight-rises"} <= never
+    assert "nothing like Inception" in state["reply"].splitlines()[0], state["reply"]
+    profile.forget(Belief(kind="disliked", value="inception"))
+    assert profile.unlike == [] and "interstellar" not in unshowable(ctx, profile, [])
+    # without "anything like it", the film alone
+    plain = chat.say("no Dune please")["profile"]
+    assert "dune-1984" not in plain.unlike and "dune-2021" not in plain.unlike

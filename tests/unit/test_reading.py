@@ -349,3 +349,17 @@ def test_a_classic_genre_is_an_old_film() -> None:
 )
 def test_small_talk(text: str, small_talk: bool) -> None:
     assert read(text).pleasantry is small_talk
+
+
+@pytest.mark.parametrize(
+    ("text", "unlike"),
+    [
+        ("No Airplane! or anything like it please", True),
+        ("nothing like that please", True),
+        ("not Twilight and nothing similar to it", True),
+        ("something like it please", False),  # more of the kind, asked for
+        ("I loved Airplane!", False),
+    ],
+)
+def test_anything_like_it_goes_with_the_film_ruled_out(text: str, unlike: bool) -> None:
+    assert read(text).unlike is unlike

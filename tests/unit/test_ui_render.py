@@ -151,6 +151,9 @@ def test_beliefs_list_every_part_of_the_profile() -> None:
     assert [b.removable for b in found][-1] is False
     assert item_marks(found) == {"a": {"liked"}, "b": {"disliked"}, "c": {"seen"}}
     assert beliefs(Profile(), title_of=str) == []
+    # "no b or anything like it": the panel says the kin go too
+    unlike = beliefs(Profile(disliked=["b"], unlike=["b"]), title_of=lambda i: f"Title {i}")
+    assert [b.label for b in unlike] == ["Title b and anything like it"]
 
 
 def test_asked_for_people_are_named_as_the_catalog_spells_them() -> None:
