@@ -185,7 +185,8 @@ class CatalogIndex:
 
     def about(self, topic: str) -> frozenset[str]:
         """The items whose title or description has every word of a subject ("heist", "about
-        time travel": `topic_words`), or a word that tells it (`_told`); for a mood
+        time travel": `topic_words`), or a word that tells it (`_told`), and those tagged
+        with the subject (`tagged`); for a mood
         (`knowledge.lexicon.MOODS`: "weird", "with a twist"), the items tagged with one of
         its tags."""
         if topic in MOODS:
@@ -196,7 +197,7 @@ class CatalogIndex:
         found = self._told(terms[0])
         for term in terms[1:]:
             found = found & self._told(term)
-        return found
+        return found | self.tagged.get(" ".join(terms), frozenset())
 
     def _told(self, term: str) -> frozenset[str]:
         """The items whose title or description has the word or one of its
@@ -213,10 +214,29 @@ class CatalogIndex:
         for item_id, tagged in self.tags.items():
             if item_id not in self.catalog:
                 continue
-            for mood, (_, tags) in MOODS.items():
-                if any(t in tagged for t in tags):
-                    found.setdefault(mood, set()).add(item_id)
+            for name, mood in MOODS.items():
+                if any(t in tagged for t in mood.tags):
+                    found.setdefault(name, set()).add(item_id)
+        if self.tags:  # a plot says only a few moods, and a pack without tags reads none
+            for name, mood in MOODS.items():
+                if mood.plot is not None:
+                    said = re.compile(mood.plot, re.I)
+                    found.setdefault(name, set()).update(
+                        i.item_id for i in self.catalog if said.search(i.description)
+                    )
         return {mood: frozenset(ids) for mood, ids in found.items()}
+
+    @cached_property
+    def tagged(self) -> dict[str, frozenset[str]]:
+        """Tag (its words in the singular) -> the items tagged with it: a subject's films
+        that no plot names it in (*Ocean's Eleven* is tagged "heist")."""
+        found: dict[str, set[str]] = {}
+        for item_id, tags in self.tags.items():
+            for tag in tags:
+                key = " ".join(singular(w) for w in words(tag) if w not in STOPWORDS)
+                if key and item_id in self.catalog:
+                    found.setdefault(key, set()).add(item_id)
+        return {tag: frozenset(ids) for tag, ids in found.items()}
 
     @cached_property
     def grisly(self) -> frozenset[str]:

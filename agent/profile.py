@@ -80,7 +80,7 @@ RECENT_YEARS = 3
 catalog, collected in 2018, 2015 to 2018."""
 
 
-TOPIC_LEADS = ("about", "involving", "featuring", "set in", "set on", "with")
+TOPIC_LEADS = ("about", "involving", "featuring", "set in", "set on", "with", "based on")
 """How a subject said after the film word begins ("a movie about sharks", and the mood "with
 a twist", `knowledge.lexicon.MOODS`); one said before it ("a heist movie") is kept bare."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -191,20 +192,41 @@ Transylvania*), which catalogs list as animation or family, seldom as horror. Ke
 words in the singular, as `agent.learned.CatalogIndex.about` compares them."""
 
 
-MOODS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "weird": (
-        r"(?:something|anything|nothing|more|really|very|super|pretty|kinda|a bit|truly)"
-        r"(?: (?:too|so|really|very|truly))? (?:weird|bizarre"
-        r"|strange|odd|surreal|trippy|offbeat)\b|\b(?:weird|bizarre|strange|odd|surreal|trippy"
-        r"|offbeat|psychedelic)(?: [a-z-]+)?(?: (?:movie|film|flick|stuff|one)s?\b)|\b(?:surreal"
-        r"|trippy|psychedelic)\b",
+def _described(words: str) -> str:
+    """A pattern for a film described by one of ``words`` (alternatives of a regex) where
+    the words are common in talk: after "something" and the like ("something weird",
+    "nothing too creepy") or before a film word ("a weird sci-fi movie", "sad ones"); "it
+    was really sad" says what a film was, not what to watch next."""
+    return (
+        r"\b(?:something|anything|nothing|more)"
+        rf"(?: (?:too|so|really|very|truly))? (?:{words})\b"
+        rf"|\b(?:{words})(?: [a-z-]+)? (?:movie|film|flick|stuff|one)s?\b"
+    )
+
+
+@dataclass(frozen=True)
+class Mood:
+    """A mood people ask for (`MOODS`): what a user writes, and the films it picks out."""
+
+    said: str
+    """A regex of what a user writes (lower case)."""
+    tags: tuple[str, ...]
+    """Tags viewers give such films."""
+    plot: str | None = None
+    """A regex of what a description says of such films, if it says it at all."""
+
+
+MOODS: dict[str, Mood] = {
+    "weird": Mood(
+        _described("weird|bizarre|strange|odd|surreal|trippy|offbeat|psychedelic")
+        + r"|\b(?:surreal|trippy|psychedelic)\b",
         ("surreal", "weird", "bizarre", "trippy", "psychedelic", "surrealism"),
     ),
-    "with a twist": (
+    "with a twist": Mood(
         r"\b(?:plot )?twist(?:s|y|ed)?\b|\bsurprise ending\b",
         ("twist ending", "plot twist", "twist", "twists & turns", "surprise ending"),
     ),
-    "mind-bending": (
+    "mind-bending": Mood(
         r"\bmind[- ]?(?:bending|bender|blowing|boggling|fuck|fucking|screw)\b|\bmakes? you think\b"
         r"|\bthought[- ]provoking\b|\bcerebral\b",
         (
@@ -218,21 +240,54 @@ MOODS: dict[str, tuple[str, tuple[str, ...]]] = {
             "alternate reality",
         ),
     ),
-    "quirky": (r"\bquirky\b|\bwhimsical\b|\beccentric\b", ("quirky", "whimsical", "eccentric")),
-    "darkly funny": (
+    "quirky": Mood(r"\bquirky\b|\bwhimsical\b|\beccentric\b", ("quirky", "whimsical", "eccentric")),
+    "darkly funny": Mood(
         r"\b(?:dark(?:ly)?|black) (?:comed(?:y|ies)|humou?r|funny)\b",
         ("dark comedy", "black comedy", "dark humor"),
     ),
-    "atmospheric": (r"\batmospheric\b", ("atmospheric",)),
-    "cult": (r"\bcult (?:classic|film|movie|favou?rite|hit)s?\b", ("cult film", "cult classic")),
+    "atmospheric": Mood(r"\batmospheric\b", ("atmospheric",)),
+    "cult": Mood(
+        r"\bcult (?:classic|film|movie|favou?rite|hit)s?\b", ("cult film", "cult classic")
+    ),
+    "sad": Mood(
+        _described("sad|emotional|heartbreaking|moving|tearful")
+        + r"|\btear ?jerkers?\b|\bmakes? (?:me|you|us) cry\b|\bmade me cry\b|\bneed (?:a|to) cry\b",
+        ("sad", "emotional", "tearjerker", "heartbreaking", "bittersweet", "depressing"),
+    ),
+    "creepy": Mood(
+        _described("creepy|disturbing|unsettling|eerie|spooky"),
+        ("creepy", "disturbing", "eerie", "unsettling"),
+    ),
+    "suspenseful": Mood(
+        _described("suspenseful|tense|nail-?biting|gripping")
+        + r"|\bsuspense\b|\bedge of (?:my|your|the) seat\b",
+        ("suspense", "tense", "suspenseful"),
+    ),
+    "heartwarming": Mood(
+        _described("heart-?warming|touching|inspiring|inspirational|uplifting|feel-?good"),
+        ("heartwarming", "touching", "inspirational", "uplifting", "feel-good"),
+    ),
+    "based on a true story": Mood(
+        r"\b(?:based on|inspired by) (?:a |the )?(?:true|real) (?:story|stories|events)\b"
+        r"|\btrue stor(?:y|ies)\b|\breal[- ]life (?:story|stories|events)\b",
+        ("true story", "based on a true story", "biopic"),
+        plot=r"\b(?:true|real-life) (?:story|stories|events)\b",
+    ),
+    "superhero": Mood(
+        r"\bsuper ?hero(?:e?s)?\b|\bcomic ?book\b",
+        ("superhero", "comic book", "superheroes"),
+        plot=r"\bsuper ?hero(?:e?s)?\b",
+    ),
 }
-"""Moods people ask for that neither a catalog's genres nor its plots say, each as a
-pattern of what a user writes and the tags viewers give such films (MovieLens's
-``tags.csv``, in the pack's ``tags.json``): "something weird" finds the films tagged
-"surreal" or "dreamlike" (*Eraserhead*, *Donnie Darko*), "a movie with a twist" those
-tagged "twist ending" (*Memento*, *Fight Club*). The name is how a reply says it ("weird
-films", "films with a twist"). A pattern needs a word of kind or degree where the word is
-common in talk ("weird" alone is often about the conversation, "something weird" is not)."""
+"""Moods people ask for that a catalog's genres do not say and its plots seldom do: what a
+user writes, the tags viewers give such films (MovieLens's ``tags.csv``, in the pack's
+``tags.json``) and, for the few a plot does say ("the true story of"), what it says.
+"Something weird" finds the films tagged "surreal" (*Eraserhead*, *Donnie Darko*), "a
+movie with a twist" those tagged "twist ending" (*Memento*, *Fight Club*). The name is how
+a reply says it ("weird films", "films with a twist", "films based on a true story"). A
+word common in talk needs a word of kind or degree (`_described`: "weird" alone is often
+about the conversation, "something weird" is not). Chosen from the tags' vocabulary and
+the seekers' words in the ReDial training dialogues."""
 
 
 STUDIOS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -893,8 +893,8 @@ def topics(
     # table may also read ("mind-bending" as a thriller), are kept for them.
     titles = [m for m in mentions if m.candidates and m.best.kind != "genre"]
     named = _unnamed(text, titles, {}, critiques)
-    for mood, (pattern, _) in MOODS.items():
-        said = re.search(pattern, named)
+    for mood, told in MOODS.items():
+        said = re.search(told.said, named)
         if said is None or len(about(mood)) < MOOD_LEAST or any(t == mood for t, _ in found):
             continue
         # judged at its last word: "nothing weird" is the clause's "nothing", "weird movie"

@@ -15,7 +15,7 @@ from agent.ranking import fuse
 from agent.sessions import LongTermProfiles
 from agent.state import Candidate, Profile
 from knowledge.errors import ParleyError
-from knowledge.items import Catalog
+from knowledge.items import Catalog, Item
 from prompts import render, template_names
 from tests.fixtures.catalogs import _item
 
@@ -357,6 +357,9 @@ def test_subjects_of_a_request(text: str, expected: list[tuple[str, bool]]) -> N
         ("I don't want anything too weird", [("weird", False)]),
         ("I hate twist endings", [("with a twist", False)]),
         ("a quirky comedy", []),  # a mood no film of this catalog has
+        ("Are there any good movies that will make me cry?", [("sad", True)]),
+        ("I know it's really sad, I loved him", []),  # what a film was, no wish
+        ("a good movie based on a true story", [("based on a true story", True)]),
     ],
 )
 def test_moods_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None:
@@ -366,6 +369,7 @@ def test_moods_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None
     from agent.nodes.understand import topics
 
     tagged = {"weird": 25, "with a twist": 22, "mind-bending": 37, "darkly funny": 20}
+    tagged |= {"sad": 30, "based on a true story": 40}
 
     def about(topic: str) -> set[str]:
         return {str(i) for i in range(tagged.get(topic, 0))}
@@ -384,6 +388,13 @@ def test_a_mood_picks_out_the_films_tagged_with_its_tags() -> None:
     assert index.about("weird") == {"up"}  # "dreamlike" alone is no weird film
     assert index.about("with a twist") == set()
     assert CatalogIndex(small_catalog()).about("weird") == set()  # a pack without tags
+    # a subject's films include those tagged with it that no plot names it in
+    assert "heat" in index.about("heist") and "heat" in index.about("heists")
+    assert "heat" not in CatalogIndex(small_catalog()).about("heist")
+    # a mood a plot can say: "the true story of"
+    true = Item(item_id="true", title="True", year=2000, description="The true story of a dog.")
+    catalog = Catalog([*small_catalog(), true])
+    assert CatalogIndex(catalog, tags=tags).about("based on a true story") == {"true"}
 
 
 def test_subjects_come_first_among_the_picks() -> None:
