@@ -208,6 +208,8 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             len(ctx.catalog),
             [*reading.critique_spans, *studios],
         )
+        if any(wanted for _, wanted in subjects) and _INSTEAD.search(text):
+            profile.topics = []  # "a twist" then "something sad instead": sad films only
         for topic, wanted in subjects:
             topic = ctx.catalog_index.spell(topic)
             if wanted:
@@ -221,7 +223,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
             text,
             mentions,
             ctx.genre_words,
-            [*reading.critique_spans, *studios],
+            [*reading.critique_spans, *studios, *mood_spans(text)],
             {w for topic, _ in subjects for w in topic.split()},
         )
     ):
@@ -761,6 +763,10 @@ _FILLER = frozenset(
         "weekend",
         "evening",
         "night",
+        # nor does asking for it in place of what came before
+        "instead",
+        "rather",
+        "will",
     }
 )
 
@@ -837,6 +843,15 @@ TOPIC_LEAST = 8
 """The fewest items a subject must pick out: fewer, and it is more likely a name the
 stories do not spell than a theme ("Marvel movies" finds three obscure records whose
 descriptions say "Marvel", none of the studio's films)."""
+
+
+_INSTEAD = re.compile(r"\b(?:instead|rather)\b", re.I)
+
+
+def mood_spans(text: str) -> list[tuple[int, int]]:
+    """Where the message says a mood (`knowledge.lexicon.MOODS`): no free wish besides."""
+    lower = text.lower()
+    return [m.span() for mood in MOODS.values() for m in re.finditer(mood.said, lower)]
 
 
 MOOD_LEAST = 3

@@ -833,6 +833,15 @@ def test_a_mood_asked_for_gets_the_films_viewers_tagged_so() -> None:
     assert state["profile"].topics == ["weird"]
     assert set(shown(state)) == {"notebook", "heat", "up"}, shown(state)
     assert "weird films" in state["reply"].splitlines()[0], state["reply"]
+    # another mood "instead" takes the place of the first, and is no free wish besides
+    source.tags["titanic"] = frozenset({"sad"})  # type: ignore[attr-defined]
+    source.tags["forrest-gump"] = frozenset({"emotional"})  # type: ignore[attr-defined]
+    source.tags["cast-away"] = frozenset({"tearjerker"})  # type: ignore[attr-defined]
+    ctx = AgentContext(Toolbox(source))
+    talk = Conversation(ctx, "instead")
+    talk.say("something weird please")
+    profile = talk.say("something that will make me cry instead")["profile"]
+    assert profile.topics == ["sad"] and profile.notes == []
     state = Conversation(ctx, "no mood").say("I loved Inception, but nothing weird please")
     assert state["profile"].avoided_topics == ["weird"]
     assert {"notebook", "heat", "up"} <= unshowable(ctx, state["profile"], [])
