@@ -6,7 +6,8 @@ import pytest
 
 from agent.agent import ParleyAgent
 from agent.profile import Profile
-from knowledge.lexicon import STUDIOS
+from agent.ranking import unshowable
+from knowledge.lexicon import MOODS, STUDIOS
 from knowledge.pack import Pack
 from knowledge.twins import folded_title
 
@@ -413,7 +414,8 @@ def test_anime_is_japanese_animation(agent: ParleyAgent, redial_pack: Pack) -> N
         "Nausicaä of the Valley of the Wind",
         "The Girl Who Leapt Through Time",
     }
-    result = agent.turn(agent.new_session(), "Can you recommend some good anime?")
+    # a user of its own: what earlier tests' users have seen stays theirs
+    result = agent.turn(agent.new_session(user="anime"), "Can you recommend some good anime?")
     assert len(result.items) == 3 and "Japanese" in result.reply, result.reply
     for item in result.items:
         assert "animation" in redial_pack.catalog[item.item_id].values("genre"), item.title
@@ -484,3 +486,46 @@ def test_anything_other_than_anime_drops_the_wish(agent: ParleyAgent) -> None:
     profile = agent.profile(session)
     assert profile.studios == {} and "animation" in profile.avoided.get("genre", [])
     assert profile.wanted.get("genre") == ["comedy"]
+
+
+def test_moods_are_the_films_viewers_tagged_so(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """ "A movie with a good twist" and "something weird" are in no genre and seldom in a
+    plot: the pack keeps MovieLens's tags, and a mood is the films tagged with one of its
+    tags. Before, both got the best-known films (*It*, *Die Hard*, *Black Panther*)."""
+    assert redial_pack.manifest["tagged"] > 900
+    tags = redial_pack.tags
+    twists = {"twist ending", "plot twist", "twist", "twists & turns", "surprise ending"}
+    for text, mood in [
+        ("Do you know a movie with a good twist?", "with a twist"),
+        ("What is your favorite weird movie?", "weird"),
+        ("Are there any good movies that will make me cry?", "sad"),
+    ]:
+        session = agent.new_session(user=f"mood-{mood}")
+        result = agent.turn(session, text)
+        assert agent.profile(session).topics == [mood]
+        assert result.act == "recommend" and len(result.items) == 3
+        for item in result.items:
+            found = tags.get(item.item_id, frozenset())
+            assert found & set(MOODS[mood].tags), item
+    # ruled out, and said back
+    session = agent.new_session(user="no-twist")
+    result = agent.turn(session, "I loved Heat, but I hate twist endings")
+    assert agent.profile(session).avoided_topics == ["with a twist"]
+    assert "no films with a twist" in result.reply
+    assert not any(tags.get(i.item_id, frozenset()) & twists for i in result.items)
+
+
+def test_no_film_or_anything_like_it(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """ "No Ghost in the Shell or anything like it" after "I loved Akira" was followed by its
+    sequel: its close kin go with it now (*Innocence*, by its director; *Jin-Roh*, which
+    he wrote)."""
+    session = agent.new_session(user="unlike")
+    agent.turn(session, "I loved Akira")
+    result = agent.turn(session, "No Ghost in the Shell or anything like it please")
+    assert "nothing like Ghost in the Shell" in result.reply
+    never = unshowable(agent.context, agent.profile(session), [])
+    titles = {redial_pack.catalog[i].title for i in never}
+    assert {"Ghost in the Shell 2: Innocence", "Jin-Roh: The Wolf Brigade"} <= titles
+    assert not any(
+        "Ghost in the Shell" in redial_pack.catalog[i.item_id].title for i in result.items
+    )
