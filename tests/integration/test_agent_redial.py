@@ -415,11 +415,17 @@ def test_anime_is_japanese_animation(agent: ParleyAgent, redial_pack: Pack) -> N
         "The Girl Who Leapt Through Time",
     }
     # a user of its own: what earlier tests' users have seen stays theirs
-    result = agent.turn(agent.new_session(user="anime"), "Can you recommend some good anime?")
+    session = agent.new_session(user="anime")
+    result = agent.turn(session, "Can you recommend some good anime?")
     assert len(result.items) == 3 and "Japanese" in result.reply, result.reply
-    for item in result.items:
+    more = agent.turn(session, "more please")
+    shown = [*result.items, *more.items]
+    for item in shown:
         assert "animation" in redial_pack.catalog[item.item_id].values("genre"), item.title
-    assert sum(item.title in expected for item in result.items) >= 2, result.items
+    # The classics come in the first two replies. Which of them lead depends on the
+    # trained ranker: two builds of the same code led with Akira and Cowboy Bebop, and
+    # with Ghost in the Shell: Arise and My Neighbor Totoro.
+    assert sum(item.title in expected for item in shown) >= 3, shown
 
 
 def test_a_recent_comedy_is_recent_for_the_catalog(agent: ParleyAgent, redial_pack: Pack) -> None:
