@@ -119,7 +119,8 @@ class Profile(BaseModel):
     """Items the user has already watched; never recommended again."""
     unlike: list[str] = Field(default_factory=list)
     """Disliked items whose close kin go too ("no Ghost in the Shell or anything like it"):
-    their sequels and their directors' films of their kind (`agent.learned.CatalogIndex.kin`)."""
+    their makers' films of their kind, their sequels, and what their fans like most of
+    their kind (`agent.ranking.unlike_kin`)."""
     wanted: dict[str, list[str]] = Field(default_factory=dict)
     """Attribute values the user asked for, e.g. ``{"genre": ["comedy"]}`` (lowercase)."""
     avoided: dict[str, list[str]] = Field(default_factory=dict)
