@@ -72,9 +72,11 @@ FEATURES = feature_names()
 POPULARITY = FEATURES.index("popularity")
 
 
-MAKERS = ("director", "writer")
+KIN_ROLES = ("director", "writer")
 """The roles whose people make a film what it is (`CatalogIndex.kin`), in either role: Mamoru
-Oshii directed *Ghost in the Shell* and wrote *Jin-Roh*."""
+Oshii directed *Ghost in the Shell* and wrote *Jin-Roh*. (`agent.ranking.MAKERS`, for how
+close a card is to a liked film, leaves the writer out: there the novelist would tie
+*The Shining* to *The Shawshank Redemption*.)"""
 
 
 @dataclass
@@ -89,7 +91,7 @@ class CatalogIndex:
     tags: Mapping[str, Collection[str]] = field(default_factory=dict)
     """Per item, the words viewers tagged it with (the pack's ``tags.json``): what the
     moods of `knowledge.lexicon.MOODS` pick out."""
-    _kin: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _kin: dict[tuple[str, float], frozenset[str]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def unit_vectors(self) -> tuple[dict[str, int], np.ndarray] | None:
@@ -256,26 +258,32 @@ class CatalogIndex:
         with it, and its sequels and remakes (``title_share`` of the title or more, a person
         and a genre in common). What "no Ghost in the Shell or anything like it" rules out
         with it: *Innocence* and *Jin-Roh*, which Mamoru Oshii wrote."""
-        found = self._kin.get(item_id)
+        found = self._kin.get((item_id, title_share))
         if found is not None:
             return found
         genres = self.genres.get(item_id, frozenset())
         own = {role: table.get(item_id, frozenset()) for role, table in self.people.items()}
-
-        def makers(j: str) -> frozenset[str]:
-            return frozenset().union(*(self.people[r].get(j, frozenset()) for r in MAKERS))
-
-        made = makers(item_id)
+        made = self.makers.get(item_id, frozenset())
         kin = set()
         for other in self.catalog:
             j = other.item_id
             if j == item_id or not genres & self.genres.get(j, frozenset()):
                 continue
             shared = any(names & self.people[r].get(j, frozenset()) for r, names in own.items())
-            if made & makers(j) or (shared and self.title_overlap(item_id, j) >= title_share):
+            if made & self.makers.get(j, frozenset()) or (
+                shared and self.title_overlap(item_id, j) >= title_share
+            ):
                 kin.add(j)
-        self._kin[item_id] = found = frozenset(kin)
+        self._kin[item_id, title_share] = found = frozenset(kin)
         return found
+
+    @cached_property
+    def makers(self) -> dict[str, frozenset[str]]:
+        """Item -> the lowercase names of its directors and writers (`KIN_ROLES`)."""
+        return {
+            i.item_id: frozenset().union(*(self.people[r][i.item_id] for r in KIN_ROLES))
+            for i in self.catalog
+        }
 
     def title_overlap(self, a: str, b: str) -> float:
         """How much two titles share, 0 to 1: the weight of their common words over the

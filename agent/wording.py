@@ -139,6 +139,14 @@ def avoidance_phrase(
     return ", ".join(parts)
 
 
+def said_back(ruled_out: str, variant: int) -> str:
+    """The sentence that says back what a message ruled out (`avoidance_phrase`), before
+    the new picks or the next question: "Got it: no war films."; "" when nothing."""
+    if not ruled_out:
+        return ""
+    return (f"Got it: {ruled_out}.", f"Noted: {ruled_out}.", f"OK, {ruled_out}.")[variant % 3]
+
+
 ROLE_ORDER = ("director", "writer", "star")
 ROLE_LEADS = {"director": "directed by", "writer": "written by", "star": "with"}
 PARTICIPLES = {"director": "directed", "writer": "written"}

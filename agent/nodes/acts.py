@@ -15,7 +15,7 @@ from agent.questions import ASKABLE, QUESTIONS, TOPICS, best_question
 from agent.reading import THANKS, Reading, read
 from agent.runtime import AgentContext
 from agent.state import AgentState, ReplyPlan, last_user_text
-from agent.wording import avoidance_phrase, variant, wish_phrase
+from agent.wording import avoidance_phrase, said_back, variant, wish_phrase
 from knowledge.items import Item
 from knowledge.lexicon import studio_spans
 from prompts import render
@@ -85,14 +85,16 @@ def ask(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, object]:
     turn = len(state.get("messages", []))
     said = last_user_text(state.get("messages", [])).lower()
     reading = read(said, genres=ctx.genre_words, now_year=ctx.catalog.present_year())
+    phrasing = variant(f"ask{turn}")
+    # "No anime please" and nothing else yet: said back before the question.
+    noted = _ruled_out_now(ctx, profile, said, reading) if ack in {"", "reject"} else ""
     template = render(
         "replies/ask",
         ack=ack,
-        # "No anime please" and nothing else yet: said back before the question.
-        noted=_ruled_out_now(ctx, profile, said, reading) if ack in {"", "reject"} else "",
+        noted=said_back(noted, phrasing),
         attribute=attribute,
         options=options,
-        variant=variant(f"ask{turn}"),
+        variant=phrasing,
     )
     prompt = render("ask", known=_known(profile, ctx), question=question, options=options)
     return {
@@ -172,9 +174,10 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     said_studios = {ctx.studio_words[w][0] for _, _, w in studio_spans(said, ctx.studio_words)}
     studio_now = bool(said_studios & set(profile.studios))
     fresh = studio_now or any(_said_now(profile.wanted, said, genres).values())
+    phrasing = variant(f"rec{turn}")
     template = render(
         "replies/recommend",
-        noted=_ruled_out_now(ctx, profile, said, reading, said_studios),
+        noted=said_back(_ruled_out_now(ctx, profile, said, reading, said_studios), phrasing),
         mood="reject"
         if intent == "reject"
         else "more"
@@ -184,7 +187,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
         wish=wish,
         asked=bool(profile.wanted or profile.topics or profile.notes),
         items=rows,
-        variant=variant(f"rec{turn}"),
+        variant=phrasing,
     )
     prompt = render(
         "recommend",
