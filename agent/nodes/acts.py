@@ -168,6 +168,7 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     )
     said = last_user_text(state.get("messages", [])).lower()
     reading = read(said, genres=ctx.genre_words, now_year=ctx.catalog.present_year())
+    unmet = _unmet_now(ctx, profile, said, [ctx.catalog[c.item_id] for c in chosen])
     genres = {g for g, _ in reading.genre_words}
     # A studio is said by its name, not its people's ("seen it; something from Pixar
     # instead" leads with the Pixar films, not with "a few more").
@@ -177,7 +178,14 @@ def recommend(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, ob
     phrasing = variant(f"rec{turn}")
     template = render(
         "replies/recommend",
-        noted=said_back(_ruled_out_now(ctx, profile, said, reading, said_studios), phrasing),
+        noted=" ".join(
+            part
+            for part in (
+                said_back(_ruled_out_now(ctx, profile, said, reading, said_studios), phrasing),
+                unmet,
+            )
+            if part
+        ),
         mood="reject"
         if intent == "reject"
         else "more"
@@ -279,7 +287,8 @@ def _ruled_out_now(
     """What the message just ruled out, in words ("no horror films"), to be said back
     before the new picks or the next question; "" when nothing. A genre is said back when
     the message names it as its own word or rules it out in words of its own ("no anime"
-    for animation); "no horrors of war" after "no horror" says no more than it did."""
+    for animation), in the singular or the plural ("no thrillers"); "more, no war films" after
+    "no horror" says only "no war films"."""
     disliked = {
         g
         for (g, pol), (a, b) in zip(reading.genre_words, reading.genre_spans, strict=True)
@@ -302,6 +311,24 @@ def _ruled_out_now(
     return said_back
 
 
+def _unmet_now(ctx: AgentContext, profile: Profile, said: str, items: Sequence[Item]) -> str:
+    """The sentence that owns up to a subject the message asked for and no pick has ("I
+    couldn't find any comedies with a twist that fit everything else you asked."); "" when
+    every subject asked for just now is met by a pick. The picks then keep the rest of the
+    wish, and the reply must not pass them off as what was asked."""
+    about = ctx.catalog_index.about
+    missing = [
+        t
+        for t in profile.topics
+        if all(w in said for w in topic_words(t)) and not any(i.item_id in about(t) for i in items)
+    ]
+    if not missing:
+        return ""
+    asked = wish_phrase(profile.model_copy(update={"topics": missing[-1:]}), ctx.label)
+    rest = "everything else you asked" if profile.avoided or len(profile.wanted) > 1 else ""
+    return f"I couldn't find any {asked}" + (f" that fit {rest}." if rest else ".")
+
+
 def _said_now(
     table: dict[str, list[str]], said: str, genres: Collection[str] = ()
 ) -> dict[str, list[str]]:
@@ -313,7 +340,7 @@ def _said_now(
         a: [
             v
             for v in vs
-            if re.search(rf"\b{re.escape(v)}\b", said) or (a == "genre" and v in genres)
+            if re.search(rf"\b{re.escape(v)}(?:s|es)?\b", said) or (a == "genre" and v in genres)
         ]
         for a, vs in table.items()
     }

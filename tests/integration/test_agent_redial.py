@@ -519,6 +519,15 @@ def test_moods_are_the_films_viewers_tagged_so(agent: ParleyAgent, redial_pack: 
     assert agent.profile(session).avoided_topics == ["with a twist"]
     assert "no films with a twist" in result.reply
     assert not any(tags.get(i.item_id, frozenset()) & twists for i in result.items)
+    # Asked for, and no film meets it and the rest: the reply owns up to it, and says back
+    # every genre ruled out ("no thrillers" was lost to its plural).
+    session = agent.new_session(user="twist-comedy")
+    result = agent.turn(session, "I like comedies. No thrillers, no mysteries and no crime films")
+    assert "no thrillers, no mysteries, no crime films" in result.reply, result.reply
+    result = agent.turn(session, "Something with a twist")
+    # (Of the films tagged with a twist, the one comedy, Burn After Reading, is a crime film.)
+    assert not {i.item_id for i in result.items} & agent.context.catalog_index.about("with a twist")
+    assert "couldn't find any comedies with a twist" in result.reply, result.reply
 
 
 def test_no_film_or_anything_like_it(agent: ParleyAgent, redial_pack: Pack) -> None:

@@ -606,10 +606,19 @@ def test_what_the_user_rules_out_is_said_back_before_the_new_picks(talk: Convers
     assert state["act"] == "recommend" and "horror" in state["profile"].avoided.get("genre", [])
     first = state["reply"].splitlines()[0]
     assert "no horror films" in first, first
-    # Said once: a later message that merely contains the word does not repeat it.
-    later = talk.say("more please, no horrors of war")
+    # Said once: a later message that rules out something else does not repeat it.
+    later = talk.say("more please, no war films")
     assert later["act"] == "recommend"
-    assert "no horror films" not in later["reply"].splitlines()[0]
+    first = later["reply"].splitlines()[0]
+    assert "no horror films" not in first and "no war films" in first, first
+
+
+def test_a_genre_ruled_out_in_the_plural_is_said_back(talk: Conversation) -> None:
+    """ "No thrillers" names the genre as much as "no thriller" does."""
+    talk.say("I loved Inception")
+    state = talk.say("no thrillers and no horror please")
+    first = state["reply"].splitlines()[0]
+    assert "no thrillers" in first and "no horror films" in first, first
 
 
 def test_a_wish_said_in_other_words_leads_the_reply(talk: Conversation) -> None:
