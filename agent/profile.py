@@ -380,8 +380,11 @@ class Profile(BaseModel):
         elif critique == "kids":
             want(*CHILDREN, *CHILDLIKE)
         elif critique == "less_violent":
-            avoid(*VIOLENT, *(g for g in ref if g in INTENSE))
-            unwant(*INTENSE)
+            # "I like thrillers" then "nothing too violent": thrillers that are not gory
+            # (`gentle`), not comedies instead; as with "lighter", a genre asked for stays.
+            kept = [g for g in self.wanted.get("genre", []) if g in (*VIOLENT, *INTENSE)]
+            avoid(*(g for g in (*VIOLENT, *ref) if g in (*VIOLENT, *INTENSE) and g not in kept))
+            unwant(*(g for g in INTENSE if g not in kept))
             self.gentle = True
         elif critique == "lighter":
             # "I want a thriller" then "something less dark": a lighter thriller (a

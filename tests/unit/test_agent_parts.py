@@ -167,10 +167,16 @@ def test_a_critique_keeps_the_genre_asked_for_with_it() -> None:
     profile = Profile(wanted={"genre": ["comedy"]})
     profile.critique("darker", genres=GENRES, keep={"comedy"})
     assert profile.wanted == {"genre": ["comedy", "thriller"]}
-    # Asked for before, not with it: the critique replaces it, as it always did.
-    profile = Profile(wanted={"genre": ["horror"]})
-    profile.critique("less_violent", genres=GENRES)
-    assert "horror" in profile.avoided["genre"] and not profile.wanted
+    # Asked for before, it stays too, as under "lighter": "I like thrillers" then "nothing
+    # too violent" is thrillers that are not gory, not comedies instead.
+    profile = Profile(wanted={"genre": ["thriller"]})
+    profile.critique("less_violent", genres=GENRES, reference_genres=["thriller", "crime"])
+    assert profile.wanted == {"genre": ["thriller"]} and profile.gentle
+    assert set(profile.avoided["genre"]) == {"horror", "war", "crime"}
+    # Not asked for, a genre of the film it is said about is what it moves away from.
+    profile = Profile()
+    profile.critique("less_violent", genres=GENRES, reference_genres=["thriller", "crime"])
+    assert "thriller" in profile.avoided["genre"] and not profile.wanted
 
 
 def test_nothing_gory_is_one_belief_that_rules_out_grisly_stories() -> None:
