@@ -504,7 +504,17 @@ class EntityLinker:
                 and not _quoted(text, start, end)
             )
             after = tokens[hit.last + 1].text if hit.last + 1 < len(tokens) else ""
-            if lone and after in FILM_WORDS:
+            # "old school action", "classic comedy": ordinary words written small before a
+            # genre word say what kind of film, whatever the title they spell.
+            kind_of = (
+                len(span) > 1
+                and not any(t.capitalized for t in span)
+                and not text[start:end].isupper()
+                and not _quoted(text, start, end)
+                and singular(after) in self._genre_words
+                and all(self.commonness(t.text) >= 1.0 for t in span)
+            )
+            if (lone and after in FILM_WORDS) or kind_of:
                 conf -= DESCRIBES_FILMS
             elif lone and not (first > 0 and tokens[first - 1].text in TASTE_VERBS):
                 conf -= LOWERCASE_WORD  # "planes, trains or cars", "rent them"

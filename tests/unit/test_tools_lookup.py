@@ -239,6 +239,25 @@ def test_a_rare_english_word_after_of_or_a_possessive_is_no_title(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I like old school action", []),  # what kind of film: a ReDial seeker's words
+        ("I like good old school horror", []),
+        ("I loved Old School", ["old-school"]),
+        ("i loved old school", ["old-school"]),
+        ("I loved Old School comedy", ["old-school"]),
+        ("i love star wars action", ["star-wars"]),  # "wars" is no ordinary word
+    ],
+)
+def test_ordinary_words_before_a_genre_say_what_kind(text: str, expected: list[str]) -> None:
+    tool = _lookup_with(
+        _item("old-school", "Old School", 2003, genre=["comedy"]),
+        _item("star-wars", "Star Wars", 1977, genre=["sci-fi", "action"]),
+    )
+    assert best_items(tool.invoke({"text": text})) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "seven days of rain",  # an ordinary number word
