@@ -502,18 +502,31 @@ def fit_ranker(
         "force_col_wise": True,
         "num_threads": max(1, workers),
     }
-    rounds: dict[str, int] = {}
+    # Out of fold, the bag as it will score a live turn: every booster of it (each
+    # objective, each seed) with the rounds chosen for it, their scores on one scale, then
+    # their mean. One seed's out-of-fold order is as noisy as the choices made on it (the
+    # rounds, the tail's bonus): on the ReDial training turns two trainings of one seed
+    # each needed 2.9 % and 4.4 % of Recall@10 to reach fusion's tail, their bag 2.4 %.
+    rounds: dict[str, list[int]] = {}
+    by_booster: dict[str, list[np.ndarray]] = {}
     by_objective: dict[str, list[np.ndarray]] = {}
     valid: list[Query] = []
     for objective, overrides in OBJECTIVES.items():
-        rounds[objective], valid, by_objective[objective] = out_of_fold(
-            queries, {**params, **overrides}
-        )
-        log.info("%s: %d boosting rounds, chosen out of fold", objective, rounds[objective])
-    # The model's out-of-fold scores: each objective's on one scale, then their mean, as
-    # the bag scores a live turn.
+        seeds = []
+        rounds[objective] = []
+        for k in range(bag):
+            chosen, valid, scores = out_of_fold(
+                queries, {**params, **overrides, "seed": seed + k * FOLDS}
+            )
+            rounds[objective].append(chosen)
+            by_booster[f"{objective}/{k}"] = scores
+            seeds.append(scores)
+        by_objective[objective] = [
+            np.mean([standardized(f[j]) for f in seeds], axis=0) for j in range(len(valid))
+        ]
+        log.info("%s: %s boosting rounds, chosen out of fold", objective, rounds[objective])
     model_scores = [
-        np.mean([standardized(found[j]) for found in by_objective.values()], axis=0)
+        np.mean([standardized(found[j]) for found in by_booster.values()], axis=0)
         for j in range(len(valid))
     ]
 
@@ -522,9 +535,9 @@ def fit_ranker(
         ax, ay, agroups = _dataset(queries, objective)
         boosters += [
             lgb.train(
-                {**params, **overrides, "seed": seed + k},
+                {**params, **overrides, "seed": seed + k * FOLDS},
                 lgb.Dataset(ax, ay, group=agroups, feature_name=FEATURES),
-                num_boost_round=rounds[objective],
+                num_boost_round=rounds[objective][k],
             )
             for k in range(bag)
         ]
@@ -635,7 +648,7 @@ three places were kept from it. `parley train-ranker` on a fresh ReDial pack at 
 956dc32: weight 0.2 and bonus 0.2, tail 0.064 -> 0.079 at Recall@10 0.2148 -> 0.2146 (the
 bonus alone could reach 0.067 within the budget)."""
 TAIL_ROUNDS = 80
-TAIL_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+TAIL_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6)
 """The tail model's weights tried, in units of the spread of the main model's scores."""
 BONUSES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
 """The lesser-known films' bonuses tried, in units of the spread of the model's scores."""
@@ -655,16 +668,21 @@ and cost ReDial dev about one and a half to two times what they cost out of fold
 
 Those dev runs decided the budget, so the dev figures are not a clean held-out measure
 of this one choice."""
-REACH_BUDGET = 0.02
+REACH_BUDGET = 0.03
 """Share of the best out-of-fold Recall@10 that a bonus may cost when it brings the tail's
 Recall@10 up to the reference ranking's (reciprocal-rank fusion's): the tail is worth a
 little more than `ACCURACY_BUDGET` when that buys it back whole, never a half measure.
-Chosen from the out-of-fold table of the pack whose folds first counted films as its build
-does (commit ea28c9e), before any dev run of it: there the bonus alone reached fusion's
-tail (0.0919) at Recall@10 0.2334 -> 0.2296, a cost of 1.6 %, where 1 % bought 0.0877.
-The next training of the same code chose other rounds (84, 65 and 50 against 112, 93 and
-91: see "Training is meant to be reproducible" in the README) and needed 5 % to reach it,
-so it kept to the 1 % rule (tail 0.071 -> 0.080): the trade is that noisy."""
+Neither the bonus nor the tail model moves the first `agent.learned.FIRST_CARDS` places, so
+what it costs is in the places a person sees after asking for more.
+
+2 % at first, from the out-of-fold table of the pack whose folds first counted films as its
+build does (commit ea28c9e): there the bonus alone reached fusion's tail (0.0919) at
+Recall@10 0.2334 -> 0.2296, a cost of 1.6 %. Later trainings of one seed per objective
+needed 5 %, 2.9 % and 4.4 %, and kept to the 1 % rule, whose tail fell short of fusion's
+on dev (0.090 against 0.101 at commit 873cf82). Scored out of fold as the bag it deploys
+(two seeds per objective), the ReDial pack of this session needed 2.4 % (the tail model at
+0.4, Recall@10 0.2381 -> 0.2325, tail 0.0718 -> 0.0955 against 0.0941): 3 % is that,
+chosen from the training turns before any dev run of it."""
 
 
 def choose_tail_bonus(

@@ -41,7 +41,10 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
     held = report["out_of_fold"]
     out.print(
         f"trained on {report['queries']} turns ("
-        + ", ".join(f"{report['bag']} {o} of {n} rounds" for o, n in report["rounds"].items())
+        + ", ".join(
+            f"{report['bag']} {o} of {'/'.join(map(str, n))} rounds"
+            for o, n in report["rounds"].items()
+        )
         + ", "
         f"{report['candidates_per_query']} candidates a turn) in {report['seconds']} s; "
         f"it remembers {report['conversation_memory_turns']} of their conversations"
