@@ -512,15 +512,13 @@ def fit_ranker(
     by_objective: dict[str, list[np.ndarray]] = {}
     valid: list[Query] = []
     for objective, overrides in OBJECTIVES.items():
-        seeds = []
         rounds[objective] = []
         for k in range(bag):
-            chosen, valid, scores = out_of_fold(
+            chosen, valid, by_booster[f"{objective}/{k}"] = out_of_fold(
                 queries, {**params, **overrides, "seed": seed + k * FOLDS}
             )
             rounds[objective].append(chosen)
-            by_booster[f"{objective}/{k}"] = scores
-            seeds.append(scores)
+        seeds = [by_booster[f"{objective}/{k}"] for k in range(bag)]
         by_objective[objective] = [
             np.mean([standardized(f[j]) for f in seeds], axis=0) for j in range(len(valid))
         ]

@@ -496,21 +496,19 @@ class EntityLinker:
                 conf -= PART_OF_NAME
             if hit.compact and all(self.commonness(t.text) >= 0.6 for t in span):
                 conf -= COMPACT_CHAT  # "a 9 yr old boy" is no "Oldboy"
-            lone = (
-                len(span) == 1
-                and len(tokens) > 1  # a message that is only the name means the name
-                and not span[0].capitalized
-                and not text[span[0].start : span[0].end].isupper()
+            small = (  # written small: no capital, not shouted, not quoted
+                not any(t.capitalized for t in span)
+                and not text[start:end].isupper()
                 and not _quoted(text, start, end)
             )
+            # a message that is only the name means the name
+            lone = len(span) == 1 and len(tokens) > 1 and small
             after = tokens[hit.last + 1].text if hit.last + 1 < len(tokens) else ""
             # "old school action", "classic comedy": ordinary words written small before a
             # genre word say what kind of film, whatever the title they spell.
             kind_of = (
                 len(span) > 1
-                and not any(t.capitalized for t in span)
-                and not text[start:end].isupper()
-                and not _quoted(text, start, end)
+                and small
                 and singular(after) in self._genre_words
                 and all(self.commonness(t.text) >= 1.0 for t in span)
             )

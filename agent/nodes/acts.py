@@ -295,7 +295,7 @@ def _ruled_out_now(
         if pol == "dislike" and not said[a:b].startswith(g)
     }
     ruled_out = _said_now(profile.avoided, said, disliked)
-    subjects = [t for t in profile.avoided_topics if all(w in said for w in topic_words(t))]
+    subjects = [t for t in profile.avoided_topics if _topic_said(t, said)]
     subjects += [s for s in profile.avoided_studios if s in studios]
     gentle = profile.gentle and "less_violent" in reading.critiques
     said_back = avoidance_phrase(ruled_out, ctx.label, subjects, gentle=gentle)
@@ -320,13 +320,19 @@ def _unmet_now(ctx: AgentContext, profile: Profile, said: str, items: Sequence[I
     missing = [
         t
         for t in profile.topics
-        if all(w in said for w in topic_words(t)) and not any(i.item_id in about(t) for i in items)
+        if _topic_said(t, said) and not any(i.item_id in about(t) for i in items)
     ]
     if not missing:
         return ""
     asked = wish_phrase(profile.model_copy(update={"topics": missing[-1:]}), ctx.label)
     rest = "everything else you asked" if profile.avoided or len(profile.wanted) > 1 else ""
     return f"I couldn't find any {asked}" + (f" that fit {rest}." if rest else ".")
+
+
+def _topic_said(topic: str, said: str) -> bool:
+    """Whether the message (lowercase) has every word of a subject: it asked for it (or
+    ruled it out) just now."""
+    return all(w in said for w in topic_words(topic))
 
 
 def _said_now(
