@@ -226,6 +226,11 @@ class CatalogIndex:
                     found.setdefault(name, set()).update(
                         i.item_id for i in self.catalog if said.search(i.description)
                     )
+                if mood.story is not None:
+                    told = mood.story
+                    found.setdefault(name, set()).update(
+                        i.item_id for i in self.catalog if told(i.description)
+                    )
         return {mood: frozenset(ids) for mood, ids in found.items()}
 
     @cached_property

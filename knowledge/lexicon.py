@@ -8,7 +8,7 @@ words roughly from the most to the least frequent, which is enough to tell "fan"
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -214,6 +214,53 @@ class Mood:
     """Tags viewers give such films."""
     plot: str | None = None
     """A regex of what a description says of such films, if it says it at all."""
+    story: Callable[[str], bool] | None = None
+    """A test of a whole description, for what no single phrase of it says (whose story
+    it is: `led_by_a_woman`)."""
+
+
+_SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
+_HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
+_WOMAN = re.compile(
+    r"\b(?:woman|women|girl|girls|female|heroine|mother|daughter|sister|sisters|wife|widow"
+    r"|bride|princess|queen|actress|lady)\b(?!'s)",
+    re.I,
+)
+_MAN = re.compile(
+    r"\b(?:man|men|boy|boys|male|hero|father|son|brother|brothers|husband|prince|king"
+    r"|actor|guy)\b",
+    re.I,
+)
+_ACTS = re.compile(
+    r"\b(?:fights?|fighting|fighter|warriors?|assassins?|rebels?|rebellion|vengeance|avenge"
+    r"|revenge|survive|survival|battles?|soldiers?|agents?|spy|hunts?|hunter|leads?|leader"
+    r"|brings? down|takes? on|stands? up|determined|defies|defy|dares?|champion|competes?"
+    r"|competition|rescues?|saves?|protects?|mission|powers|quest|journey|lawyer|detective"
+    r"|investigat\w+|escape|escapes|ambitious|fearless|tough|publisher|overcome)\b",
+    re.I,
+)
+OPENING_WORDS = 8
+"""How far into a plot its subject comes: "In a post-apocalyptic wasteland, a woman rebels"."""
+
+
+def led_by_a_woman(description: str) -> bool:
+    """Whether a plot is a woman's story, and one of a woman who acts.
+
+    It is hers when it speaks of her ("she", "her") and of no "he", or when it opens on
+    her ("An unemployed single mother becomes a legal assistant"); its words for men are
+    at most half its words for women; and it says she fights, rebels, investigates, sets
+    out on a journey, takes something on: *Kill Bill*, *The Hunger Games*, *Mad Max: Fury
+    Road*, *Erin Brockovich*, *Wonder Woman*, *The Post*. A woman someone protects (*Rush
+    Hour 3*: "to protect a French woman"), an evil queen or "a little girl's kidnapping"
+    come late in the plot or in another's possession, and do not count."""
+    women = len(_WOMAN.findall(description)) + len(_SHE.findall(description))
+    men = len(_MAN.findall(description)) + len(_HE.findall(description))
+    if not women or 2 * men > women or not _ACTS.search(description):
+        return False
+    if _SHE.search(description) and not _HE.search(description):
+        return True
+    opening = " ".join(description.split()[:OPENING_WORDS])
+    return bool(_WOMAN.search(opening))
 
 
 MOODS: dict[str, Mood] = {
@@ -272,6 +319,14 @@ MOODS: dict[str, Mood] = {
         r"|\btrue stor(?:y|ies)\b|\breal[- ]life (?:story|stories|events)\b",
         ("true story", "based on a true story", "biopic"),
         plot=r"\b(?:true|real-life) (?:story|stories|events)\b",
+    ),
+    "with a strong female lead": Mood(
+        r"\bstrong (?:female|women|woman|girl|lady|ladies)s?\b"
+        r"|\bfemale[- ](?:led|leads?|protagonists?|heroe?s?|action heroe?s?|characters?)\b"
+        r"|\b(?:women|woman)[- ]led\b|\b(?:kick-?ass|bad-?ass|tough) (?:women|woman|girls?|"
+        r"heroines?|female)\b|\bheroines?\b|\bgirl power\b",
+        ("girl power", "strong female lead", "strong female character", "heroine", "feminism"),
+        story=led_by_a_woman,
     ),
     "superhero": Mood(
         r"\bsuper ?hero(?:e?s)?\b|\bcomic ?book\b",

@@ -530,6 +530,30 @@ def test_moods_are_the_films_viewers_tagged_so(agent: ParleyAgent, redial_pack: 
     assert "couldn't find any comedies with a twist" in result.reply, result.reply
 
 
+def test_a_strong_female_lead(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """ "Action movies with a female lead" is no genre and no tag of this pack: the plot
+    says whose story a film is. Before, the reply was the best-known action films
+    (*Black Panther*, *Die Hard*). The expected films were written down from general
+    knowledge before looking at Parley's answer."""
+    expected = {
+        "Wonder Woman", "Mad Max: Fury Road", "Kill Bill: Volume 1", "Kill Bill: Volume 2",
+        "Kill Bill", "The Hunger Games", "Salt", "Lucy", "Red Sparrow", "Atomic Blonde",
+        "Tomb Raider", "Lara Croft: Tomb Raider", "Alien", "Aliens", "Ghost in the Shell",
+        "Resident Evil", "Underworld", "Captain Marvel", "Hanna", "Divergent", "Colombiana",
+        "Terminator 2: Judgment Day", "Haywire", "Peppermint", "Mulan", "Sucker Punch",
+    }  # fmt: skip
+    session = agent.new_session(user="female-lead")
+    result = agent.turn(session, "Any good action movies with a female lead?")
+    assert agent.profile(session).topics == ["with a strong female lead"]
+    assert result.act == "recommend" and len(result.items) == 3
+    mood = agent.context.catalog_index.about("with a strong female lead")
+    for item in result.items:
+        assert item.item_id in mood, item
+        assert "action" in redial_pack.catalog[item.item_id].values("genre"), item
+    assert sum(item.title in expected for item in result.items) >= 2, result.items
+    assert "with a strong female lead" in result.reply
+
+
 def test_no_film_or_anything_like_it(agent: ParleyAgent, redial_pack: Pack) -> None:
     """ "No Ghost in the Shell or anything like it" after "I loved Akira" was followed by its
     sequel: its close kin go with it now (*Innocence*, by its director; *Jin-Roh*, which

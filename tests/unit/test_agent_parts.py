@@ -366,6 +366,9 @@ def test_subjects_of_a_request(text: str, expected: list[tuple[str, bool]]) -> N
         ("Are there any good movies that will make me cry?", [("sad", True)]),
         ("I know it's really sad, I loved him", []),  # what a film was, no wish
         ("a good movie based on a true story", [("based on a true story", True)]),
+        ("I want a movie with a strong female lead", [("with a strong female lead", True)]),
+        ("any good action movies with a female lead?", [("with a strong female lead", True)]),
+        ("something with a kick-ass heroine", [("with a strong female lead", True)]),
     ],
 )
 def test_moods_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None:
@@ -375,13 +378,54 @@ def test_moods_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None
     from agent.nodes.understand import topics
 
     tagged = {"weird": 25, "with a twist": 22, "mind-bending": 37, "darkly funny": 20}
-    tagged |= {"sad": 30, "based on a true story": 40}
+    tagged |= {"sad": 30, "based on a true story": 40, "with a strong female lead": 200}
 
     def about(topic: str) -> set[str]:
         return {str(i) for i in range(tagged.get(topic, 0))}
 
     table = {"mind-bending": ("sci-fi",), "comedy": ("comedy",), "sci-fi": ("sci-fi",)}
     assert topics(text, [], table, about, size=6500) == expected
+
+
+@pytest.mark.parametrize(
+    ("plot", "hers"),
+    [
+        (
+            "After awakening from a four-year coma, a former assassin wreaks vengeance on the "
+            "team of assassins who betrayed her.",
+            True,
+        ),
+        (
+            "In a post-apocalyptic wasteland, a woman rebels against a tyrannical ruler in "
+            "search for her homeland with the aid of a group of female prisoners.",
+            True,
+        ),
+        (
+            "An unemployed single mother becomes a legal assistant and almost single-handedly "
+            "brings down a California power company.",
+            True,
+        ),
+        # a woman someone else protects, late in the plot
+        (
+            "After an attempted assassination on Ambassador Han, Lee and Carter head to Paris "
+            "to protect a French woman with knowledge of the Triads' secret leaders.",
+            False,
+        ),
+        # her story, but "him" too: no lead by the words alone
+        (
+            "A lawyer decides that she's used too much like a nanny by her boss, so she walks "
+            "out on him.",
+            False,
+        ),
+        ("Two Boston area detectives investigate a little girl's kidnapping.", False),
+        # hers, but nothing she does
+        ("A young woman spends a summer by the sea with her grandmother.", False),
+    ],
+)
+def test_a_plot_led_by_a_woman(plot: str, hers: bool) -> None:
+    from knowledge.lexicon import led_by_a_woman
+
+    assert led_by_a_woman(plot) is hers
 
 
 def test_a_mood_picks_out_the_films_tagged_with_its_tags() -> None:
