@@ -328,6 +328,30 @@ MOODS: dict[str, Mood] = {
         ("girl power", "strong female lead", "strong female character", "heroine", "feminism"),
         story=led_by_a_woman,
     ),
+    "courtroom": Mood(
+        r"\bcourt ?room\b|\blegal (?:drama|thriller)s?\b"
+        r"|\b(?:lawyer|attorney|trial|court) (?:movie|film|drama|thriller|flick)s?\b",
+        ("court", "courtroom", "courtroom drama", "lawyers", "lawyer", "legal thriller"),
+        plot=r"\b(?:on trial|murder trial|court ?room|jury|prosecutors?|(?:defen[cs]e|trial) "
+        r"(?:lawyer|attorney)s?)\b",
+    ),
+    "with a great soundtrack": Mood(
+        r"\b(?:great|good|amazing|awesome|best|killer|cool) (?:soundtrack|music|songs)\b"
+        r"|\bsoundtracks?\b",
+        (
+            "great soundtrack",
+            "soundtrack",
+            "good soundtrack",
+            "notable soundtrack",
+            "superb soundtrack",
+            "good music",
+            "great music",
+        ),
+    ),
+    "black-and-white": Mood(
+        r"\bblack[- ](?:and|&|n)[- ]white\b|\bb ?& ?w\b|\bb/w\b",
+        ("black and white", "b&w"),
+    ),
     "superhero": Mood(
         r"\bsuper ?hero(?:e?s)?\b|\bcomic ?book\b",
         ("superhero", "comic book", "superheroes"),

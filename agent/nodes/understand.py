@@ -877,7 +877,8 @@ def topics(
 
     Moods (`knowledge.lexicon.MOODS`: "something weird", "a movie with a twist") are
     read from their own words and kept when they pick out `MOOD_LEAST` items or more."""
-    rest = _unnamed(text, mentions, genre_table, critiques)
+    # a mood's own words are no subject: "black and white" asks for no white films
+    rest = _unnamed(text, mentions, genre_table, [*critiques, *mood_spans(text)])
     most = max(TOPIC_LEAST, int(TOPIC_SHARE * size))
     found: list[tuple[str, bool]] = []
     for match in [*_TOPIC_BEFORE.finditer(rest), *_TOPIC_AFTER.finditer(rest)]:

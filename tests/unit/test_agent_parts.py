@@ -369,6 +369,10 @@ def test_subjects_of_a_request(text: str, expected: list[tuple[str, bool]]) -> N
         ("I want a movie with a strong female lead", [("with a strong female lead", True)]),
         ("any good action movies with a female lead?", [("with a strong female lead", True)]),
         ("something with a kick-ass heroine", [("with a strong female lead", True)]),
+        ("any good courtroom dramas?", [("courtroom", True)]),
+        ("I love legal thrillers", [("courtroom", True)]),
+        ("a movie with a great soundtrack", [("with a great soundtrack", True)]),
+        ("a classic black and white film", [("black-and-white", True)]),
     ],
 )
 def test_moods_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None:
@@ -379,6 +383,8 @@ def test_moods_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None
 
     tagged = {"weird": 25, "with a twist": 22, "mind-bending": 37, "darkly funny": 20}
     tagged |= {"sad": 30, "based on a true story": 40, "with a strong female lead": 200}
+    tagged |= {"courtroom": 23, "with a great soundtrack": 14, "black-and-white": 5}
+    tagged |= {"white": 60}  # "white" is a subject of many plots, and no wish here
 
     def about(topic: str) -> set[str]:
         return {str(i) for i in range(tagged.get(topic, 0))}
