@@ -554,6 +554,27 @@ def test_a_strong_female_lead(agent: ParleyAgent, redial_pack: Pack) -> None:
     assert "with a strong female lead" in result.reply
 
 
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("any good courtroom dramas?", "courtroom"),
+        ("a movie with a great soundtrack", "with a great soundtrack"),
+        ("any black and white movies?", "black-and-white"),
+    ],
+)
+def test_moods_of_trials_music_and_film_stock(agent: ParleyAgent, text: str, mood: str) -> None:
+    """Before, "any good courtroom dramas?" got *Dunkirk*, *The Sixth Sense* and *Logan*
+    (any drama), "a movie with a great soundtrack" a question back, and "any black and
+    white movies?" films about white (*Snow White*, *White Christmas*)."""
+    session = agent.new_session(user=f"mood-{mood}")
+    result = agent.turn(session, text)
+    assert agent.profile(session).topics == [mood]
+    assert result.act == "recommend" and result.items
+    films = agent.context.catalog_index.about(mood)
+    assert all(item.item_id in films for item in result.items[:2]), result.items
+    assert "white" not in " ".join(i.title.lower() for i in result.items)
+
+
 def test_no_film_or_anything_like_it(agent: ParleyAgent, redial_pack: Pack) -> None:
     """ "No Ghost in the Shell or anything like it" after "I loved Akira" was followed by its
     sequel: its close kin go with it now (*Innocence*, by its director; *Jin-Roh*, which
