@@ -809,7 +809,8 @@ def _unnamed(
 _FILM_WORD = r"(?:movie|film|flick|story|documentar(?:y|ies))s?"
 _TOPIC_BEFORE = re.compile(rf"\b((?:[a-z][a-z'-]+ ){{1,2}}){_FILM_WORD}\b")
 _TOPIC_AFTER = re.compile(
-    r"\b(about|involving|featuring|set in|set on) (?:(?:a|an|the|some) )?((?:[a-z][a-z'-]+ ?){1,3})"
+    r"\b(about|involving|featuring|set in|set on) (?:(?:the|some) )?((?:a|an) )?"
+    r"((?:[a-z][a-z'-]+ ?){1,3})"
 )
 _NOT_TOPIC = (
     _FILLER
@@ -869,8 +870,8 @@ def topics(
 ) -> list[tuple[str, bool]]:
     """The subjects a request asks for (True) or rules out (False): the words before
     "movie" ("any good zombie movies?", "a time travel film"; kept bare) or after "about"
-    ("something about a heist"; kept with their lead, "about heist"). They are no title,
-    person or genre the message names, no critique and no word of quality, age or kind
+    ("something about a heist"; kept with their lead and article, "about a heist"). They
+    are no title, person or genre the message names, no critique and no word of quality, age or kind
     (`_NOT_TOPIC`), and they pick out at least `TOPIC_LEAST` of the ``size`` catalog items
     and at most `TOPIC_SHARE` of them (``about``: the items a subject picks out). "No
     zombie movies" rules zombies out; "I've seen all the heist movies" says neither.
@@ -883,7 +884,7 @@ def topics(
     found: list[tuple[str, bool]] = []
     for match in [*_TOPIC_BEFORE.finditer(rest), *_TOPIC_AFTER.finditer(rest)]:
         before = match.re is _TOPIC_BEFORE
-        group = 1 if before else 2
+        group = 1 if before else 3
         offset, said = match.start(group), match.group(group)
         kept: list[tuple[int, int]] = []  # the content words next to the film word, or
         spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", said)]  # after "about"
@@ -898,7 +899,9 @@ def topics(
             continue
         # what the clause says of the subject itself: "no zombie movies", not "no, zombie"
         pol = polarity(text, offset + kept[0][0], offset + kept[-1][1])
-        topic = " ".join(run) if before else f"{match.group(1)} {' '.join(run)}"
+        # "about a dog" keeps its article: "films about a dog", not "films about dog"
+        lead = "" if before else f"{match.group(1)} {match.group(2) or ''}"
+        topic = f"{lead}{' '.join(run)}"
         if (
             pol != "seen"
             and TOPIC_LEAST <= len(about(topic)) <= most

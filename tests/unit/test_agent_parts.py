@@ -323,7 +323,7 @@ def test_a_subject_is_a_belief_the_user_can_take_back() -> None:
         ("I want a heist movie", [("heist", True)]),
         ("Hi! Do you know a time travel film?", [("time travel", True)]),
         ("a movie about time travel", [("about time travel", True)]),
-        ("something about a heist", [("about heist", True)]),
+        ("something about a heist", [("about a heist", True)]),
         ("I love heist movies, especially ones about a heist", [("heist", True)]),  # twice
         ("a good movie for tonight", []),  # quality and time, not a subject
         ("an old classic film", []),
