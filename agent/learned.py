@@ -221,15 +221,9 @@ class CatalogIndex:
                     found.setdefault(name, set()).add(item_id)
         if self.tags:  # a plot says only a few moods, and a pack without tags reads none
             for name, mood in MOODS.items():
-                if mood.plot is not None:
-                    said = re.compile(mood.plot, re.I)
+                if mood.plot_says:
                     found.setdefault(name, set()).update(
-                        i.item_id for i in self.catalog if said.search(i.description)
-                    )
-                if mood.story is not None:
-                    told = mood.story
-                    found.setdefault(name, set()).update(
-                        i.item_id for i in self.catalog if told(i.description)
+                        i.item_id for i in self.catalog if mood.told_in(i.description)
                     )
         return {mood: frozenset(ids) for mood, ids in found.items()}
 

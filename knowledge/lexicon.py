@@ -218,6 +218,17 @@ class Mood:
     """A test of a whole description, for what no single phrase of it says (whose story
     it is: `led_by_a_woman`)."""
 
+    @property
+    def plot_says(self) -> bool:
+        """Whether a description can tell this mood (`plot` or `story`)."""
+        return self.plot is not None or self.story is not None
+
+    def told_in(self, description: str) -> bool:
+        """Whether a film's description tells this mood, by `plot` or by `story`."""
+        if self.plot is not None and re.search(self.plot, description, re.I):
+            return True
+        return self.story is not None and self.story(description)
+
 
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)

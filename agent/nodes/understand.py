@@ -871,10 +871,11 @@ def topics(
     """The subjects a request asks for (True) or rules out (False): the words before
     "movie" ("any good zombie movies?", "a time travel film"; kept bare) or after "about"
     ("something about a heist"; kept with their lead and article, "about a heist"). They
-    are no title, person or genre the message names, no critique and no word of quality, age or kind
-    (`_NOT_TOPIC`), and they pick out at least `TOPIC_LEAST` of the ``size`` catalog items
-    and at most `TOPIC_SHARE` of them (``about``: the items a subject picks out). "No
-    zombie movies" rules zombies out; "I've seen all the heist movies" says neither.
+    are no title, person or genre the message names, no critique and no word of quality,
+    age or kind (`_NOT_TOPIC`), and they pick out at least `TOPIC_LEAST` of the ``size``
+    catalog items and at most `TOPIC_SHARE` of them (``about``: the items a subject picks
+    out). "No zombie movies" rules zombies out; "I've seen all the heist movies" says
+    neither.
 
     Moods (`knowledge.lexicon.MOODS`: "something weird", "a movie with a twist") are
     read from their own words and kept when they pick out `MOOD_LEAST` items or more."""
