@@ -79,6 +79,21 @@ close a card is to a liked film, leaves the writer out: there the novelist would
 *The Shining* to *The Shawshank Redemption*.)"""
 
 
+_SUBTITLE = re.compile(r"\s*(?::| - | – | — ).*$")
+_TITLE_LEAD = re.compile(r"^(?:the|a|an)\s+", re.I)
+_TITLE_NUMBER = re.compile(r"\s+(?:\d+|[ivx]+)$", re.I)
+
+
+def title_subject(title: str) -> set[str]:
+    """The subject a title names by itself, in the singular: "Heist", "The Witch", "Alien
+    3" and "Alien: Covenant" name their subject; "Dog Day Afternoon", "Reservoir Dogs" and
+    "Star Wars" use a word of a subject without being about it, so a title of more than
+    one telling word names none."""
+    main = _TITLE_NUMBER.sub("", _TITLE_LEAD.sub("", _SUBTITLE.sub("", title.strip())))
+    telling = [w for w in words(main) if w not in STOPWORDS]
+    return {singular(telling[0])} if len(telling) == 1 else set()
+
+
 @dataclass
 class CatalogIndex:
     """Per-item attribute sets and figures, computed once per catalog."""
@@ -156,12 +171,13 @@ class CatalogIndex:
 
     @cached_property
     def story_words(self) -> dict[str, frozenset[str]]:
-        """Word (in the singular) -> the items whose title or description has it."""
+        """Word (in the singular) -> the items whose description has it, or whose title is
+        the word alone (`title_subject`)."""
         found: dict[str, set[str]] = {}
         for item in self.catalog:
-            for word in {singular(w) for w in words(f"{item.title} {item.description}")}:
-                if word not in STOPWORDS:
-                    found.setdefault(word, set()).add(item.item_id)
+            told = {singular(w) for w in words(item.description)} | title_subject(item.title)
+            for word in told - STOPWORDS:
+                found.setdefault(word, set()).add(item.item_id)
         return {word: frozenset(ids) for word, ids in found.items()}
 
     @cached_property
@@ -223,7 +239,9 @@ class CatalogIndex:
             for name, mood in MOODS.items():
                 if mood.plot_says:
                     found.setdefault(name, set()).update(
-                        i.item_id for i in self.catalog if mood.told_in(i.description)
+                        i.item_id
+                        for i in self.catalog
+                        if mood.told_in(i.description, i.values("genre"))
                     )
         return {mood: frozenset(ids) for mood, ids in found.items()}
 
@@ -241,10 +259,15 @@ class CatalogIndex:
 
     @cached_property
     def grisly(self) -> frozenset[str]:
-        """The items whose title or description has a word of `knowledge.lexicon.GRISLY`."""
+        """The items whose title or description has a word of `knowledge.lexicon.GRISLY`
+        (*The Texas Chain Saw Massacre* by its title)."""
         found: set[str] = set()
         for word in GRISLY:
             found |= self.about(word)
+        grisly = {singular(w) for w in GRISLY}
+        found.update(
+            i.item_id for i in self.catalog if grisly & {singular(w) for w in words(i.title)}
+        )
         return frozenset(found)
 
     def warm_up(self) -> None:

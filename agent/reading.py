@@ -222,9 +222,9 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
     (
         "lighter",
         re.compile(
-            r"\blighter\b|\blight-?hearted\b|\bfeel-?good\b|\bhappier\b|\bsomething light\b"
+            r"\blighter\b|\blight-?hearted\b|\bhappier\b|\bsomething light\b"
             r"|\b(?:less|not (?:so|too|as)) (?:dark|serious|heavy|depressing|intense|sad|grim|bleak)\b"
-            r"|\bmore (?:cheerful|upbeat|uplifting|fun)\b",
+            r"|\bmore (?:cheerful|upbeat|uplifting|fun|feel-?good)\b",
             re.I,
         ),
     ),

@@ -217,14 +217,20 @@ class Mood:
     story: Callable[[str], bool] | None = None
     """A test of a whole description, for what no single phrase of it says (whose story
     it is: `led_by_a_woman`)."""
+    not_genres: tuple[str, ...] = ()
+    """Genres whose films a description does not put in this mood: a teenager in a horror
+    film is the killer's prey, not a story of growing up (tags still count)."""
 
     @property
     def plot_says(self) -> bool:
         """Whether a description can tell this mood (`plot` or `story`)."""
         return self.plot is not None or self.story is not None
 
-    def told_in(self, description: str) -> bool:
-        """Whether a film's description tells this mood, by `plot` or by `story`."""
+    def told_in(self, description: str, genres: Iterable[str] = ()) -> bool:
+        """Whether a film's description (and its ``genres``) tell this mood, by `plot` or
+        by `story`."""
+        if self.not_genres and {g.lower() for g in genres} & set(self.not_genres):
+            return False
         if self.plot is not None and re.search(self.plot, description, re.I):
             return True
         return self.story is not None and self.story(description)
@@ -272,6 +278,37 @@ def led_by_a_woman(description: str) -> bool:
         return True
     opening = " ".join(description.split()[:OPENING_WORDS])
     return bool(_WOMAN.search(opening))
+
+
+_YOUNG = re.compile(
+    r"\bcom(?:es|ing)[- ]of[- ]age\b|\bgrowing up\b|\bgrows up\b|\bteen(?:age|ager|agers|s)?\b"
+    r"|\badolescen\w*|\bhigh[- ]school(?:er|ers)?\b|\bchildhood\b|\bboyhood\b|\bgirlhood\b"
+    r"|\b(?:1[3-9]|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen)[- ]year[- ]old"
+    r"(?: [a-z-]+)? (?:girl|boy|student|teen|kid)s?\b"
+    r"|\bsixteenth birthday\b",
+    re.I,
+)
+_GROWN = re.compile(
+    r"\breun\w*|\bformer\b|\byears later\b|\bchildhood (?:friend|sweetheart|home|wish)e?s?\b"
+    r"|\bparody\b|\bneighbou?r\b"
+    r"|\b(?:(?:his|her|their) (?:teenage |teen )?|teenage |teen )(?:son|daughter|nephew|niece)s?\b",
+    re.I,
+)
+YOUNG_WORDS = 12
+"""How far into a plot its young hero must come for the story to be theirs."""
+
+
+def comes_of_age(description: str) -> bool:
+    """Whether a plot is the story of someone growing up: it opens on a teenager, a high
+    school student, a childhood ("Five high school students meet in Saturday detention",
+    "The life of Mason, from early childhood to his arrival at college", "an artistically
+    inclined seventeen-year-old girl comes of age"), and it is not grown-ups looking back
+    or a parent's story ("five friends reunite after their high school coach dies", "his
+    teenage son")."""
+    young = _YOUNG.search(description)
+    if young is None or len(description[: young.start()].split()) > YOUNG_WORDS:
+        return False
+    return _GROWN.search(description) is None
 
 
 MOODS: dict[str, Mood] = {
@@ -362,6 +399,54 @@ MOODS: dict[str, Mood] = {
     "black-and-white": Mood(
         r"\bblack[- ](?:and|&|n)[- ]white\b|\bb ?& ?w\b|\bb/w\b",
         ("black and white", "b&w"),
+    ),
+    "coming-of-age": Mood(
+        r"\bcoming[- ]of[- ]age\b|\bgrowing[- ]up (?:movie|film|story|stories|drama)s?\b"
+        r"|\babout growing up\b",
+        ("coming of age", "coming-of-age", "adolescence", "teen movie", "growing up"),
+        story=comes_of_age,
+        not_genres=(
+            "horror",
+            "thriller",
+            "action",
+            "sci-fi",
+            "fantasy",
+            "crime",
+            "war",
+            "mystery",
+            "western",
+            "animation",
+            "documentary",
+            "family",
+        ),
+    ),
+    "set in space": Mood(
+        r"\bset in (?:outer )?space\b|\b(?:in|about|to) (?:outer )?space\b"
+        r"|\b(?:outer )?space (?:movie|film|flick|adventure|opera|exploration|travel|story|"
+        r"stories|thriller|drama|epic)s?\b|\bastronauts?\b|\bspace ?ships?\b",
+        ("space", "space opera", "space travel", "spacecraft", "space adventure", "nasa"),
+        plot=r"\b(?:astronauts?|cosmonauts?|spaceships?|spacecraft|space ?stations?|(?<!from )"
+        r"outer space|starships?|space shuttle|deep space|into space|in space|intergalactic"
+        r"|galaxy|galactic|(?:to|on) mars)\b",
+    ),
+    "beautifully shot": Mood(
+        r"\bcinematography\b|\bvisually (?:stunning|beautiful|striking|impressive|appealing|"
+        r"gorgeous)\b|\bbeautifully (?:shot|filmed)\b|\b(?:great|beautiful|stunning|gorgeous"
+        r"|amazing|good|best|pretty) (?:visuals|camera ?work|photography)\b",
+        (
+            "cinematography",
+            "great cinematography",
+            "beautiful cinematography",
+            "amazing cinematography",
+            "good cinematography",
+            "visually appealing",
+            "visually stunning",
+            "visually striking",
+            "beautifully filmed",
+            "beautiful visuals",
+            "great visuals",
+            "beautiful scenery",
+        ),
     ),
     "superhero": Mood(
         r"\bsuper ?hero(?:e?s)?\b|\bcomic ?book\b",

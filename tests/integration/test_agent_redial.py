@@ -575,6 +575,87 @@ def test_moods_of_trials_music_and_film_stock(agent: ParleyAgent, text: str, moo
     assert "white" not in " ".join(i.title.lower() for i in result.items)
 
 
+# Films a person would name for each mood, written down from general knowledge (the
+# coming-of-age and space sets before looking at Parley's answers).
+_GROWING_UP = {
+    "Stand by Me", "The Breakfast Club", "Lady Bird", "Boyhood", "Superbad", "Juno",
+    "The Perks of Being a Wallflower", "Dazed and Confused", "Almost Famous", "Moonlight",
+    "Sixteen Candles", "Ferris Bueller's Day Off", "The Sandlot", "Call Me by Your Name",
+    "Eighth Grade", "American Graffiti", "Napoleon Dynamite", "Rushmore", "Easy A",
+    "Mean Girls", "Clueless", "The Edge of Seventeen", "Submarine", "Dead Poets Society",
+    "American Pie", "10 Things I Hate About You", "Me and Earl and the Dying Girl",
+    "The Way Way Back", "Fast Times at Ridgemont High", "Good Will Hunting",
+}  # fmt: skip
+_IN_SPACE = {
+    "Interstellar", "Gravity", "The Martian", "Apollo 13", "2001: A Space Odyssey", "Alien",
+    "Aliens", "Star Wars", "The Empire Strikes Back", "Star Trek", "Star Trek Into Darkness",
+    "Guardians of the Galaxy", "Sunshine", "Moon", "Passengers", "Event Horizon", "Serenity",
+    "Prometheus", "Pandorum", "Armageddon", "Solaris", "WALL·E", "Galaxy Quest", "Spaceballs",
+    "Mission to Mars", "Red Planet", "Rogue One: A Star Wars Story", "The Right Stuff",
+    "Life", "Elysium", "Alien: Covenant", "Lost in Space", "Europa Report",
+}  # fmt: skip
+_BEAUTIFULLY_SHOT = {
+    "Blade Runner 2049", "Blade Runner", "Lawrence of Arabia", "The Revenant", "Days of Heaven",
+    "2001: A Space Odyssey", "Barry Lyndon", "In the Mood for Love", "Mad Max: Fury Road",
+    "The Tree of Life", "Amélie", "Life of Pi", "Hero", "Skyfall", "The Grand Budapest Hotel",
+    "Apocalypse Now", "Children of Men", "There Will Be Blood", "No Country for Old Men",
+    "Inception", "Arrival", "Moonlight", "La La Land", "Avatar", "Gravity", "Sicario",
+    "Dunkirk", "Baraka", "The Fall", "Her",
+}  # fmt: skip
+_FEEL_GOOD = {
+    "Forrest Gump", "Up", "Paddington", "Paddington 2", "The Intouchables", "Amélie",
+    "Little Miss Sunshine", "The Princess Bride", "Ratatouille", "Finding Nemo", "Toy Story",
+    "The Sound of Music", "Mamma Mia!", "Mrs. Doubtfire", "School of Rock", "Chef", "Elf",
+    "The Secret Life of Walter Mitty", "Big", "Groundhog Day", "Life Is Beautiful",
+    "The Greatest Showman", "Sing Street", "Singin' in the Rain", "Moana", "Tangled", "Coco",
+    "Inside Out", "Zootopia", "The Blind Side", "Pitch Perfect", "Hairspray", "About Time",
+    "Love Actually", "Mary and Max", "WALL·E", "Wonder", "The Pursuit of Happyness",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "mood", "expected"),
+    [
+        ("I want a coming of age movie", "coming-of-age", _GROWING_UP),
+        ("Something set in space please", "set in space", _IN_SPACE),
+        ("Can you find me movies about space?", "set in space", _IN_SPACE),
+        ("I want a film with great cinematography", "beautifully shot", _BEAUTIFULLY_SHOT),
+        ("I need a feel-good movie, had a rough day", "heartwarming", _FEEL_GOOD),
+    ],
+)
+def test_moods_of_growing_up_space_pictures_and_comfort(
+    agent: ParleyAgent, text: str, mood: str, expected: set[str]
+) -> None:
+    """Before, "a coming of age movie" and "a film with great cinematography" got a
+    question back, "something set in space" got *Inception* and *The Matrix* (any sci-fi),
+    and "a feel-good movie" got *Jumanji* and *The Hangover* (any comedy). ReDial's own
+    recommenders answered "movies about space" with *Gravity*, *The Martian* and *Apollo
+    13*, and "a feel good movie" with *Tangled* and *The Help*."""
+    session = agent.new_session(user=f"mood-{mood}")
+    result = agent.turn(session, text)
+    assert agent.profile(session).topics == [mood]
+    assert result.act == "recommend" and len(result.items) == 3
+    films = agent.context.catalog_index.about(mood)
+    assert all(item.item_id in films for item in result.items), result.items
+    assert sum(item.title in expected for item in result.items) >= 2, result.items
+
+
+def test_a_subject_in_a_title_is_not_enough(agent: ParleyAgent) -> None:
+    """ "A movie about a dog" got *Dog Day Afternoon*, a bank robbery, because its title
+    says "dog". A title counts for a subject only when it names nothing else ("Heist",
+    "The Witch", "Alien 3")."""
+    index = agent.context.catalog_index
+    titles = {agent.catalog[i].title for i in index.about("about a dog")}
+    assert "A Dog's Purpose" in titles and "Marley & Me" in titles
+    assert not titles & {"Dog Day Afternoon", "Reservoir Dogs", "Ghost Dog: The Way of the Samurai"}
+    assert {"Heist", "Alien 3"} <= {agent.catalog[i].title for i in index.about("heist")} | {
+        agent.catalog[i].title for i in index.about("alien")
+    }
+    session = agent.new_session(user="dog")
+    result = agent.turn(session, "A movie about a dog")
+    assert result.items and all("Dog Day" not in i.title for i in result.items)
+
+
 def test_no_film_or_anything_like_it(agent: ParleyAgent, redial_pack: Pack) -> None:
     """ "No Ghost in the Shell or anything like it" after "I loved Akira" was followed by its
     sequel: its close kin go with it now (*Innocence*, by its director; *Jin-Roh*, which

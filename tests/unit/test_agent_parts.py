@@ -373,6 +373,14 @@ def test_subjects_of_a_request(text: str, expected: list[tuple[str, bool]]) -> N
         ("I love legal thrillers", [("courtroom", True)]),
         ("a movie with a great soundtrack", [("with a great soundtrack", True)]),
         ("a classic black and white film", [("black-and-white", True)]),
+        ("I want a coming of age movie", [("coming-of-age", True)]),
+        ("Something set in space please", [("set in space", True)]),
+        ("Can you find me movies about space?", [("set in space", True)]),
+        ("any good space adventures?", [("set in space", True)]),
+        ("I want a film with great cinematography", [("beautifully shot", True)]),
+        ("something visually stunning", [("beautifully shot", True)]),
+        ("I need a feel-good movie", [("heartwarming", True)]),
+        ("I spaced out", []),
     ],
 )
 def test_moods_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None:
@@ -384,6 +392,8 @@ def test_moods_of_a_request(text: str, expected: list[tuple[str, bool]]) -> None
     tagged = {"weird": 25, "with a twist": 22, "mind-bending": 37, "darkly funny": 20}
     tagged |= {"sad": 30, "based on a true story": 40, "with a strong female lead": 200}
     tagged |= {"courtroom": 23, "with a great soundtrack": 14, "black-and-white": 5}
+    tagged |= {"coming-of-age": 150, "set in space": 90, "beautifully shot": 40}
+    tagged |= {"heartwarming": 30}
     tagged |= {"white": 60}  # "white" is a subject of many plots, and no wish here
 
     def about(topic: str) -> set[str]:
@@ -432,6 +442,50 @@ def test_a_plot_led_by_a_woman(plot: str, hers: bool) -> None:
     from knowledge.lexicon import led_by_a_woman
 
     assert led_by_a_woman(plot) is hers
+
+
+@pytest.mark.parametrize(
+    ("plot", "growing_up"),
+    [
+        ("In 2002, an artistically inclined seventeen-year-old girl comes of age in "
+         "Sacramento, California.", True),
+        ("Five high school students meet in Saturday detention and discover how they have a "
+         "lot more in common than they thought.", True),
+        ("The life of Mason, from early childhood to his arrival at college.", True),
+        # grown-ups looking back, a parent's story, an adult's age
+        ("After their high school basketball coach passes away, five good friends and former "
+         "teammates reunite for a Fourth of July holiday weekend.", False),
+        ("A depressed uncle is asked to take care of his teenage nephew after the boy's "
+         "father dies.", False),
+        ("A seventeen-year-old aristocrat falls in love with a kind but poor artist aboard "
+         "the luxurious, ill-fated R.M.S. Titanic.", False),
+        # the young one comes too late in the plot to be its subject
+        ("A retired detective haunted by an old case is drawn back to a small town where, "
+         "decades ago, a teenager vanished.", False),
+    ],
+)  # fmt: skip
+def test_a_plot_of_growing_up(plot: str, growing_up: bool) -> None:
+    from knowledge.lexicon import comes_of_age
+
+    assert comes_of_age(plot) is growing_up
+
+
+@pytest.mark.parametrize(
+    ("title", "subject"),
+    [
+        ("Heist", {"heist"}),
+        ("The Witch", {"witch"}),
+        ("Alien 3", {"alien"}),
+        ("Alien: Covenant", {"alien"}),
+        ("Dog Day Afternoon", set()),
+        ("Reservoir Dogs", set()),
+        ("Star Wars", set()),
+    ],
+)
+def test_a_title_names_a_subject_only_alone(title: str, subject: set[str]) -> None:
+    from agent.learned import title_subject
+
+    assert title_subject(title) == subject
 
 
 def test_a_mood_picks_out_the_films_tagged_with_its_tags() -> None:
