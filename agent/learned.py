@@ -30,7 +30,7 @@ from agent.profile import Profile, topic_words
 from knowledge.embed import get_embedder
 from knowledge.errors import PackError
 from knowledge.items import Catalog, Item
-from knowledge.lexicon import GRISLY, MOODS, SUBJECT_WORDS
+from knowledge.lexicon import GRISLY, MOODS, STUDIOS, SUBJECT_WORDS
 from knowledge.talks import MEMORY_FILE, TalkMemory, seeker_text
 from knowledge.text import STOPWORDS, singular, words
 from knowledge.twins import Twins
@@ -242,6 +242,19 @@ class CatalogIndex:
                         i.item_id
                         for i in self.catalog
                         if mood.told_in(i.description, i.values("genre"))
+                    )
+                credits = [
+                    (role, {n.lower() for n in names})
+                    for studio in mood.studios
+                    for role, names in STUDIOS[studio].items()
+                ]
+                if credits:
+                    found.setdefault(name, set()).update(
+                        i.item_id
+                        for i in self.catalog
+                        if any(
+                            names & {v.lower() for v in i.values(role)} for role, names in credits
+                        )
                     )
         return {mood: frozenset(ids) for mood, ids in found.items()}
 

@@ -14,7 +14,7 @@ from itertools import pairwise
 from typing import Literal
 
 from agent.profile import CLASSIC_UNTIL, RECENT_YEARS, Critique, Polarity
-from knowledge.lexicon import is_blend
+from knowledge.lexicon import blend_kind, is_blend
 from tools.facts import NEEDS_AN_ITEM, Asks, detect_question
 
 Intent = Literal[
@@ -568,7 +568,10 @@ def read(
             if _SAID_OF_A_FILM.search(lower, 0, m.start()):
                 continue  # "Also Rushmore. It's a comedy.": what the film is, no wish
             pol = polarity(text, m.start(), m.end())
-            found.extend((m.start(), m.end(), genre, pol) for genre in named)
+            kind = blend_kind(phrase) if pol == "dislike" else None
+            # "no superhero movies" rules out superhero films, not every action film
+            said = named if kind is None else tuple(g for g in named if g == kind)
+            found.extend((m.start(), m.end(), genre, pol) for genre in said)
     # "for a 9 year old boy", "my 6-year-old": a child's age asks for what "kids" does.
     for m in _CHILD_AGE.finditer(lower):
         age = m.group(1)

@@ -112,6 +112,33 @@ def is_blend(word: str) -> bool:
     return word.lower() in _BLEND_FORMS
 
 
+def blend_kind(word: str) -> str | None:
+    """The genre that makes a blend ("rom-coms") the kind of film it is, where the other
+    only goes with it: romance for a rom-com, superhero for a superhero film (an action
+    film). "No rom-coms" rules out romance, not comedy; "no superhero movies", no action
+    film. ``None`` for a word that is no blend."""
+    lower = word.lower()
+    for blend in GENRE_BLENDS:
+        if lower in (blend, plural(blend)):
+            return GENRE_WORDS[blend][0]
+    return None
+
+
+EVERYDAY_GENRES: dict[str, re.Pattern[str]] = {
+    "short": re.compile(r"\bshort[- ](?:film|feature|subject)s?\b|\bshorts\b", re.I),
+}
+"""Genres whose name is an everyday word, and the words that name them as a genre: "short
+films" or "shorts" ask for short films, "something short and funny" for a comedy that
+does not take all evening, not for *Tango Tangles* (1914)."""
+
+
+def names_genre(genre: str, text: str) -> bool:
+    """Whether ``text`` names ``genre`` as a genre, where the word can say other things
+    (`EVERYDAY_GENRES`)."""
+    pattern = EVERYDAY_GENRES.get(genre.lower())
+    return pattern is None or pattern.search(text) is not None
+
+
 def genre_words(genres: Iterable[str]) -> dict[str, tuple[str, ...]]:
     """Words that name the given genres: each genre, its plural and the `GENRE_WORDS`
     pointing at it, each mapped to the genres of ``genres`` it names."""
@@ -220,6 +247,9 @@ class Mood:
     not_genres: tuple[str, ...] = ()
     """Genres whose films a description does not put in this mood: a teenager in a horror
     film is the killer's prey, not a story of growing up (tags still count)."""
+    studios: tuple[str, ...] = ()
+    """Names of `STUDIOS` whose credits put a film in this mood: a film written by Stan Lee
+    and Jack Kirby is a superhero film (*Black Panther*), whatever its tags say."""
 
     @property
     def plot_says(self) -> bool:
@@ -451,7 +481,10 @@ MOODS: dict[str, Mood] = {
     "superhero": Mood(
         r"\bsuper ?hero(?:e?s)?\b|\bcomic ?book\b",
         ("superhero", "comic book", "superheroes"),
-        plot=r"\bsuper ?hero(?:e?s)?\b",
+        plot=r"\bsuper ?(?:hero(?:e?s)?|powers?)\b|\bAsgard\w*|\bAvengers?\b|\bS\.H\.I\.E\.L\.D"
+        r"|\bGotham\b|\bKrypton\w*|\bWakanda\b|\bX-Men\b|\bthe Joker\b|\bBatman\b"
+        r"|\bSpider-Man\b|\bWolverine\b",
+        studios=("Marvel", "DC"),
     ),
 }
 """Moods people ask for that a catalog's genres do not say and its plots seldom do: what a

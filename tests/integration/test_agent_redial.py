@@ -656,6 +656,26 @@ def test_a_subject_in_a_title_is_not_enough(agent: ParleyAgent) -> None:
     assert result.items and all("Dog Day" not in i.title for i in result.items)
 
 
+def test_no_superhero_films_and_nothing_short(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """ "I hate superhero movies. Recommend an action movie" got *Black Panther* and *Thor:
+    Ragnarok* after "Noted: no superhero films": no tag of theirs said superhero. Comic-book
+    credits and the heroes' worlds in a plot (Wakanda, Asgard) say it now. "Something short
+    and funny" got silent shorts of 1913 and 1914."""
+    heroes = agent.context.catalog_index.about("superhero")
+    titles = {redial_pack.catalog[i].title for i in heroes}
+    assert {"Black Panther", "Thor: Ragnarok", "Spider-Man", "The Dark Knight"} <= titles
+    session = agent.new_session(user="no-heroes")
+    result = agent.turn(session, "I hate superhero movies. Recommend an action movie")
+    assert agent.profile(session).avoided_topics == ["superhero"]
+    assert "action" not in agent.profile(session).avoided.get("genre", [])
+    assert result.items and not {i.item_id for i in result.items} & heroes, result.items
+    session = agent.new_session(user="short")
+    result = agent.turn(session, "I want something short and funny")
+    assert result.items and all(
+        "short" not in redial_pack.catalog[i.item_id].values("genre") for i in result.items
+    ), result.items
+
+
 def test_no_film_or_anything_like_it(agent: ParleyAgent, redial_pack: Pack) -> None:
     """ "No Ghost in the Shell or anything like it" after "I loved Akira" was followed by its
     sequel: its close kin go with it now (*Innocence*, by its director; *Jin-Roh*, which

@@ -807,6 +807,16 @@ def test_a_scary_film_for_children_is_a_spooky_family_film(talk: Conversation) -
     assert profile.topics == ["spooky"] and profile.genres_together == []
 
 
+def test_ruling_out_a_blend_rules_out_its_kind_only(talk: Conversation) -> None:
+    """ "No superhero movies" ruled out every action film, and "no rom-coms" every comedy:
+    a blend's other genre only goes with it (`knowledge.lexicon.blend_kind`)."""
+    profile = talk.say("I loved Heat. No superhero movies or rom-coms please")["profile"]
+    assert profile.avoided.get("genre", []) == ["romance"], profile.avoided
+    assert "action" not in profile.avoided.get("genre", [])
+    profile = talk.say("a superhero movie then")["profile"]
+    assert "action" in profile.wanted.get("genre", [])
+
+
 def test_a_critique_keeps_a_genre_asked_for_again(talk: Conversation) -> None:
     """ "Something scary but not gory" after horror was wanted already still wants horror."""
     talk.say("a horror movie please")

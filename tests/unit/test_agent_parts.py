@@ -471,6 +471,24 @@ def test_a_plot_of_growing_up(plot: str, growing_up: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("any good short films?", True),
+        ("I love shorts", True),
+        ("something short and funny", False),
+        ("a short comedy for tonight", False),
+    ],
+)
+def test_a_genre_with_an_everyday_name(text: str, named: bool) -> None:
+    """ "Something short and funny" asked for silent shorts of 1914: "short" names the genre
+    only as "short films" or "shorts"."""
+    from knowledge.lexicon import names_genre
+
+    assert names_genre("short", text) is named
+    assert names_genre("comedy", text)
+
+
+@pytest.mark.parametrize(
     ("title", "subject"),
     [
         ("Heist", {"heist"}),
