@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal
@@ -198,7 +198,9 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
         re.compile(
             r"\bfor (?:adults|grown-?ups|grownups|mature audiences)\b|(?<!young )\b(?:adult|mature"
             r"|grown-?up)\b|\bnot (?:for (?:kids|children)|(?:a )?(?:kids'?|children'?s|family) "
-            r"(?:movie|film)s?)\b",
+            r"(?:movie|film)s?)\b"
+            r"|\b(?:isn[’']?t|is not|aren[’']?t|are not|not|nothing|no)(?: (?:really|just|meant"
+            r"|made|only|aimed))? (?:for|at) (?:the )?(?:kids|children|little ones)\b",
             re.I,
         ),
     ),
@@ -278,8 +280,29 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
     ),
 ]
 
+
+def _inside_any(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether ``span`` lies within one of ``spans``."""
+    return any(a <= span[0] and span[1] <= b for a, b in spans)
+
+
 _DECADE = re.compile(r"\b(?:the )?(?:(19|20)?(\d)0)'?s\b")
-_AFTER = re.compile(r"\b(?:after|since|newer than|post|from)\s+(1[89]\d\d|20\d\d)\b")
+_AFTER = re.compile(
+    r"\b(?:after|since|newer than|post)\s+(1[89]\d\d|20\d\d)\b"
+    r"|\bfrom\s+(1[89]\d\d|20\d\d)(?:\s+on\b|\s+onwards?\b|\s+or (?:later|after|newer)\b"
+    r"|\s+and (?:later|after|up|beyond|on)\b|\+)"
+)
+_BETWEEN = re.compile(
+    r"\b(?:from|between)\s+(1[89]\d\d|20\d\d)\s*(?:to|until|till|through|and|-|–)\s*"
+    r"(1[89]\d\d|20\d\d)\b"
+)
+# "a movie from 2017", "something released in 2015", "a 2017 film": that year, not any
+# year since (a year right after a title is the title's: `_apply_years`).
+_IN_YEAR = re.compile(
+    r"\b(?:from|(?:movies?|films?|flicks?|something|anything|ones?|released|made|came out|out)"
+    r"\s+in)\s+(1[89]\d\d|20\d\d)\b(?!\s*(?:on\b|onwards?\b|or\b|and\b|\+|-|to\b))"
+    r"|\b(1[89]\d\d|20\d\d) (?:movie|film|flick|release)s?\b"
+)
 _BEFORE = re.compile(r"\b(?:before|older than|pre|until|up to)\s+(1[89]\d\d|20\d\d)\b")
 # Absolute eras, said of the films wanted ("a recent movie", "something old"), not praise
 # ("Back to the Future is a classic").
@@ -353,6 +376,8 @@ class Reading:
     """Where each of ``genre_words`` is in the text."""
     critique_spans: list[tuple[int, int]] = field(default_factory=list)
     """Where the critiques are in the text (no title hides in "for grown-ups")."""
+    grown_up_spans: list[tuple[int, int]] = field(default_factory=list)
+    """Where the "adults" critique is: "kids" in "not for kids" asks for no family film."""
     unlike: bool = False
     """The films ruled out go with their close kin ("no Twilight or anything like it")."""
     genres_together: list[str] = field(default_factory=list)
@@ -532,6 +557,7 @@ def read(
         reading.reference_at = reading.reference_at or one.span()
     reading.unlike = _UNLIKE.search(text) is not None
     described = [m.span() for m in _THE_ONE.finditer(text)]
+    said: dict[Critique, list[tuple[int, int]]] = {}
     for name, pattern in _CRITIQUES:
         spans = [
             m.span()
@@ -539,15 +565,25 @@ def read(
             if not any(a <= m.start() and m.end() <= b for a, b in described)
         ]
         if spans:
-            reading.critiques.append(name)
-            reading.critique_spans += spans
+            said[name] = spans
+    # "an animated movie that isn't for kids": the grown-ups' words hold the children's
+    if "adults" in said and all(_inside_any(k, said["adults"]) for k in said.get("kids", [])):
+        said.pop("kids", None)
+    for name, spans in said.items():
+        reading.critiques.append(name)
+        reading.critique_spans += spans
+    reading.grown_up_spans = said.get("adults", [])
 
     if m := _DECADE.search(lower):
         century = m.group(1) or ("20" if m.group(2) in "012" else "19")
         start = int(century + m.group(2) + "0")
         reading.year_min, reading.year_max = start, start + 9
+    if m := _IN_YEAR.search(lower):
+        reading.year_min = reading.year_max = int(m.group(1) or m.group(2))
     if m := _AFTER.search(lower):
-        reading.year_min = int(m.group(1))
+        reading.year_min = int(m.group(1) or m.group(2))
+    if m := _BETWEEN.search(lower):
+        reading.year_min, reading.year_max = sorted((int(m.group(1)), int(m.group(2))))
     if m := _BEFORE.search(lower):
         reading.year_max = int(m.group(1))
     if m := _LAST_YEARS.search(lower):
@@ -567,11 +603,13 @@ def read(
         for m in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
             if _SAID_OF_A_FILM.search(lower, 0, m.start()):
                 continue  # "Also Rushmore. It's a comedy.": what the film is, no wish
+            if _inside_any(m.span(), reading.grown_up_spans):
+                continue  # "not for kids" asks for no family film: the critique says it
             pol = polarity(text, m.start(), m.end())
             kind = blend_kind(phrase) if pol == "dislike" else None
             # "no superhero movies" rules out superhero films, not every action film
-            said = named if kind is None else tuple(g for g in named if g == kind)
-            found.extend((m.start(), m.end(), genre, pol) for genre in said)
+            meant = named if kind is None else tuple(g for g in named if g == kind)
+            found.extend((m.start(), m.end(), genre, pol) for genre in meant)
     # "for a 9 year old boy", "my 6-year-old": a child's age asks for what "kids" does.
     for m in _CHILD_AGE.finditer(lower):
         age = m.group(1)

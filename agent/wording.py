@@ -188,6 +188,8 @@ def _years(profile: Profile) -> str:
     low, high = profile.year_min, profile.year_max
     if low and high and high - low == 9 and low % 10 == 0:
         return f"from the {low}s"
+    if low and high and low == high:
+        return f"from {low}"
     if low and high:
         return f"from {low} to {high}"
     if low:

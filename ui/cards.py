@@ -181,6 +181,8 @@ def value_label(attribute: str, value: str) -> str:
 
 def year_range(year_min: int | None, year_max: int | None) -> str:
     """A year constraint in words ("" when there is none)."""
+    if year_min and year_max and year_min == year_max:
+        return str(year_min)
     if year_min and year_max:
         return f"{year_min}–{year_max}"
     if year_min:

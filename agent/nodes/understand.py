@@ -279,6 +279,8 @@ def _apply_mentions(
                 continue  # "no superhero movies" rules out no action film (`blend_kind`)
             if best.kind == "genre" and not names_genre(best.label, text):
                 continue  # "something short and funny" asks for no short film
+            if best.kind == "genre" and _inside(mention.start, mention.end, reading.grown_up_spans):
+                continue  # "an animated movie that isn't for kids" wants no family film
             for attribute in _attributes_of(ctx, mention, text):
                 profile.apply_value(attribute, best.label, pol)
     linked_genres = {m.best.label.lower() for m in mentions if m.best.kind == "genre"}

@@ -676,6 +676,17 @@ def test_no_superhero_films_and_nothing_short(agent: ParleyAgent, redial_pack: P
     ), result.items
 
 
+def test_an_animated_film_not_for_kids(agent: ParleyAgent, redial_pack: Pack) -> None:
+    """ "An animated movie that isn't for kids" got *Coco*, *The Lion King* and *Moana*:
+    "for kids" was read as a wish for family films, "isn't" unread."""
+    session = agent.new_session(user="not-for-kids")
+    result = agent.turn(session, "I'm looking for an animated movie that isn't for kids")
+    profile = agent.profile(session)
+    assert "family" in profile.avoided.get("genre", []), profile
+    assert result.items and not {i.item_id for i in result.items} & agent.context.for_children
+    assert all("animation" in redial_pack.catalog[i.item_id].values("genre") for i in result.items)
+
+
 def test_no_film_or_anything_like_it(agent: ParleyAgent, redial_pack: Pack) -> None:
     """ "No Ghost in the Shell or anything like it" after "I loved Akira" was followed by its
     sequel: its close kin go with it now (*Innocence*, by its director; *Jin-Roh*, which

@@ -807,6 +807,15 @@ def test_a_scary_film_for_children_is_a_spooky_family_film(talk: Conversation) -
     assert profile.topics == ["spooky"] and profile.genres_together == []
 
 
+def test_a_movie_from_a_year_is_from_that_year(talk: Conversation) -> None:
+    """ "A good movie from 1995" got films of 1995 "or later", and the heading read "from
+    1995 to 1995" once the year was read as one year."""
+    state = talk.say("What's a good movie from 1995?")
+    assert (state["profile"].year_min, state["profile"].year_max) == (1995, 1995)
+    assert shown(state) and all(talk.ctx.catalog[i].year == 1995 for i in shown(state))
+    assert "from 1995" in state["reply"] and "to 1995" not in state["reply"], state["reply"]
+
+
 def test_ruling_out_a_blend_rules_out_its_kind_only(talk: Conversation) -> None:
     """ "No superhero movies" ruled out every action film, and "no rom-coms" every comedy:
     a blend's other genre only goes with it (`knowledge.lexicon.blend_kind`)."""

@@ -108,6 +108,24 @@ def test_recent_counts_back_from_the_catalogs_present(text: str, year_min: int |
     assert "newer" not in reading.critiques
 
 
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("What's a good movie from 2017?", (2017, 2017)),  # was 2017 or later
+        ("something released in 2015", (2015, 2015)),
+        ("a 2012 film", (2012, 2012)),
+        ("movies from 2010 onwards", (2010, None)),
+        ("anything from 2010 or later", (2010, None)),
+        ("something from 2000 to 2010", (2000, 2010)),
+        ("movies between 1995 and 2005", (1995, 2005)),
+        ("I saw it in 2015", (None, None)),  # when, not what
+    ],
+)
+def test_a_year_said_is_that_year(text: str, years: tuple[int | None, int | None]) -> None:
+    reading = read(text)
+    assert (reading.year_min, reading.year_max) == years
+
+
 def test_years_and_references() -> None:
     assert (read("a comedy from the 90s").year_min, read("a comedy from the 90s").year_max) == (
         1990,
@@ -212,6 +230,8 @@ def test_references(text: str, one: bool, positions: list[int]) -> None:
     [
         ("something like Toy Story but for adults", ["adults"]),
         ("something for my kids", ["kids"]),
+        ("an animated movie that isn't for kids", ["adults"]),  # was "kids"
+        ("cartoons that aren't just for kids", ["adults"]),
         ("less violent please", ["less_violent"]),
         ("something scary but not gory", ["less_violent"]),
         ("a thriller without the gore", ["less_violent"]),

@@ -172,6 +172,8 @@ def test_year_range_words() -> None:
     assert year_range(None, None) == ""
     assert year_range(1990, None) == "1990 or later"
     assert year_range(None, 1999) == "up to 1999"
+    assert year_range(1990, 1999) == "1990–1999"
+    assert year_range(2017, 2017) == "2017"
 
 
 def test_notice_and_header_escape() -> None:
