@@ -125,11 +125,11 @@ def blend_kind(word: str) -> str | None:
 
 
 EVERYDAY_GENRES: dict[str, re.Pattern[str]] = {
-    "short": re.compile(r"\bshort[- ](?:film|feature|subject)s?\b|\bshorts\b", re.I),
+    "short": re.compile(r"\bshort[- ](?:film|movie|feature|subject)s?\b|\bshorts\b", re.I),
 }
 """Genres whose name is an everyday word, and the words that name them as a genre: "short
-films" or "shorts" ask for short films, "something short and funny" for a comedy that
-does not take all evening, not for *Tango Tangles* (1914)."""
+films", "a short movie" or "shorts" ask for short films, "something short and funny" for
+a comedy that does not take all evening, not for *Tango Tangles* (1914)."""
 
 
 def names_genre(genre: str, text: str) -> bool:

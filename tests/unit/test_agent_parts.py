@@ -475,6 +475,7 @@ def test_a_plot_of_growing_up(plot: str, growing_up: bool) -> None:
     [
         ("any good short films?", True),
         ("I love shorts", True),
+        ("I'm in the mood for a short movie.", True),  # the simulator's words
         ("something short and funny", False),
         ("a short comedy for tonight", False),
     ],
