@@ -281,9 +281,9 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
 ]
 
 
-def _inside_any(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
-    """Whether ``span`` lies within one of ``spans``."""
-    return any(a <= span[0] and span[1] <= b for a, b in spans)
+def inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether the text from ``start`` to ``end`` lies within one of ``spans``."""
+    return any(a <= start and end <= b for a, b in spans)
 
 
 _DECADE = re.compile(r"\b(?:the )?(?:(19|20)?(\d)0)'?s\b")
@@ -567,7 +567,7 @@ def read(
         if spans:
             said[name] = spans
     # "an animated movie that isn't for kids": the grown-ups' words hold the children's
-    if "adults" in said and all(_inside_any(k, said["adults"]) for k in said.get("kids", [])):
+    if "adults" in said and all(inside(*k, said["adults"]) for k in said.get("kids", [])):
         said.pop("kids", None)
     for name, spans in said.items():
         reading.critiques.append(name)
@@ -603,7 +603,7 @@ def read(
         for m in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
             if _SAID_OF_A_FILM.search(lower, 0, m.start()):
                 continue  # "Also Rushmore. It's a comedy.": what the film is, no wish
-            if _inside_any(m.span(), reading.grown_up_spans):
+            if inside(*m.span(), reading.grown_up_spans):
                 continue  # "not for kids" asks for no family film: the critique says it
             pol = polarity(text, m.start(), m.end())
             kind = blend_kind(phrase) if pol == "dislike" else None

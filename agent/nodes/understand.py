@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from agent.extraction import extract
 from agent.focus import Focus, carried, resolve
 from agent.profile import CHILDLIKE, CHILDREN, Belief, topic_words
-from agent.reading import WHY, Polarity, Reading, has_taste, polarity, praises, read
+from agent.reading import WHY, Polarity, Reading, has_taste, inside, polarity, praises, read
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
 from agent.state import AgentState, Profile, ToolCall, last_user_text
@@ -76,12 +76,12 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
     mentions = [
         m
         for m in found
-        if m.best.kind != "item" or not _inside(m.start, m.end, [*reading.critique_spans, *studios])
+        if m.best.kind != "item" or not inside(m.start, m.end, [*reading.critique_spans, *studios])
     ]
     items = [(m.start, m.end, m.best.item.item_id) for m in mentions if m.best.item is not None]
     named = list(dict.fromkeys(item_id for _, _, item_id in items))
     titles = [(m.start, m.end) for m in mentions if m.best.kind == "item"]
-    if reading.reference_at is not None and _inside(*reading.reference_at, titles):
+    if reading.reference_at is not None and inside(*reading.reference_at, titles):
         # "first" in "Who directed 50 First Dates?" is part of a title, not "the first one".
         reading.positions, reading.reference_at = [], None
         reading.refers_to_one = reading.refers_to_all = False
@@ -91,7 +91,7 @@ def understand(state: AgentState, runtime: Runtime[AgentContext]) -> dict[str, o
         mentions = [
             m
             for m in mentions
-            if m.best.kind == "item" or not _inside(m.start, m.end, [ref.description])
+            if m.best.kind == "item" or not inside(m.start, m.end, [ref.description])
         ]
     referred = [i for i in ref.items if i not in named]
 
@@ -279,7 +279,7 @@ def _apply_mentions(
                 continue  # "no superhero movies" rules out no action film (`blend_kind`)
             if best.kind == "genre" and not names_genre(best.label, text):
                 continue  # "something short and funny" asks for no short film
-            if best.kind == "genre" and _inside(mention.start, mention.end, reading.grown_up_spans):
+            if best.kind == "genre" and inside(mention.start, mention.end, reading.grown_up_spans):
                 continue  # "an animated movie that isn't for kids" wants no family film
             for attribute in _attributes_of(ctx, mention, text):
                 profile.apply_value(attribute, best.label, pol)
@@ -292,7 +292,7 @@ def _apply_mentions(
             continue
         if not names_genre(genre, text):
             continue
-        if not _inside(start, end, hidden):  # "Star Wars" asks for no war film
+        if not inside(start, end, hidden):  # "Star Wars" asks for no war film
             profile.apply_value("genre", genre, pol)
     if any(start < upto for start, _ in reading.genre_spans):
         profile.genres_together = [
@@ -304,7 +304,7 @@ def _apply_mentions(
     # it comes as well ("Pixar too").
     named: list[str] = []
     for start, end, word in studios:
-        if end > upto or _inside(start, end, hidden):
+        if end > upto or inside(start, end, hidden):
             continue
         studio, credits = ctx.studio_words[word]
         if polarity(text, start, end) == "dislike":
@@ -344,10 +344,6 @@ def _question_start(text: str) -> int:
             return start
         start += len(part) + 1
     return 0
-
-
-def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= start and end <= b for a, b in spans)
 
 
 def _apply_critiques(
