@@ -14,7 +14,7 @@ from itertools import pairwise
 from typing import Literal
 
 from agent.profile import CLASSIC_UNTIL, RECENT_YEARS, Critique, Polarity
-from knowledge.lexicon import blend_kind, is_blend
+from knowledge.lexicon import blend_kind, is_blend, names_genre
 from tools.facts import NEEDS_AN_ITEM, Asks, detect_question
 
 Intent = Literal[
@@ -284,6 +284,25 @@ _CRITIQUES: list[tuple[Critique, re.Pattern[str]]] = [
 def inside(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
     """Whether the text from ``start`` to ``end`` lies within one of ``spans``."""
     return any(a <= start and end <= b for a, b in spans)
+
+
+def says_genre(
+    text: str,
+    start: int,
+    end: int,
+    genre: str,
+    pol: Polarity,
+    grown_up: Sequence[tuple[int, int]] = (),
+) -> bool:
+    """Whether the genre word from ``start`` to ``end`` speaks of ``genre``, as a wish or
+    with ``pol``: "no superhero movies" rules out superhero films, not every action film
+    (`knowledge.lexicon.blend_kind`); "something short and funny" names no short film
+    (`knowledge.lexicon.names_genre`); "kids" in "isn't for kids" (the ``grown_up``
+    spans of the "adults" critique) asks for no family film, the critique says it."""
+    kind = blend_kind(text[start:end]) if pol == "dislike" else None
+    if kind is not None and genre.lower() != kind:
+        return False
+    return names_genre(genre, text) and not inside(start, end, grown_up)
 
 
 _DECADE = re.compile(r"\b(?:the )?(?:(19|20)?(\d)0)'?s\b")
@@ -603,13 +622,12 @@ def read(
         for m in re.finditer(rf"\b{re.escape(phrase)}\b", lower):
             if _SAID_OF_A_FILM.search(lower, 0, m.start()):
                 continue  # "Also Rushmore. It's a comedy.": what the film is, no wish
-            if inside(*m.span(), reading.grown_up_spans):
-                continue  # "not for kids" asks for no family film: the critique says it
             pol = polarity(text, m.start(), m.end())
-            kind = blend_kind(phrase) if pol == "dislike" else None
-            # "no superhero movies" rules out superhero films, not every action film
-            meant = named if kind is None else tuple(g for g in named if g == kind)
-            found.extend((m.start(), m.end(), genre, pol) for genre in meant)
+            found.extend(
+                (m.start(), m.end(), genre, pol)
+                for genre in named
+                if says_genre(text, m.start(), m.end(), genre, pol, reading.grown_up_spans)
+            )
     # "for a 9 year old boy", "my 6-year-old": a child's age asks for what "kids" does.
     for m in _CHILD_AGE.finditer(lower):
         age = m.group(1)

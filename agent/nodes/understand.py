@@ -10,14 +10,24 @@ from langgraph.runtime import Runtime
 from agent.extraction import extract
 from agent.focus import Focus, carried, resolve
 from agent.profile import CHILDLIKE, CHILDREN, Belief, topic_words
-from agent.reading import WHY, Polarity, Reading, has_taste, inside, polarity, praises, read
+from agent.reading import (
+    WHY,
+    Polarity,
+    Reading,
+    has_taste,
+    inside,
+    polarity,
+    praises,
+    read,
+    says_genre,
+)
 from agent.runtime import AgentContext
 from agent.sessions import LongTermProfiles
 from agent.state import AgentState, Profile, ToolCall, last_user_text
 from knowledge.filters import ItemFilter
 from knowledge.graph import KNOWN_RELATIONS
 from knowledge.items import Item
-from knowledge.lexicon import MOODS, blend_kind, names_genre, studio_spans
+from knowledge.lexicon import MOODS, studio_spans
 from knowledge.linker import names_occasion
 from knowledge.text import FUNCTION_WORDS
 from tools.facts import detect_question
@@ -274,13 +284,10 @@ def _apply_mentions(
             if pol == "dislike" and reading.unlike and best.item.item_id not in profile.unlike:
                 profile.unlike.append(best.item.item_id)  # "no X or anything like it"
         elif best.kind != "genre" or best.label.lower() in known_genres:
-            kind = blend_kind(text[mention.start : mention.end]) if pol == "dislike" else None
-            if kind is not None and best.label.lower() != kind:
-                continue  # "no superhero movies" rules out no action film (`blend_kind`)
-            if best.kind == "genre" and not names_genre(best.label, text):
-                continue  # "something short and funny" asks for no short film
-            if best.kind == "genre" and inside(mention.start, mention.end, reading.grown_up_spans):
-                continue  # "an animated movie that isn't for kids" wants no family film
+            if best.kind == "genre" and not says_genre(
+                text, mention.start, mention.end, best.label, pol, reading.grown_up_spans
+            ):
+                continue  # "no superhero movies" rules out no action film
             for attribute in _attributes_of(ctx, mention, text):
                 profile.apply_value(attribute, best.label, pol)
     linked_genres = {m.best.label.lower() for m in mentions if m.best.kind == "genre"}
@@ -289,8 +296,6 @@ def _apply_mentions(
         hidden.append(description)
     for (genre, pol), (start, end) in zip(reading.genre_words, reading.genre_spans, strict=True):
         if start >= upto or genre not in known_genres or genre in linked_genres:
-            continue
-        if not names_genre(genre, text):
             continue
         if not inside(start, end, hidden):  # "Star Wars" asks for no war film
             profile.apply_value("genre", genre, pol)
