@@ -64,6 +64,11 @@ def cmd_train_ranker(args: argparse.Namespace) -> int:
         f"places, and the tail model's opinion of them weighs {bonus['tail_weight']:g}: "
         f"out-of-fold R@10 {table['chosen']['overall']:.3f}, tail R@10 "
         f"{table['chosen']['tail']:.3f} against the fallback's {table['rrf']['tail']:.3f}"
+        + (
+            f" (at least as high in {table['chosen']['confidence']:.0%} of resamples)"
+            if "confidence" in table["chosen"]
+            else ""
+        )
     )
     top = list(report["feature_gain"].items())[:8]
     out.print("strongest features: " + ", ".join(f"{n} ({g:.0f})" for n, g in top))
