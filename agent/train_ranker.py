@@ -684,13 +684,12 @@ the out-of-fold tail is the easier one (a film's own dialogue is left out of its
 popularity, so some films count as lesser known there that dev counts as well known). The
 pair chosen now must beat fusion's tail with confidence; on the ReDial pack that costs
 6.7 % out of fold (two seeds per objective: Recall@10 0.2381 -> 0.2222, tail 0.094 ->
-0.105). 8 % leaves room for a training's spread around that and no more: the 8 % point at
-parity above cost dev more than 8 %."""
+0.105). 8 % leaves a training's spread around that some room, and no more."""
 TAIL_CONFIDENCE = 0.95
 """How sure the chosen pair must be that its tail Recall@10 is not below the reference's:
 the share of bootstrap resamples of the turns (`TAIL_RESAMPLES`, paired: the same turns
 for both rankings) in which it is at least as high. This rule, and 95 %, were chosen
-before the dev run of it, after dev runs of the parity rule had fallen short (see
+before any dev run of it, after dev runs of the parity rule had fallen short (see
 `REACH_BUDGET`)."""
 TAIL_RESAMPLES = 1000
 
@@ -729,8 +728,8 @@ def choose_tail_bonus(
     if reference is None:
         rrf_column = FEATURES.index("rrf")
         reference = [q.features[:, rrf_column] for q in queries]
-    rrf = _bucket_recall(queries, reference, tiers)
-    reference_hits = _tail_hits(queries, reference, tiers)
+    reference_hits = _tier_hits(queries, reference, tiers)
+    rrf = _recall_by_tier(reference_hits)
     draws = _resamples(len(queries))
     lesser = [lesser_known(q.features, q.tail_below) for q in queries]
     weights = TAIL_WEIGHTS if opinions is not None else (0.0,)
@@ -746,12 +745,11 @@ def choose_tail_bonus(
             adjusted = [
                 first_page_bonus(s, m, b * spread) for s, m in zip(lifted, lesser, strict=True)
             ]
-            found = _bucket_recall(queries, adjusted, tiers)
+            hits = _tier_hits(queries, adjusted, tiers)
+            found: dict[str, float] = _recall_by_tier(hits)
             found["overall"] = round(recall_at(queries, adjusted, 10), 4)
             found["recall@50"] = round(recall_at(queries, adjusted, 50), 4)
-            found["confidence"] = tail_confidence(
-                _tail_hits(queries, adjusted, tiers), reference_hits, draws
-            )
+            found["confidence"] = tail_confidence(hits["tail"], reference_hits["tail"], draws)
             table[f"{w:g}/{b:g}"] = {"weight": w, "bonus": b, **found}
     best = max(row["overall"] for row in table.values())
     keeping = [
@@ -830,21 +828,6 @@ def fallback_scores(query: Query, settings: AgentSettings) -> np.ndarray:
     return scores
 
 
-def _tail_hits(
-    queries: Sequence[Query], scores: Sequence[np.ndarray], tiers: Mapping[str, str], k: int = 10
-) -> np.ndarray:
-    """``(len(queries), 2)``: each query's tail targets in the top ``k``, and all of them
-    (buckets as in `_bucket_recall`)."""
-    out = np.zeros((len(queries), 2))
-    for n, (query, score) in enumerate(zip(queries, scores, strict=True)):
-        top = {query.ids[j] for j in np.argsort(-score, kind="stable")[:k]} if len(score) else set()
-        for j, target in enumerate(query.target_ids):
-            tier = query.target_tiers[j] if query.target_tiers else tiers.get(target, "tail")
-            if tier == "tail":
-                out[n] += (target in top, 1)
-    return out
-
-
 def _resamples(count: int, times: int = TAIL_RESAMPLES, seed: int = 0) -> np.ndarray:
     """``(times, count)``: how often each of ``count`` turns is drawn in each bootstrap
     resample (seeded, so a training chooses the same way twice)."""
@@ -857,8 +840,8 @@ def _resamples(count: int, times: int = TAIL_RESAMPLES, seed: int = 0) -> np.nda
 def tail_confidence(found: np.ndarray, reference: np.ndarray, draws: np.ndarray) -> float:
     """The share of bootstrap resamples of the turns (``draws``, from `_resamples`) in which
     a ranking's tail Recall@10 is at least the reference's; ``found`` and ``reference``
-    are `_tail_hits` of the same turns (paired). Resamples without a tail target say
-    nothing and are left out; with none at all the answer is 0."""
+    are the tail's `_tier_hits` of the same turns (paired). Resamples without a tail
+    target say nothing and are left out; with none at all the answer is 0."""
     totals = draws @ found[:, 1]
     gained = draws @ (found[:, 0] - reference[:, 0])
     said = totals > 0
@@ -867,15 +850,24 @@ def tail_confidence(found: np.ndarray, reference: np.ndarray, draws: np.ndarray)
     return round(float(np.mean(gained[said] >= 0)), 4)
 
 
-def _bucket_recall(
+def _tier_hits(
     queries: Sequence[Query], scores: Sequence[np.ndarray], tiers: Mapping[str, str], k: int = 10
-) -> dict[str, float]:
-    hits: dict[str, int] = {"head": 0, "torso": 0, "tail": 0}
-    total: dict[str, int] = {"head": 0, "torso": 0, "tail": 0}
-    for query, score in zip(queries, scores, strict=True):
+) -> dict[str, np.ndarray]:
+    """Per popularity bucket (head, torso, tail), ``(len(queries), 2)``: each query's
+    targets of the bucket in the top ``k``, and all of them. A target's bucket is its
+    query's `Query.target_tiers` when it has them, else ``tiers`` (tail when unknown)."""
+    out = {tier: np.zeros((len(queries), 2)) for tier in ("head", "torso", "tail")}
+    for n, (query, score) in enumerate(zip(queries, scores, strict=True)):
         top = {query.ids[j] for j in np.argsort(-score, kind="stable")[:k]} if len(score) else set()
         for j, target in enumerate(query.target_ids):
             tier = query.target_tiers[j] if query.target_tiers else tiers.get(target, "tail")
-            total[tier] += 1
-            hits[tier] += target in top
-    return {t: round(hits[t] / total[t], 4) if total[t] else 0.0 for t in total}
+            out[tier][n] += (target in top, 1)
+    return out
+
+
+def _recall_by_tier(hits: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Recall@k of each bucket, from `_tier_hits`."""
+    return {
+        tier: round(float(h[:, 0].sum() / total), 4) if (total := h[:, 1].sum()) else 0.0
+        for tier, h in hits.items()
+    }
