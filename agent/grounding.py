@@ -34,6 +34,7 @@ from agent.claims import (
     wrong_years,
     years_said,
 )
+from agent.reading import inside
 from knowledge.items import Item, normalize_text
 from knowledge.text import split_sentences
 from tools.lookup import LookupOutput
@@ -109,7 +110,7 @@ class GroundingCheck:
         linked = self.link(reply)
         for mention in linked.mentions:
             best = mention.best
-            if any(a <= mention.start and mention.end <= b for a, b in titles):
+            if inside(mention.start, mention.end, titles):
                 continue  # "Mowgli" inside "Adventures of Mowgli": the allowed title itself
             if best.kind == "item":
                 ids = {

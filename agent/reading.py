@@ -578,11 +578,7 @@ def read(
     described = [m.span() for m in _THE_ONE.finditer(text)]
     said: dict[Critique, list[tuple[int, int]]] = {}
     for name, pattern in _CRITIQUES:
-        spans = [
-            m.span()
-            for m in pattern.finditer(text)
-            if not any(a <= m.start() and m.end() <= b for a, b in described)
-        ]
+        spans = [m.span() for m in pattern.finditer(text) if not inside(*m.span(), described)]
         if spans:
             said[name] = spans
     # "an animated movie that isn't for kids": the grown-ups' words hold the children's
